@@ -11,7 +11,7 @@
  * at ~12x @noble's verify rate (see README, bench:mesh); both produce and accept
  * the same RFC 8032 signatures, which a unit test checks.
  */
-import { createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto'
+import { createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 
@@ -34,11 +34,14 @@ export type SignatureDomainTag = (typeof SignatureDomain)[keyof typeof Signature
 const PREFIX = new TextEncoder().encode('vboom-sig\0')
 const SEP = new Uint8Array([0])
 
+/** Bytes backed by a plain ArrayBuffer: what protons-generated codecs take and return. */
+export type Bytes = Uint8Array<ArrayBuffer>
+
 export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SECRET_KEY_BYTES = 32
 export const ED25519_SIGNATURE_BYTES = 64
 
-export function signable(domain: SignatureDomainTag, payload: Uint8Array): Uint8Array {
+export function signable(domain: SignatureDomainTag, payload: Uint8Array): Bytes {
   const tag = new TextEncoder().encode(domain)
   const out = new Uint8Array(PREFIX.length + tag.length + SEP.length + payload.length)
   out.set(PREFIX, 0)
@@ -48,16 +51,16 @@ export function signable(domain: SignatureDomainTag, payload: Uint8Array): Uint8
   return out
 }
 
-export function sign(domain: SignatureDomainTag, payload: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed.sign(signable(domain, payload), secretKey)
+export function sign(domain: SignatureDomainTag, payload: Uint8Array, secretKey: Uint8Array): Bytes {
+  return ed.sign(signable(domain, payload), secretKey) as Bytes
 }
 
-export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  return ed.getPublicKey(secretKey)
+export function publicKeyOf(secretKey: Uint8Array): Bytes {
+  return ed.getPublicKey(secretKey) as Bytes
 }
 
-export function generateSecretKey(): Uint8Array {
-  return ed.utils.randomSecretKey()
+export function generateSecretKey(): Bytes {
+  return ed.utils.randomSecretKey() as Bytes
 }
 
 // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): what node:crypto imports.
@@ -83,7 +86,8 @@ export function verify(
   signature: Uint8Array,
   publicKey: Uint8Array,
 ): boolean {
-  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES) return false
+  if (publicKey.length !== ED25519_PUBLIC_KEY_BYTES || signature.length !== ED25519_SIGNATURE_BYTES)
+    return false
   try {
     return nodeVerify(null, signable(domain, payload), nodeKey(publicKey), signature)
   } catch {

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import '../polyfill.js'
+import { Command, CommanderError } from 'commander'
+import { registerAgent } from './commands/agent.js'
+import { registerAnchor } from './commands/anchor.js'
+import { registerStatus } from './commands/status.js'
+import { registerTestnet } from './commands/testnet.js'
+import { EXIT_USAGE, fail } from './run.js'
+
+const program = new Command()
+  .name('vboom')
+  .description('VBoom: cloud VMs trade physical locations, peer to peer')
+  .version('0.1.0')
+  .showSuggestionAfterError(true)
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(`vboom: ${str.replace(/^error: /, '')}`) })
+
+registerAgent(program)
+registerAnchor(program)
+registerStatus(program)
+registerTestnet(program)
+
+try {
+  await program.parseAsync(process.argv)
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; usage errors were already printed as one line.
+    process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE)
+  }
+  fail(err)
+}

@@ -1,0 +1,125 @@
+/**
+ * Publishes this VM's signed advert on its class topic: at start, every
+ * third of its lifetime, and soon after a new peer subscribes to the topic
+ * (gossipsub does not replay old messages to newcomers).
+ *
+ * Sequence numbers must rise across restarts: the next one is
+ * max(last persisted + 1, now in ms), and it is persisted (synced) before
+ * the advert leaves, so a crash can skip numbers but never reuse one.
+ */
+import type { GossipSub, SubscriptionChangeData } from '@libp2p/gossipsub'
+import type { Ed25519PrivateKey } from '@libp2p/interface'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { type Advert, type InstanceClass, type Needs, type Profile, signAdvert } from '../protocols/advert.js'
+import type { Bytes } from '../protocols/signing.js'
+import type { Db } from '../runtime/data-dir.js'
+import type { Logger } from '../runtime/log.js'
+import type { AdvertMetrics } from '../runtime/metrics.js'
+
+const SEQUENCE_KEY = 'advert/sequence'
+/** Several subscribers often arrive together (a mesh forming): one republish serves them all. */
+const NEW_SUBSCRIBER_DEBOUNCE_MS = 250
+
+export interface AdvertContent {
+  instanceClass: InstanceClass
+  location: string
+  profile: Profile
+  needs: Needs
+  askMicros: bigint
+  ttlMs: number
+}
+
+export interface AdvertPublisherOptions {
+  topic: string
+  pubsub: GossipSub
+  key: Ed25519PrivateKey
+  db: Db
+  content: AdvertContent
+  metrics: AdvertMetrics
+  log: Logger
+}
+
+export class AdvertPublisher {
+  private current?: Advert
+  private timer?: NodeJS.Timeout
+  private debounce?: NodeJS.Timeout
+  private publishing: Promise<void> = Promise.resolve()
+  private readonly secret: Uint8Array
+  private readonly publicKey: Bytes
+  private readonly vm: string
+  private readonly onSubscription = (evt: CustomEvent<SubscriptionChangeData>): void => {
+    if (evt.detail.subscriptions.some((s) => s.subscribe && s.topic === this.opts.topic)) {
+      clearTimeout(this.debounce)
+      this.debounce = setTimeout(() => this.publishSoon(), NEW_SUBSCRIBER_DEBOUNCE_MS)
+      this.debounce.unref()
+    }
+  }
+
+  constructor(private readonly opts: AdvertPublisherOptions) {
+    this.secret = opts.key.raw.subarray(0, 32)
+    this.publicKey = opts.key.publicKey.raw as Bytes
+    this.vm = peerIdFromPrivateKey(opts.key).toString()
+  }
+
+  get advert(): Advert | undefined {
+    return this.current
+  }
+
+  async start(): Promise<void> {
+    this.opts.pubsub.addEventListener('subscription-change', this.onSubscription)
+    await this.publish()
+    this.timer = setInterval(
+      () => this.publishSoon(),
+      Math.max(1000, Math.floor(this.opts.content.ttlMs / 3)),
+    )
+    this.timer.unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    clearTimeout(this.debounce)
+    this.opts.pubsub.removeEventListener('subscription-change', this.onSubscription)
+  }
+
+  /** Replaces the advertised content (e.g. a new profile) and publishes it. */
+  async update(content: Partial<AdvertContent>): Promise<void> {
+    Object.assign(this.opts.content, content)
+    await this.publish()
+  }
+
+  private publishSoon(): void {
+    this.publish().catch((err) => this.opts.log.warn({ err }, 'advert publish failed; will retry'))
+  }
+
+  /** Publishes are serialised so sequence numbers leave in order. */
+  publish(): Promise<void> {
+    this.publishing = this.publishing.catch(() => {}).then(() => this.publishNow())
+    return this.publishing
+  }
+
+  private async publishNow(): Promise<void> {
+    const { db, content, pubsub, topic } = this.opts
+    const last = await db.get(SEQUENCE_KEY)
+    const lastSeq = last === undefined ? 0n : BigInt(new TextDecoder().decode(last))
+    const now = Date.now()
+    const sequence = lastSeq + 1n > BigInt(now) ? lastSeq + 1n : BigInt(now)
+    await db.put(SEQUENCE_KEY, new TextEncoder().encode(sequence.toString()), { sync: true })
+    const advert: Advert = {
+      vm: this.vm,
+      instanceClass: content.instanceClass,
+      location: content.location,
+      profile: content.profile,
+      needs: content.needs,
+      askMicros: content.askMicros,
+      attestations: [],
+      sequence,
+      issuedAtMs: now,
+      expiresAtMs: now + content.ttlMs,
+    }
+    const data = signAdvert(advert, this.secret, this.publicKey)
+    await pubsub.publish(topic, data)
+    this.current = advert
+    this.opts.metrics.published.inc()
+    this.opts.log.debug({ sequence: sequence.toString() }, 'advert published')
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The agent: one VM's libp2p node, its advert, its market view, its discovery.
+ * Composes the pieces; each lives in its own file.
+ */
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+import { advertToJson, classId } from '../protocols/advert.js'
+import { type DataDir, openDataDir } from '../runtime/data-dir.js'
+import { loadOrCreateKey } from '../runtime/key-store.js'
+import { createHost, type Host } from '../runtime/libp2p-host.js'
+import { componentLogger, type Logger } from '../runtime/log.js'
+import { counterByLabel, createNodeMetrics, type NodeMetrics } from '../runtime/metrics.js'
+import { AdvertGossip } from './advert-gossip.js'
+import { AdvertPublisher } from './advert-publisher.js'
+import { ClassDiscovery } from './class-discovery.js'
+import type { AgentConfig } from './config.js'
+import { MarketView } from './market.js'
+
+export interface AgentOptions {
+  dataDir: string
+  config: AgentConfig
+  log: Logger
+}
+
+export interface AgentStatus {
+  peerId: string
+  classId: string
+  addresses: string[]
+  connections: { peer: string; address: string }[]
+  classPeersInDht: string[]
+  advert: Record<string, unknown> | null
+  market: Record<string, unknown>[]
+  counters: { published: number; accepted: number; rejected: Record<string, number> }
+}
+
+interface AgentParts {
+  config: AgentConfig
+  host: Host
+  dataDir: DataDir
+  key: Ed25519PrivateKey
+  market: MarketView
+  gossip: AdvertGossip
+  publisher: AdvertPublisher
+  discovery: ClassDiscovery
+  metrics: NodeMetrics
+  classId: string
+}
+
+export class Agent {
+  readonly config: AgentConfig
+  readonly host: Host
+  readonly dataDir: DataDir
+  readonly key: Ed25519PrivateKey
+  readonly market: MarketView
+  readonly discovery: ClassDiscovery
+  readonly metrics: NodeMetrics
+  readonly classId: string
+  private readonly gossip: AdvertGossip
+  private readonly publisher: AdvertPublisher
+
+  private constructor(p: AgentParts) {
+    this.config = p.config
+    this.host = p.host
+    this.dataDir = p.dataDir
+    this.key = p.key
+    this.market = p.market
+    this.discovery = p.discovery
+    this.metrics = p.metrics
+    this.classId = p.classId
+    this.gossip = p.gossip
+    this.publisher = p.publisher
+  }
+
+  /** Opens the data dir (exclusive), loads the key, builds the node. Call start() next. */
+  static async create(opts: AgentOptions): Promise<Agent> {
+    const { config, log } = opts
+    const dataDir = await openDataDir(opts.dataDir)
+    try {
+      const key = await loadOrCreateKey(opts.dataDir)
+      const host = await createHost({
+        privateKey: key,
+        listen: config.listen,
+        bootstrap: config.bootstrap,
+        addressScope: config.addressScope,
+        gossip: true,
+      })
+      const metrics = createNodeMetrics()
+      const id = classId(config.instanceClass)
+      const pubsub = host.services.pubsub as GossipSub
+      const market = new MarketView()
+      const gossip = new AdvertGossip({
+        classId: id,
+        pubsub,
+        market,
+        metrics: metrics.adverts,
+        log: componentLogger(log, 'vboom:node:gossip'),
+      })
+      const publisher = new AdvertPublisher({
+        topic: gossip.topic,
+        pubsub,
+        key,
+        db: dataDir.db,
+        content: {
+          instanceClass: config.instanceClass,
+          location: config.location,
+          profile: config.profile,
+          needs: config.needs,
+          askMicros: BigInt(config.askMicros),
+          ttlMs: config.advertTtlMs,
+        },
+        metrics: metrics.adverts,
+        log: componentLogger(log, 'vboom:node:advert'),
+      })
+      const discovery = new ClassDiscovery({
+        host,
+        classId: id,
+        bootstrap: config.bootstrap,
+        log: componentLogger(log, 'vboom:node:discovery'),
+      })
+      return new Agent({
+        config,
+        host,
+        dataDir,
+        key,
+        market,
+        gossip,
+        publisher,
+        discovery,
+        metrics,
+        classId: id,
+      })
+    } catch (err) {
+      await dataDir.close()
+      throw err
+    }
+  }
+
+  get peerId(): PeerId {
+    return this.host.peerId
+  }
+
+  async start(): Promise<void> {
+    await this.host.start()
+    this.gossip.start()
+    await this.publisher.start()
+    this.discovery.start()
+  }
+
+  async stop(): Promise<void> {
+    this.discovery.stop()
+    this.publisher.stop()
+    this.gossip.stop()
+    await this.host.stop()
+    await this.dataDir.close()
+  }
+
+  /** Publishes a fresh advert now (new sequence), e.g. after the profile changed. */
+  async republish(): Promise<void> {
+    await this.publisher.publish()
+  }
+
+  async status(): Promise<AgentStatus> {
+    const own = this.publisher.advert
+    return {
+      peerId: this.host.peerId.toString(),
+      classId: this.classId,
+      addresses: this.host.getMultiaddrs().map((a) => a.toString()),
+      connections: this.host.getConnections().map((c) => ({
+        peer: c.remotePeer.toString(),
+        address: c.remoteAddr.toString(),
+      })),
+      classPeersInDht: this.discovery.classPeers,
+      advert: own === undefined ? null : advertToJson(own),
+      market: this.market.list().map(advertToJson),
+      counters: {
+        published: (await this.metrics.adverts.published.get()).values[0]?.value ?? 0,
+        accepted: (await this.metrics.adverts.accepted.get()).values[0]?.value ?? 0,
+        rejected: await counterByLabel(this.metrics.adverts.rejected),
+      },
+    }
+  }
+}

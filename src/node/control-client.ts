@@ -1,0 +1,41 @@
+/** Talks to a running agent's control endpoint (see control-server.ts). */
+import { request } from 'node:http'
+import { UsageError } from '../protocols/errors.js'
+import type { AgentStatus } from './agent.js'
+import { controlSocketPath } from './control-server.js'
+
+/** A local socket answers at once; a second means the agent is wedged. */
+const CONTROL_TIMEOUT_MS = 5_000
+
+export async function controlGet(dataDir: string, path: string): Promise<string> {
+  const socketPath = controlSocketPath(dataDir)
+  return await new Promise<string>((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: CONTROL_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8')
+        if (res.statusCode !== 200) {
+          reject(
+            new UsageError('control-failed', `agent answered ${res.statusCode} to ${path}: ${body.trim()}`),
+          )
+        } else {
+          resolve(body)
+        }
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+          ? `no agent is running with data dir ${dataDir} (start one with \`vboom agent --data-dir ${dataDir} --config FILE\`)`
+          : `cannot reach the agent at ${socketPath}: ${err.message}`
+      reject(new UsageError('agent-unreachable', why))
+    })
+    req.end()
+  })
+}
+
+export async function fetchStatus(dataDir: string): Promise<AgentStatus> {
+  return JSON.parse(await controlGet(dataDir, '/status')) as AgentStatus
+}

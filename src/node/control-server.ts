@@ -1,0 +1,78 @@
+/**
+ * The agent's local control endpoint: HTTP over a unix socket in the data
+ * dir (only the VM's own users can reach it; file mode 0600). Read-only for
+ * now: GET /status (JSON) and GET /metrics (Prometheus text).
+ */
+
+import { createHash } from 'node:crypto'
+import { chmod, unlink } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { Logger } from '../runtime/log.js'
+import type { Agent } from './agent.js'
+
+export const CONTROL_SOCKET = 'control.sock'
+
+/** sockaddr_un holds 108 bytes; keep a margin for the terminating NUL and odd platforms. */
+const MAX_SOCKET_PATH = 100
+
+/**
+ * The control socket lives in the data dir; when that path is too long for a
+ * unix socket, it lives in the temp dir under a name derived from the data dir.
+ */
+export function controlSocketPath(dataDir: string): string {
+  const inDir = join(resolve(dataDir), CONTROL_SOCKET)
+  if (inDir.length <= MAX_SOCKET_PATH) return inDir
+  const id = createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 20)
+  return join(tmpdir(), `vboom-${id}.sock`)
+}
+
+export class ControlServer {
+  private server?: Server
+
+  constructor(
+    private readonly agent: Agent,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const path = controlSocketPath(this.agent.dataDir.path)
+    // We hold the data dir lock, so a socket file left here is from a dead process.
+    await unlink(path).catch(() => {})
+    const server = createServer((req, res) => {
+      const route = `${req.method} ${req.url}`
+      const reply = async (): Promise<void> => {
+        if (route === 'GET /status') {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(await this.agent.status()))
+        } else if (route === 'GET /metrics') {
+          res.writeHead(200, { 'content-type': this.agent.metrics.registry.contentType })
+          res.end(await this.agent.metrics.registry.metrics())
+        } else {
+          res.writeHead(404, { 'content-type': 'text/plain' })
+          res.end('unknown control request; try GET /status or GET /metrics\n')
+        }
+      }
+      reply().catch((err) => {
+        this.log.error({ err }, 'control request failed')
+        if (!res.headersSent) res.writeHead(500)
+        res.end()
+      })
+    })
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail)
+      server.listen(path, () => done())
+    })
+    await chmod(path, 0o600)
+    this.server = server
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server
+    if (server === undefined) return
+    this.server = undefined
+    server.closeAllConnections()
+    await new Promise<void>((done) => server.close(() => done()))
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The node key: created once, kept in the data dir, so a restart keeps the peer id.
+ * Crash story: written to a temporary file, fsynced, then renamed over the
+ * final name, so a crash leaves either no key or a whole one.
+ */
+import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
+import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
+import { UsageError } from '../protocols/errors.js'
+
+export const KEY_FILE = 'node.key'
+
+export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKey> {
+  const file = join(dataDir, KEY_FILE)
+  let bytes: Uint8Array | undefined
+  try {
+    bytes = await readFile(file)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new UsageError('key-unreadable', `cannot read node key ${file}: ${(err as Error).message}`)
+    }
+  }
+  if (bytes !== undefined) {
+    let key: PrivateKey
+    try {
+      key = privateKeyFromProtobuf(bytes)
+    } catch (err) {
+      throw new UsageError(
+        'key-corrupt',
+        `node key ${file} is corrupt (${(err as Error).message}); restore it from backup, or move it away to start as a new peer`,
+      )
+    }
+    if (key.type !== 'Ed25519')
+      throw new UsageError('key-type', `node key ${file} is ${key.type}, expected Ed25519`)
+    return key
+  }
+  const key = await generateKeyPair('Ed25519')
+  const tmp = `${file}.tmp-${process.pid}`
+  const fh = await open(tmp, 'w', 0o600)
+  try {
+    await fh.writeFile(privateKeyToProtobuf(key))
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  try {
+    await rename(tmp, file)
+  } catch (err) {
+    await unlink(tmp).catch(() => {})
+    throw err
+  }
+  // fsync the directory so the rename itself survives a power loss.
+  const dir = await open(dataDir, 'r')
+  try {
+    await dir.sync()
+  } finally {
+    await dir.close()
+  }
+  return key
+}

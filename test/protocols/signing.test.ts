@@ -1,0 +1,39 @@
+import { generateKeyPairSync, sign as nodeSign } from 'node:crypto'
+import t from 'tap'
+import {
+  generateSecretKey,
+  publicKeyOf,
+  SignatureDomain,
+  sign,
+  signable,
+  verify,
+} from '../../src/protocols/signing.js'
+
+t.test('signatures verify in their own domain only', async (t) => {
+  const sk = generateSecretKey()
+  const pk = publicKeyOf(sk)
+  const msg = new TextEncoder().encode('swap me')
+  const sig = sign(SignatureDomain.advert, msg, sk)
+  t.ok(verify(SignatureDomain.advert, msg, sig, pk))
+  t.notOk(
+    verify(SignatureDomain.swapAgreement, msg, sig, pk),
+    'an advert signature is not an agreement signature',
+  )
+  t.notOk(verify(SignatureDomain.advert, new TextEncoder().encode('swap you'), sig, pk))
+  t.notOk(
+    verify(SignatureDomain.advert, msg, sig.subarray(0, 63), pk),
+    'short signature is false, not a throw',
+  )
+  t.notOk(verify(SignatureDomain.advert, msg, sig, pk.subarray(1)), 'short key is false, not a throw')
+})
+
+t.test('@noble signatures and node:crypto signatures are interchangeable (RFC 8032)', async (t) => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const seed = new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(-32))
+  const pk = new Uint8Array(publicKey.export({ format: 'der', type: 'spki' }).subarray(-32))
+  t.same(publicKeyOf(seed), pk)
+  const msg = new TextEncoder().encode('same bytes')
+  const viaNode = nodeSign(null, signable(SignatureDomain.advert, msg), privateKey)
+  t.same(Buffer.from(sign(SignatureDomain.advert, msg, seed)), viaNode)
+  t.ok(verify(SignatureDomain.advert, msg, new Uint8Array(viaNode), pk))
+})
