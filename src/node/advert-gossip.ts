@@ -60,11 +60,11 @@ export class AdvertGossip {
     try {
       // Rule: gossip is StrictSign, so the originator is known; unsigned frames are invalid.
       if (msg.type !== 'signed')
-        throw new ValidationError('REJECT', 'unsigned', 'gossip message carries no origin')
+        throw new ValidationError('REJECT', 'UNSIGNED', 'gossip message carries no origin')
       const from = msg.from.toString()
       // Rule: per-originator rate limit, the cheapest check of all.
       if (!this.limiter.take(from, now)) {
-        throw new ValidationError('IGNORE', 'rate-limited', `peer ${from} publishes adverts too fast`)
+        throw new ValidationError('IGNORE', 'RATE_LIMITED', `peer ${from} publishes adverts too fast`)
       }
       const advert = validateAdvert(msg.data, {
         topicClassId: this.opts.classId,
@@ -82,7 +82,7 @@ export class AdvertGossip {
         log.debug({ reason: err.code, peer: propagationSource.toString() }, 'advert dropped')
         return err.action === 'REJECT' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore
       }
-      metrics.rejected.inc({ reason: 'internal' })
+      metrics.rejected.inc({ reason: 'INTERNAL' })
       log.error({ err }, 'advert validator failed')
       return TopicValidatorResult.Ignore
     }

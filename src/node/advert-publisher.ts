@@ -19,6 +19,12 @@ import type { AdvertMetrics } from '../runtime/metrics.js'
 const SEQUENCE_KEY = 'advert/sequence'
 /** Several subscribers often arrive together (a mesh forming): one republish serves them all. */
 const NEW_SUBSCRIBER_DEBOUNCE_MS = 250
+/**
+ * Republishes for newcomers are spaced at least this far apart: while a mesh
+ * forms, subscribers arrive every few ms, and republishing for each would
+ * exceed the receivers' rate limit (ADVERT_RATE_PER_SECOND = 1/s sustained).
+ */
+export const MIN_REPUBLISH_INTERVAL_MS = 2_000
 
 export interface AdvertContent {
   instanceClass: InstanceClass
@@ -43,14 +49,23 @@ export class AdvertPublisher {
   private current?: Advert
   private timer?: NodeJS.Timeout
   private debounce?: NodeJS.Timeout
+  private lastPublishAt = 0
   private publishing: Promise<void> = Promise.resolve()
   private readonly secret: Uint8Array
   private readonly publicKey: Bytes
   private readonly vm: string
   private readonly onSubscription = (evt: CustomEvent<SubscriptionChangeData>): void => {
     if (evt.detail.subscriptions.some((s) => s.subscribe && s.topic === this.opts.topic)) {
-      clearTimeout(this.debounce)
-      this.debounce = setTimeout(() => this.publishSoon(), NEW_SUBSCRIBER_DEBOUNCE_MS)
+      // One trailing republish serves every subscriber that arrives before it fires.
+      if (this.debounce !== undefined) return
+      const wait = Math.max(
+        NEW_SUBSCRIBER_DEBOUNCE_MS,
+        this.lastPublishAt + MIN_REPUBLISH_INTERVAL_MS - Date.now(),
+      )
+      this.debounce = setTimeout(() => {
+        this.debounce = undefined
+        this.publishSoon()
+      }, wait)
       this.debounce.unref()
     }
   }
@@ -103,6 +118,7 @@ export class AdvertPublisher {
     const lastSeq = last === undefined ? 0n : BigInt(new TextDecoder().decode(last))
     const now = Date.now()
     const sequence = lastSeq + 1n > BigInt(now) ? lastSeq + 1n : BigInt(now)
+    this.lastPublishAt = now
     await db.put(SEQUENCE_KEY, new TextEncoder().encode(sequence.toString()), { sync: true })
     const advert: Advert = {
       vm: this.vm,

@@ -56,7 +56,7 @@ export function parseAgentConfig(input: unknown, source = 'config'): AgentConfig
   if (!r.success) {
     const first = r.error.issues[0]
     const where = first?.path.length ? first.path.join('.') : '(top level)'
-    throw new UsageError('bad-config', `${source}: ${where}: ${first?.message ?? 'invalid'}`)
+    throw new UsageError('BAD_CONFIG', `${source}: ${where}: ${first?.message ?? 'invalid'}`)
   }
   return r.data
 }
@@ -67,7 +67,7 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
     text = await readFile(file, 'utf8')
   } catch (err) {
     throw new UsageError(
-      'config-unreadable',
+      'CONFIG_UNREADABLE',
       `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
     )
   }
@@ -75,7 +75,7 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   try {
     json = JSON.parse(text)
   } catch (err) {
-    throw new UsageError('bad-config', `config ${file} is not valid JSON: ${(err as Error).message}`)
+    throw new UsageError('BAD_CONFIG', `config ${file} is not valid JSON: ${(err as Error).message}`)
   }
   return parseAgentConfig(json, file)
 }

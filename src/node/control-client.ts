@@ -17,7 +17,7 @@ export async function controlGet(dataDir: string, path: string): Promise<string>
         const body = Buffer.concat(chunks).toString('utf8')
         if (res.statusCode !== 200) {
           reject(
-            new UsageError('control-failed', `agent answered ${res.statusCode} to ${path}: ${body.trim()}`),
+            new UsageError('CONTROL_FAILED', `agent answered ${res.statusCode} to ${path}: ${body.trim()}`),
           )
         } else {
           resolve(body)
@@ -30,7 +30,7 @@ export async function controlGet(dataDir: string, path: string): Promise<string>
         err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
           ? `no agent is running with data dir ${dataDir} (start one with \`vboom agent --data-dir ${dataDir} --config FILE\`)`
           : `cannot reach the agent at ${socketPath}: ${err.message}`
-      reject(new UsageError('agent-unreachable', why))
+      reject(new UsageError('AGENT_UNREACHABLE', why))
     })
     req.end()
   })

@@ -125,13 +125,13 @@ export interface AdvertValidationContext {
 
 const u64ToNumber = (v: bigint, field: string): number => {
   // Rule: uint64 fields we treat as numbers must be exact in a double.
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) reject('field-range', `${field} is out of range`)
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) reject('FIELD_RANGE', `${field} is out of range`)
   return Number(v)
 }
 
 const finite = (v: number, field: string): number => {
   // Rule: no NaN or infinities in a profile; they poison every comparison.
-  if (!Number.isFinite(v)) reject('field-range', `${field} is not a finite number`)
+  if (!Number.isFinite(v)) reject('FIELD_RANGE', `${field} is not a finite number`)
   return v
 }
 
@@ -143,7 +143,7 @@ const finite = (v: number, field: string): number => {
 export function validateAdvert(data: Uint8Array, ctx: AdvertValidationContext): Advert {
   // Rule: size before anything is decoded.
   if (data.length > MAX_ADVERT_ENVELOPE_BYTES) {
-    reject('oversized', `advert of ${data.length} bytes exceeds ${MAX_ADVERT_ENVELOPE_BYTES}`)
+    reject('OVERSIZED', `advert of ${data.length} bytes exceeds ${MAX_ADVERT_ENVELOPE_BYTES}`)
   }
 
   // Rule: the envelope and payload decode under the schema's limits.
@@ -155,19 +155,19 @@ export function validateAdvert(data: Uint8Array, ctx: AdvertValidationContext): 
       limits: { profile: MAX_PROFILE_ENTRIES, needs: MAX_NEEDS_ENTRIES, attestations: MAX_ATTESTATIONS },
     })
   } catch (err) {
-    return reject('malformed', `advert does not decode: ${(err as Error).message}`)
+    return reject('MALFORMED', `advert does not decode: ${(err as Error).message}`)
   }
 
   // Rule: field lengths and required fields.
-  if (env.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) reject('malformed', 'advert key is not Ed25519')
+  if (env.publicKey.length !== ED25519_PUBLIC_KEY_BYTES) reject('MALFORMED', 'advert key is not Ed25519')
   if (pb.vm.length === 0 || pb.vm.length > MAX_PEER_ID_BYTES)
-    reject('malformed', 'advert vm id missing or too long')
-  if (pb.instanceClass == null) reject('malformed', 'advert has no instance class')
+    reject('MALFORMED', 'advert vm id missing or too long')
+  if (pb.instanceClass == null) reject('MALFORMED', 'advert has no instance class')
   if (pb.location.length === 0 || pb.location.length > MAX_LOCATION_LENGTH) {
-    reject('malformed', 'advert location missing or too long')
+    reject('MALFORMED', 'advert location missing or too long')
   }
   if (pb.attestations.some((a) => a.length > MAX_ATTESTATION_BYTES))
-    reject('malformed', 'attestation too long')
+    reject('MALFORMED', 'attestation too long')
 
   const ic = pb.instanceClass!
   const instanceClass: InstanceClass = {
@@ -178,7 +178,7 @@ export function validateAdvert(data: Uint8Array, ctx: AdvertValidationContext): 
   // Rule: the advert's class is the topic's class (no cross-posting into another market).
   if (classId(instanceClass) !== ctx.topicClassId) {
     reject(
-      'class-mismatch',
+      'CLASS_MISMATCH',
       `advert of class ${classId(instanceClass)} on topic of class ${ctx.topicClassId}`,
     )
   }
@@ -188,7 +188,7 @@ export function validateAdvert(data: Uint8Array, ctx: AdvertValidationContext): 
     const name = resourceName.get(s.resource)
     // Rule: unknown resources are skipped (newer peers), duplicates are invalid.
     if (name === undefined) continue
-    if (profile[name] !== undefined) reject('malformed', `profile lists ${name} twice`)
+    if (profile[name] !== undefined) reject('MALFORMED', `profile lists ${name} twice`)
     profile[name] = {
       median: finite(s.median, 'median'),
       spread: finite(s.spread, 'spread'),
@@ -203,24 +203,24 @@ export function validateAdvert(data: Uint8Array, ctx: AdvertValidationContext): 
     if (name === undefined) continue
     // Rule: weights lie in [0, 1] and sum to at most 1.
     const w = finite(n.weight, 'weight')
-    if (w < 0 || w > 1) reject('field-range', `weight of ${name} is outside [0, 1]`)
-    if (needs[name] !== undefined) reject('malformed', `needs list ${name} twice`)
+    if (w < 0 || w > 1) reject('FIELD_RANGE', `weight of ${name} is outside [0, 1]`)
+    if (needs[name] !== undefined) reject('MALFORMED', `needs list ${name} twice`)
     needs[name] = w
     weightSum += w
   }
-  if (weightSum > 1 + 1e-9) reject('field-range', 'weights sum to more than 1')
+  if (weightSum > 1 + 1e-9) reject('FIELD_RANGE', 'weights sum to more than 1')
 
   const issuedAtMs = u64ToNumber(pb.issuedAtMs, 'issued_at_ms')
   const expiresAtMs = u64ToNumber(pb.expiresAtMs, 'expires_at_ms')
   // Rule: not expired.
-  if (expiresAtMs <= ctx.nowMs) ignore('expired', `advert expired ${ctx.nowMs - expiresAtMs} ms ago`)
+  if (expiresAtMs <= ctx.nowMs) ignore('EXPIRED', `advert expired ${ctx.nowMs - expiresAtMs} ms ago`)
   // Rule: not from the future beyond the clock-skew bound.
   if (issuedAtMs > ctx.nowMs + MAX_CLOCK_SKEW_MS) {
-    reject('future', `advert issued ${issuedAtMs - ctx.nowMs} ms in the future`)
+    reject('FUTURE', `advert issued ${issuedAtMs - ctx.nowMs} ms in the future`)
   }
   // Rule: lifetime bounded, so a stolen advert cannot be kept alive for long.
   if (expiresAtMs <= issuedAtMs || expiresAtMs - issuedAtMs > MAX_ADVERT_TTL_MS) {
-    reject('field-range', 'advert lifetime is not within (0, 1 h]')
+    reject('FIELD_RANGE', 'advert lifetime is not within (0, 1 h]')
   }
 
   // Rule: the VM id is the peer id of the signing key, and (in gossip) the originator.
@@ -228,22 +228,22 @@ export function validateAdvert(data: Uint8Array, ctx: AdvertValidationContext): 
   try {
     const signer = peerIdFromPublicKey(publicKeyFromRaw(env.publicKey))
     vm = peerIdFromMultihash(Digest.decode(pb.vm)).toString()
-    if (signer.toString() !== vm) reject('signer-mismatch', 'advert is signed by a key other than its VM')
+    if (signer.toString() !== vm) reject('SIGNER_MISMATCH', 'advert is signed by a key other than its VM')
   } catch (err) {
     if ((err as Error).name === 'ValidationError') throw err
-    return reject('malformed', 'advert vm id or key does not parse')
+    return reject('MALFORMED', 'advert vm id or key does not parse')
   }
   if (ctx.from !== undefined && ctx.from !== vm)
-    reject('signer-mismatch', 'advert published by a peer other than its VM')
+    reject('SIGNER_MISMATCH', 'advert published by a peer other than its VM')
 
   // Rule: sequence strictly increasing per VM (replays and rollbacks are dropped).
   if (ctx.lastSequence !== undefined && pb.sequence <= ctx.lastSequence) {
-    ignore('stale-sequence', `sequence ${pb.sequence} is not above ${ctx.lastSequence}`)
+    ignore('STALE_SEQUENCE', `sequence ${pb.sequence} is not above ${ctx.lastSequence}`)
   }
 
   // Rule: the signature, last because it is the expensive check.
   if (!verify(SignatureDomain.advert, env.payload, env.signature, env.publicKey)) {
-    reject('bad-signature', 'advert signature does not verify')
+    reject('BAD_SIGNATURE', 'advert signature does not verify')
   }
 
   return {

@@ -23,7 +23,7 @@ export async function openDataDir(path: string): Promise<DataDir> {
   try {
     await mkdir(path, { recursive: true, mode: 0o700 })
   } catch (err) {
-    throw new UsageError('data-dir-unusable', `cannot create data dir ${path}: ${(err as Error).message}`)
+    throw new UsageError('DATA_DIR_UNUSABLE', `cannot create data dir ${path}: ${(err as Error).message}`)
   }
   const db: Db = new Level<string, Uint8Array>(join(path, 'db'), { valueEncoding: 'view' })
   try {
@@ -32,12 +32,12 @@ export async function openDataDir(path: string): Promise<DataDir> {
     const cause = (err as { cause?: { code?: string } }).cause
     if (cause?.code === 'LEVEL_LOCKED') {
       throw new UsageError(
-        'data-dir-locked',
+        'DATA_DIR_LOCKED',
         `data dir ${path} is already in use by another process; stop that process or pass another --data-dir`,
       )
     }
     throw new UsageError(
-      'data-dir-unusable',
+      'DATA_DIR_UNUSABLE',
       `cannot open the database in ${path}: ${(err as Error).message}`,
     )
   }

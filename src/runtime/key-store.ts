@@ -18,7 +18,7 @@ export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKe
     bytes = await readFile(file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError('key-unreadable', `cannot read node key ${file}: ${(err as Error).message}`)
+      throw new UsageError('KEY_UNREADABLE', `cannot read node key ${file}: ${(err as Error).message}`)
     }
   }
   if (bytes !== undefined) {
@@ -27,12 +27,12 @@ export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKe
       key = privateKeyFromProtobuf(bytes)
     } catch (err) {
       throw new UsageError(
-        'key-corrupt',
+        'KEY_CORRUPT',
         `node key ${file} is corrupt (${(err as Error).message}); restore it from backup, or move it away to start as a new peer`,
       )
     }
     if (key.type !== 'Ed25519')
-      throw new UsageError('key-type', `node key ${file} is ${key.type}, expected Ed25519`)
+      throw new UsageError('KEY_TYPE', `node key ${file} is ${key.type}, expected Ed25519`)
     return key
   }
   const key = await generateKeyPair('Ed25519')

@@ -54,7 +54,7 @@ export function parseMultiaddrs(addrs: string[], what: string): void {
       multiaddr(a)
     } catch (err) {
       throw new UsageError(
-        'bad-multiaddr',
+        'BAD_MULTIADDR',
         `${what} "${a}" is not a valid multiaddr (${(err as Error).message})`,
       )
     }
@@ -82,6 +82,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       maxInboundDataLength: GOSSIP_MAX_INBOUND_BYTES,
       // Our validator keeps the per-VM sequence; gossipsub's own dedup stays on.
       emitSelf: false,
+      // gossipsub penalises more than 10 peers on one IP (a Sybil defence). Every
+      // peer of a loopback testnet shares 127.0.0.1: without this, peers past the
+      // tenth are graylisted and even their subscriptions are dropped. Other
+      // addresses keep the defence.
+      scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1']) },
     })
   }
   const peerDiscovery = opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : []
@@ -105,7 +110,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     const e = err as NodeJS.ErrnoException
     if (e.code === 'EADDRINUSE') {
       throw new UsageError(
-        'listen-in-use',
+        'LISTEN_IN_USE',
         `cannot listen on ${opts.listen.join(', ')}: address already in use`,
       )
     }

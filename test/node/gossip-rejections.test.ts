@@ -73,27 +73,27 @@ t.test(
     t.ok(await waitFor(() => agent.market.get(me) !== undefined, 5_000), 'a valid advert is accepted')
 
     const env = SignedAdvert.decode(signed({ sequence: 11n }))
-    await send(SignedAdvert.encode({ ...env, signature: new Uint8Array(64).fill(7) }), 'bad-signature')
-    await send(signed({ sequence: 12n, issuedAtMs: now - 10_000, expiresAtMs: now - 5_000 }), 'expired')
+    await send(SignedAdvert.encode({ ...env, signature: new Uint8Array(64).fill(7) }), 'BAD_SIGNATURE')
+    await send(signed({ sequence: 12n, issuedAtMs: now - 10_000, expiresAtMs: now - 5_000 }), 'EXPIRED')
     const future = now + MAX_CLOCK_SKEW_MS + 60_000
-    await send(signed({ sequence: 13n, issuedAtMs: future, expiresAtMs: future + 60_000 }), 'future')
-    await send(signed(), 'stale-sequence') // replay of sequence 10
-    await send(signed({ sequence: 3n }), 'stale-sequence') // lower sequence
-    await send(new Uint8Array(MAX_ADVERT_ENVELOPE_BYTES * 2).fill(1), 'oversized')
-    await send(signed({ sequence: 14n, instanceClass: LARGE }), 'class-mismatch')
-    await send(Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0x0f, 0xff]), 'malformed')
+    await send(signed({ sequence: 13n, issuedAtMs: future, expiresAtMs: future + 60_000 }), 'FUTURE')
+    await send(signed(), 'STALE_SEQUENCE') // replay of sequence 10
+    await send(signed({ sequence: 3n }), 'STALE_SEQUENCE') // lower sequence
+    await send(new Uint8Array(MAX_ADVERT_ENVELOPE_BYTES * 2).fill(1), 'OVERSIZED')
+    await send(signed({ sequence: 14n, instanceClass: LARGE }), 'CLASS_MISMATCH')
+    await send(Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 0x0f, 0xff]), 'MALFORMED')
 
     t.equal(agent.market.get(me)?.sequence, 10n, 'the market still holds the last valid advert')
     t.equal(agent.market.get(me)?.location, 'attacker-host')
     const counts = await rejected()
     t.same(Object.keys(counts).sort(), [
-      'bad-signature',
-      'class-mismatch',
-      'expired',
-      'future',
-      'malformed',
-      'oversized',
-      'stale-sequence',
+      'BAD_SIGNATURE',
+      'CLASS_MISMATCH',
+      'EXPIRED',
+      'FUTURE',
+      'MALFORMED',
+      'OVERSIZED',
+      'STALE_SEQUENCE',
     ])
 
     // Still running: a new valid advert is accepted, status answers.
@@ -103,7 +103,7 @@ t.test(
       'the agent still accepts valid adverts',
     )
     const status = await agent.status()
-    t.equal(status.counters.rejected['stale-sequence'], 2)
+    t.equal(status.counters.rejected['STALE_SEQUENCE'], 2)
     t.equal(classId(SMALL), agent.classId)
   },
 )
@@ -145,7 +145,7 @@ t.test('a peer flooding adverts is rate limited', async (t) => {
   }
   t.ok(
     await waitFor(
-      async () => ((await counterByLabel(agent.metrics.adverts.rejected))['rate-limited'] ?? 0) > 20,
+      async () => ((await counterByLabel(agent.metrics.adverts.rejected))['RATE_LIMITED'] ?? 0) > 20,
       5_000,
     ),
     'most of a 40-advert burst is dropped as rate-limited',

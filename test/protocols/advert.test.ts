@@ -66,7 +66,7 @@ t.test('each rule rejects with its own code', async (t) => {
     ...env,
     signature: SignedAdvert.decode(signAdvert(advert(v.id), other.secret, other.pub)).signature,
   })
-  rejects(t, () => validateAdvert(forged, ctx), 'bad-signature', 'REJECT')
+  rejects(t, () => validateAdvert(forged, ctx), 'BAD_SIGNATURE', 'REJECT')
   // one flipped payload bit
   const flipped = SignedAdvert.encode({
     ...env,
@@ -81,7 +81,7 @@ t.test('each rule rejects with its own code', async (t) => {
         signAdvert(advert(v.id, { expiresAtMs: NOW - 1, issuedAtMs: NOW - 1000 }), v.secret, v.pub),
         ctx,
       ),
-    'expired',
+    'EXPIRED',
     'IGNORE',
   )
   const future = NOW + MAX_CLOCK_SKEW_MS + 1000
@@ -92,38 +92,38 @@ t.test('each rule rejects with its own code', async (t) => {
         signAdvert(advert(v.id, { issuedAtMs: future, expiresAtMs: future + 1000 }), v.secret, v.pub),
         ctx,
       ),
-    'future',
+    'FUTURE',
     'REJECT',
   )
-  rejects(t, () => validateAdvert(good, { ...ctx, lastSequence: 5n }), 'stale-sequence', 'IGNORE')
-  rejects(t, () => validateAdvert(good, { ...ctx, lastSequence: 9n }), 'stale-sequence', 'IGNORE')
-  rejects(t, () => validateAdvert(new Uint8Array(MAX_ADVERT_ENVELOPE_BYTES + 1), ctx), 'oversized', 'REJECT')
-  rejects(t, () => validateAdvert(good, { ...ctx, topicClassId: 'v8-m1-d1' }), 'class-mismatch', 'REJECT')
+  rejects(t, () => validateAdvert(good, { ...ctx, lastSequence: 5n }), 'STALE_SEQUENCE', 'IGNORE')
+  rejects(t, () => validateAdvert(good, { ...ctx, lastSequence: 9n }), 'STALE_SEQUENCE', 'IGNORE')
+  rejects(t, () => validateAdvert(new Uint8Array(MAX_ADVERT_ENVELOPE_BYTES + 1), ctx), 'OVERSIZED', 'REJECT')
+  rejects(t, () => validateAdvert(good, { ...ctx, topicClassId: 'v8-m1-d1' }), 'CLASS_MISMATCH', 'REJECT')
   rejects(
     t,
     () => validateAdvert(Uint8Array.from([0xff, 0xff, 0xff, 0x07, 1, 2, 3]), ctx),
-    'malformed',
+    'MALFORMED',
     'REJECT',
   )
-  rejects(t, () => validateAdvert(good, { ...ctx, from: other.id }), 'signer-mismatch', 'REJECT')
+  rejects(t, () => validateAdvert(good, { ...ctx, from: other.id }), 'SIGNER_MISMATCH', 'REJECT')
   // an advert naming another VM than its signer
   rejects(
     t,
     () => validateAdvert(signAdvert(advert(other.id), v.secret, v.pub), ctx),
-    'signer-mismatch',
+    'SIGNER_MISMATCH',
     'REJECT',
   )
   rejects(
     t,
     () =>
       validateAdvert(signAdvert(advert(v.id, { needs: { cpu: 0.8, diskWrite: 0.8 } }), v.secret, v.pub), ctx),
-    'field-range',
+    'FIELD_RANGE',
     'REJECT',
   )
   rejects(
     t,
     () => validateAdvert(signAdvert(advert(v.id, { expiresAtMs: NOW + 2 * 3600_000 }), v.secret, v.pub), ctx),
-    'field-range',
+    'FIELD_RANGE',
     'REJECT',
   )
 })

@@ -15,7 +15,7 @@ interface TestnetFlags {
 function count(v: string, what: string, min: number, max: number): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError('bad-flag', `${what} must be a whole number from ${min} to ${max}, got "${v}"`)
+    throw new UsageError('BAD_FLAG', `${what} must be a whole number from ${min} to ${max}, got "${v}"`)
   }
   return n
 }

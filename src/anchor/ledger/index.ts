@@ -1,0 +1,29 @@
+/**
+ * The anchor's ledger: who owns which location, the VM in it, swap agreements
+ * and their outcome, transfers and payments. Append-only, hash-chained, signed.
+ */
+export {
+  type Action,
+  type ActionBody,
+  type ActionKind,
+  buildSignedAction,
+  decodeAction,
+  encodeAction,
+  type InstanceClass,
+  newAction,
+  type PartySignature,
+  type SignedAction,
+  signAction,
+} from './actions.js'
+export type { ChainHead } from './chain.js'
+export {
+  describeEntry,
+  describeLocation,
+  describeReport,
+  describeSwap,
+  entryToJson,
+  toJson,
+} from './format.js'
+export { Ledger, type LedgerEntryView, type LedgerInit, type ResolveResult } from './ledger.js'
+export type { LocationRecord, OwnerRecord, SwapRecord, SwapStatus } from './state.js'
+export { type VerifyReport, verifyLedger } from './verify.js'

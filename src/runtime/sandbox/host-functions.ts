@@ -1,0 +1,22 @@
+/**
+ * The host functions a benchmark may import (module "vboom"), when its signed
+ * manifest grants them. Anything else a module imports is refused.
+ */
+
+export const HOST_FUNCTIONS = {
+  /** () -> f64: a monotonic clock in microseconds (sub-microsecond resolution). */
+  now_us: 'clock',
+  /** (ptr i32, len i32, offset f64) -> i32 bytes written to the scratch file; durable on return (O_DSYNC). */
+  disk_write: 'disk',
+  /** (ptr i32, len i32, offset f64) -> i32 bytes read from the scratch file. */
+  disk_read: 'disk',
+  /** () -> i32 0: fsync of the scratch file. */
+  disk_sync: 'disk',
+  /** (payload i32) -> f64: one round trip of `payload` bytes to the probe peer, in microseconds. */
+  net_rtt_us: 'net',
+} as const
+
+export type HostFunctionName = keyof typeof HOST_FUNCTIONS
+export const HOST_MODULE = 'vboom'
+
+export const isHostFunction = (name: string): name is HostFunctionName => Object.hasOwn(HOST_FUNCTIONS, name)

@@ -1,0 +1,307 @@
+/**
+ * Runs an anchor-signed benchmark in a worker thread.
+ *
+ * Before anything runs: the signature is checked against the anchor key the
+ * caller trusts, the module's hash against the signed one, the manifest
+ * against local policy, and the module statically: imports only the granted
+ * host functions of module "vboom", every memory and table bounded, the
+ * memory's bound within the manifest's limit. Then the worker gets the
+ * manifest's time limit (terminated past it) and a small V8 heap; the module's
+ * own memory cannot outgrow its declared maximum. Whatever the module does,
+ * the caller gets a result or a typed error and keeps running.
+ */
+import { randomBytes } from 'node:crypto'
+import { constants as fsConstants } from 'node:fs'
+import { type FileHandle, open, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import type { SignedBenchmark } from '../../protocols/proto/benchmark.js'
+import { type BenchmarkManifest, type VerifiedBenchmark, verifyBenchmark } from './benchmark.js'
+import {
+  DEFAULT_MAX_DISK_BYTES,
+  DEFAULT_MAX_MEMORY_PAGES,
+  DEFAULT_MAX_TIME_LIMIT_MS,
+  DIRECT_IO_ALIGN,
+  MAX_HOST_IO_BYTES,
+  MAX_MODULE_BYTES,
+  MAX_TABLE_ELEMENTS,
+  NET_CALL_TIMEOUT_MS,
+  WORKER_MAX_OLD_GENERATION_MB,
+  WORKER_MAX_YOUNG_GENERATION_MB,
+  WORKER_STACK_MB,
+} from './constants.js'
+import { BenchmarkFailedError, BenchmarkRefusedError } from './errors.js'
+import { HOST_FUNCTIONS, HOST_MODULE, isHostFunction } from './host-functions.js'
+import { type CompiledModule, wasm } from './wasm-api.js'
+import { inspectModule } from './wasm-inspect.js'
+import { WORKER_SOURCE } from './worker-source.js'
+
+export interface SandboxOptions extends SandboxPolicy {
+  /** Where disk benchmarks get their scratch file (on the disk to measure), and its size cap (default 1 GiB). */
+  disk?: { dir: string; maxBytes?: number }
+  /** The probe peer for network benchmarks: one round trip of `payloadBytes`, resolved with microseconds. */
+  net?: { roundTripUs(payloadBytes: number): Promise<number> }
+  signal?: AbortSignal
+}
+
+export interface BenchmarkResult {
+  name: string
+  version: number
+  unit: string
+  higherIsBetter: boolean
+  value: number
+  /** Hex sha256 of the module run. */
+  moduleSha256: string
+  /** Wall time of the entry call inside the worker. */
+  elapsedMs: number
+  /** Module memory at the end, bytes. */
+  memoryBytes: number
+  /** Disk host calls: how many went through O_DIRECT (uncached) or the page cache. */
+  io: { directOps: number; bufferedOps: number; bytes: number }
+}
+
+const refuse = (code: string, message: string): never => {
+  throw new BenchmarkRefusedError(code, message)
+}
+
+/** Local caps on what any manifest may ask for. */
+export interface SandboxPolicy {
+  /** In 64 KiB pages. Default 16384 (1 GiB). */
+  maxMemoryPages?: number
+  /** Default 120 s. */
+  maxTimeLimitMs?: number
+}
+
+/**
+ * Static checks of a module against its manifest and local policy: limits
+ * within policy, only known host functions, imports only the granted ones,
+ * every memory and table bounded, memory within the manifest's limit, the
+ * entry (and memory, for disk calls) exported. Returns the compiled module.
+ * The anchor runs the same checks before it signs.
+ */
+export async function checkModule(
+  m: BenchmarkManifest,
+  module: Uint8Array,
+  policy: SandboxPolicy = {},
+): Promise<CompiledModule> {
+  const maxPages = policy.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES
+  const maxTime = policy.maxTimeLimitMs ?? DEFAULT_MAX_TIME_LIMIT_MS
+  if (module.length > MAX_MODULE_BYTES) refuse('TOO_LARGE', `module of ${module.length} bytes`)
+  if (m.memoryLimitPages > maxPages)
+    refuse('POLICY_LIMIT', `manifest asks ${m.memoryLimitPages} pages; local cap ${maxPages}`)
+  if (m.timeLimitMs > maxTime)
+    refuse('POLICY_LIMIT', `manifest asks ${m.timeLimitMs} ms; local cap ${maxTime}`)
+  for (const h of m.hostFunctions)
+    if (!isHostFunction(h)) refuse('UNKNOWN_HOST_FUNCTION', `no host function ${h}`)
+  // Memory and table bounds, read from the binary (the JS API does not show them).
+  const shape = inspectModule(module)
+  for (const mem of shape.memories) {
+    if (mem.max === null) refuse('MEMORY_UNBOUNDED', 'module memory declares no maximum')
+    else if (mem.max > m.memoryLimitPages) {
+      refuse(
+        'MEMORY_LIMIT',
+        `module memory may grow to ${mem.max} pages; manifest allows ${m.memoryLimitPages}`,
+      )
+    }
+  }
+  for (const table of shape.tables) {
+    if (table.max === null || table.max > MAX_TABLE_ELEMENTS) {
+      refuse('TABLE_LIMIT', `tables need a maximum of at most ${MAX_TABLE_ELEMENTS} elements`)
+    }
+  }
+  let compiled: CompiledModule
+  try {
+    compiled = await wasm.compile(module)
+  } catch (err) {
+    throw new BenchmarkRefusedError('INVALID_MODULE', 'module does not compile', { cause: err })
+  }
+  // Imports: functions of module "vboom" the manifest grants, nothing else.
+  for (const imp of wasm.Module.imports(compiled)) {
+    if (imp.kind !== 'function' || imp.module !== HOST_MODULE || !m.hostFunctions.includes(imp.name)) {
+      refuse('IMPORT_NOT_GRANTED', `import ${imp.module}.${imp.name} (${imp.kind}) not granted`)
+    }
+  }
+  const exports = new Map(wasm.Module.exports(compiled).map((e) => [e.name, e.kind]))
+  if (exports.get(m.entry) !== 'function') refuse('MISSING_EXPORT', `no exported function ${m.entry}`)
+  const usesDisk = m.hostFunctions.some((h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'disk')
+  if (usesDisk && exports.get('memory') !== 'memory')
+    refuse('MISSING_EXPORT', 'disk functions need an exported memory')
+  return compiled
+}
+
+/** `checkModule`, plus: the host functions granted can be served here (a scratch dir, a probe peer). */
+export async function admitBenchmark(
+  b: VerifiedBenchmark,
+  options: SandboxOptions = {},
+): Promise<CompiledModule> {
+  for (const h of b.manifest.hostFunctions) {
+    if (!isHostFunction(h)) continue
+    if (HOST_FUNCTIONS[h] === 'disk' && options.disk === undefined)
+      refuse('NO_DISK', `${h} needs a scratch dir`)
+    if (HOST_FUNCTIONS[h] === 'net' && options.net === undefined)
+      refuse('NO_NETWORK', `${h} needs a probe peer`)
+  }
+  return checkModule(b.manifest, b.module, options)
+}
+
+/** Verifies, admits and runs a signed benchmark. Throws BenchmarkRefusedError or BenchmarkFailedError. */
+export async function runBenchmark(
+  signed: SignedBenchmark,
+  module: Uint8Array,
+  trustedAnchorKey: Uint8Array,
+  options: SandboxOptions = {},
+): Promise<BenchmarkResult> {
+  const verified = verifyBenchmark(signed, module, trustedAnchorKey)
+  const compiled = await admitBenchmark(verified, options)
+  return runAdmitted(verified.manifest, compiled, Buffer.from(verified.moduleSha256).toString('hex'), options)
+}
+
+interface WorkerDone {
+  type: 'done'
+  value: unknown
+  elapsedMs: number
+  io: BenchmarkResult['io']
+  memoryBytes: number
+}
+type WorkerMessage =
+  | WorkerDone
+  | { type: 'failed'; code: string; message: string }
+  | { type: 'net'; payload: number }
+
+async function runAdmitted(
+  m: BenchmarkManifest,
+  compiled: CompiledModule,
+  moduleSha256: string,
+  options: SandboxOptions,
+): Promise<BenchmarkResult> {
+  if (options.signal?.aborted)
+    throw new BenchmarkFailedError('ABORTED', `${m.name} aborted before it started`)
+  const usesDisk = m.hostFunctions.some((h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'disk')
+  const usesNet = m.hostFunctions.some((h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'net')
+  const handles: FileHandle[] = []
+  let scratch: string | null = null
+  try {
+    let disk = null
+    if (usesDisk && options.disk !== undefined) {
+      scratch = join(options.disk.dir, `.vboom-bench-${randomBytes(8).toString('hex')}`)
+      const { O_RDWR, O_CREAT, O_EXCL, O_DSYNC, O_DIRECT } = fsConstants
+      // Writes are durable on return (O_DSYNC), so they measure the device, not the page cache.
+      const buffered = await open(scratch, O_RDWR | O_CREAT | O_EXCL | O_DSYNC, 0o600)
+      handles.push(buffered)
+      // O_DIRECT bypasses the page cache for aligned calls; tmpfs and some filesystems refuse it.
+      let directFd = -1
+      if (O_DIRECT !== undefined) {
+        try {
+          const direct = await open(scratch, O_RDWR | O_DIRECT | O_DSYNC)
+          handles.push(direct)
+          directFd = direct.fd
+        } catch {
+          directFd = -1
+        }
+      }
+      disk = { bufferedFd: buffered.fd, directFd, maxBytes: options.disk.maxBytes ?? DEFAULT_MAX_DISK_BYTES }
+    }
+    const netBuffer = usesNet ? new SharedArrayBuffer(16) : null
+    return await spawn(m, compiled, moduleSha256, options, disk, netBuffer)
+  } finally {
+    for (const h of handles) await h.close().catch(() => {})
+    if (scratch !== null) await unlink(scratch).catch(() => {})
+  }
+}
+
+function spawn(
+  m: BenchmarkManifest,
+  compiled: CompiledModule,
+  moduleSha256: string,
+  options: SandboxOptions,
+  disk: { bufferedFd: number; directFd: number; maxBytes: number } | null,
+  netBuffer: SharedArrayBuffer | null,
+): Promise<BenchmarkResult> {
+  return new Promise<BenchmarkResult>((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      // No inherited flags: the source is CommonJS even when the parent runs with
+      // --input-type=module, and no loader (tsx, tap) is needed or wanted in the sandbox.
+      execArgv: [],
+      workerData: {
+        module: compiled,
+        entry: m.entry,
+        args: m.parameters.map((p) => p.value),
+        grants: m.hostFunctions,
+        disk,
+        net: netBuffer === null ? null : { buffer: netBuffer },
+        limits: { maxIoBytes: MAX_HOST_IO_BYTES, align: DIRECT_IO_ALIGN, netTimeoutMs: NET_CALL_TIMEOUT_MS },
+      },
+      resourceLimits: {
+        maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB,
+        maxYoungGenerationSizeMb: WORKER_MAX_YOUNG_GENERATION_MB,
+        stackSizeMb: WORKER_STACK_MB,
+      },
+      stdout: true,
+      stderr: true,
+    })
+    let settled = false
+    const finish = (err: Error | null, result?: BenchmarkResult): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      options.signal?.removeEventListener('abort', onAbort)
+      // Resolve only once the thread is gone, so the caller can close its files safely.
+      void worker.terminate().finally(() => (err === null ? resolve(result!) : reject(err)))
+    }
+    const timer = setTimeout(
+      () =>
+        finish(
+          new BenchmarkFailedError('TIMEOUT', `${m.name} killed at its time limit of ${m.timeLimitMs} ms`),
+        ),
+      m.timeLimitMs,
+    )
+    const onAbort = (): void => finish(new BenchmarkFailedError('ABORTED', `${m.name} aborted`))
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+
+    worker.on('message', (msg: WorkerMessage) => {
+      if (msg.type === 'net' && netBuffer !== null && options.net !== undefined) {
+        const flag = new Int32Array(netBuffer, 0, 1)
+        const value = new Float64Array(netBuffer, 8, 1)
+        options.net.roundTripUs(msg.payload).then(
+          (us) => {
+            value[0] = us
+            Atomics.store(flag, 0, Number.isFinite(us) ? 1 : 2)
+            Atomics.notify(flag, 0)
+          },
+          () => {
+            Atomics.store(flag, 0, 2)
+            Atomics.notify(flag, 0)
+          },
+        )
+      } else if (msg.type === 'failed') {
+        finish(new BenchmarkFailedError(msg.code, `${m.name}: ${msg.message}`))
+      } else if (msg.type === 'done') {
+        if (typeof msg.value !== 'number' || !Number.isFinite(msg.value)) {
+          finish(new BenchmarkFailedError('BAD_RESULT', `${m.name} returned ${String(msg.value)}`))
+          return
+        }
+        finish(null, {
+          name: m.name,
+          version: m.version,
+          unit: m.unit,
+          higherIsBetter: m.higherIsBetter,
+          value: msg.value,
+          moduleSha256,
+          elapsedMs: msg.elapsedMs,
+          memoryBytes: msg.memoryBytes,
+          io: msg.io,
+        })
+      }
+    })
+    worker.on('error', (err: Error & { code?: string }) => {
+      const code = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'OUT_OF_MEMORY' : 'CRASHED'
+      finish(new BenchmarkFailedError(code, `${m.name}: ${err.message}`, { cause: err }))
+    })
+    worker.on('exit', (exitCode) => {
+      finish(
+        new BenchmarkFailedError('CRASHED', `${m.name}: worker exited with code ${exitCode} before a result`),
+      )
+    })
+  })
+}
