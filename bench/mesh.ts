@@ -1,15 +1,20 @@
 /**
- * bench:mesh — N agents and an anchor in ONE process (each a full libp2p node
- * on 127.0.0.1), for N = 10, 25, 50 (override: BENCH_SIZES=10,20). Prints per N:
- * - time until the whole mesh has converged;
- * - advert propagation: one agent republishes, time until every other agent
- *   holds the new sequence (p50, p99 over the rounds);
- * - memory per agent (RSS growth / N).
+ * bench:mesh — N agents and an anchor on 127.0.0.1, for N = 10, 25, 50
+ * (override: BENCH_SIZES=10,20). Two modes, both printed:
+ * - processes (default; BENCH_MODE=processes): each agent is its own
+ *   `vboom agent` process, as on real VMs; propagation is timed from the
+ *   agents' logs over a 30 s window of their periodic republishes;
+ * - one process (BENCH_MODE=inprocess or both): every node shares one event
+ *   loop, which measures the stack under contention; propagation is timed from
+ *   an explicit republish to the moment every other agent holds it.
+ * Per N: time until the whole mesh converged; advert propagation to every
+ * agent (p50, p99); memory per agent (process RSS, or RSS growth / N).
  * And, once: adverts validated per second by one agent (the full validator,
  * signature included), against the same loop verifying with @noble/ed25519 as
  * the baseline that decided node:crypto for verification.
  */
 import '../src/polyfill.js'
+import { existsSync } from 'node:fs'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import * as ed from '@noble/ed25519'
@@ -19,9 +24,12 @@ import { SignedAdvert } from '../src/protocols/proto/advert.js'
 import { type Bytes, SignatureDomain, signable } from '../src/protocols/signing.js'
 import { createLogger } from '../src/runtime/log.js'
 import { SMALL, startMesh, waitConverged } from '../src/testnet/mesh.js'
+import { processMesh } from './mesh-processes.js'
 
 const sizes = (process.env.BENCH_SIZES ?? '10,25,50').split(',').map(Number)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20)
+const MODE = process.env.BENCH_MODE ?? 'both'
+const MEASURE_MS = Number(process.env.BENCH_WINDOW_MS ?? 30_000)
 const log = createLogger('silent')
 
 const pct = (xs: number[], p: number): number => {
@@ -105,8 +113,26 @@ async function validationRun(): Promise<void> {
   )
 }
 
-console.log(
-  `bench:mesh — all nodes in one process, ${ROUNDS} propagation rounds per N, Node ${process.version}`,
-)
+async function processRun(n: number): Promise<void> {
+  const r = await processMesh(n, MEASURE_MS, log)
+  const rss = r.rssBytes.reduce((a, b) => a + b, 0) / Math.max(1, r.rssBytes.length)
+  console.log(
+    `N=${String(n).padStart(3)}  processes up ${(r.startedMs / 1000).toFixed(1)} s  converged ${
+      r.convergedMs === null ? 'NO' : `${(r.convergedMs / 1000).toFixed(2)} s`
+    }  propagation to all p50 ${pct(r.latencies, 50).toFixed(0)} ms p99 ${pct(r.latencies, 99).toFixed(0)} ms (${
+      r.latencies.length
+    } adverts)  RSS/agent ${mib(rss)} MiB`,
+  )
+}
+
+console.log(`bench:mesh on Node ${process.version}, ${sizes.join('/')} agents, mode ${MODE}`)
 await validationRun()
-for (const n of sizes) await meshRun(n)
+if (MODE === 'processes' || MODE === 'both') {
+  const how = existsSync('dist/src/cli/main.js') ? 'built CLI' : 'tsx'
+  console.log(`-- each agent its own process (${how}), ${MEASURE_MS / 1000} s window:`)
+  for (const n of sizes) await processRun(n)
+}
+if (MODE === 'inprocess' || MODE === 'both') {
+  console.log(`-- all nodes in one process, ${ROUNDS} republish rounds:`)
+  for (const n of sizes) await meshRun(n)
+}

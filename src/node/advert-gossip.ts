@@ -9,6 +9,7 @@
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { validateAdvert } from '../protocols/advert.js'
+import { checkAdvertAttestations } from '../protocols/attestation.js'
 import { ADVERT_RATE_BURST, ADVERT_RATE_PER_SECOND, advertTopic } from '../protocols/constants.js'
 import { ValidationError } from '../protocols/errors.js'
 import type { Logger } from '../runtime/log.js'
@@ -23,6 +24,8 @@ export interface AdvertGossipOptions {
   metrics: AdvertMetrics
   log: Logger
   now?: () => number
+  /** When set, attestations carried by adverts are checked against this anchor key (and the advert's claims). */
+  attestations?: { trustedAnchorKey: Uint8Array; tolerance: number }
 }
 
 export class AdvertGossip {
@@ -72,7 +75,11 @@ export class AdvertGossip {
         nowMs: now,
         lastSequence: market.lastSequence(from),
       })
+      // Rule: attestations carried are the trusted anchor's, about this VM and location, and agree with the claims.
+      if (this.opts.attestations !== undefined && advert.attestations.length > 0)
+        checkAdvertAttestations(advert, { ...this.opts.attestations, nowMs: now })
       market.upsert(advert)
+      log.debug({ vm: advert.vm, sequence: advert.sequence.toString() }, 'advert accepted')
       metrics.accepted.inc()
       metrics.marketSize.set(market.size)
       return TopicValidatorResult.Accept

@@ -133,9 +133,10 @@ export class AdvertPublisher {
       expiresAtMs: now + content.ttlMs,
     }
     const data = signAdvert(advert, this.secret, this.publicKey)
+    // Logged as it leaves (bench:mesh times propagation from this line).
+    this.opts.log.debug({ sequence: sequence.toString() }, 'advert published')
     await pubsub.publish(topic, data)
     this.current = advert
     this.opts.metrics.published.inc()
-    this.opts.log.debug({ sequence: sequence.toString() }, 'advert published')
   }
 }

@@ -68,7 +68,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     opts.addressScope === 'lan' ? passthroughMapper : removePrivateAddressesMapper
   const services: Record<string, unknown> = {
     identify: identify(),
-    ping: ping(),
+    // kad-dht pings peers before evicting them from its routing table, and
+    // libp2p's connection monitor pings every connection; with the default of
+    // one outbound ping stream per connection they collide, the monitor takes
+    // the refusal for a dead peer and aborts a healthy connection.
+    ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 4 }),
     dht: kadDHT({
       protocol: KAD_PROTOCOL,
       clientMode: false,

@@ -12,7 +12,7 @@ t.test('five agents and an anchor: every agent sees the other four; another clas
     agents.push(await startAgent(t, join(dir, `a${i}`), i, SMALL, anchor.multiaddrs))
   const other = await startAgent(t, join(dir, 'other'), 9, LARGE, anchor.multiaddrs)
 
-  t.ok(await waitFor(() => agents.every((a) => a.market.size === 4), 15_000), 'all markets hold 4 adverts')
+  t.ok(await waitFor(() => agents.every((a) => a.market.size === 4), 45_000), 'all markets hold 4 adverts')
   for (const a of agents) {
     const seen = a.market
       .list()
@@ -38,12 +38,12 @@ t.test('five agents and an anchor: every agent sees the other four; another clas
     const late = await startAgent(t, join(dir, 'late'), 7, SMALL, anchor.multiaddrs)
     const ids = agents.map((a) => a.peerId.toString())
     t.ok(
-      await waitFor(() => ids.every((id) => late.discovery.classPeers.includes(id)), 20_000),
+      await waitFor(() => ids.every((id) => late.discovery.classPeers.includes(id)), 45_000),
       'the DHT names every agent of its class',
     )
-    t.ok(await waitFor(() => late.market.size === 5, 20_000), 'its market holds all five adverts')
+    t.ok(await waitFor(() => late.market.size === 5, 45_000), 'its market holds all five adverts')
     t.ok(
-      await waitFor(() => agents.every((a) => a.market.get(late.peerId.toString()) !== undefined), 20_000),
+      await waitFor(() => agents.every((a) => a.market.get(late.peerId.toString()) !== undefined), 45_000),
       'and they see it',
     )
   })
@@ -62,7 +62,7 @@ t.test('five agents and an anchor: every agent sees the other four; another clas
       await waitFor(async () => {
         const found = await finder.discovery.locate(id).catch(() => [])
         return found.some((a) => newAddr.startsWith(a.toString()))
-      }, 20_000),
+      }, 45_000),
       'the DHT answers with the new address',
     )
     const reached = await finder.discovery.reach(id)
