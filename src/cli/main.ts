@@ -3,6 +3,7 @@ import '../polyfill.js'
 import { Command, CommanderError } from 'commander'
 import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
+import { registerLedger } from './commands/ledger.js'
 import { registerStatus } from './commands/status.js'
 import { registerTestnet } from './commands/testnet.js'
 import { EXIT_USAGE, fail } from './run.js'
@@ -17,6 +18,7 @@ const program = new Command()
 
 registerAgent(program)
 registerAnchor(program)
+registerLedger(program)
 registerStatus(program)
 registerTestnet(program)
 

@@ -4,7 +4,9 @@
  */
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
 import { advertToJson, classId } from '../protocols/advert.js'
+import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
 import { createHost, type Host } from '../runtime/libp2p-host.js'
@@ -15,6 +17,7 @@ import { AdvertPublisher } from './advert-publisher.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
 import { MarketView } from './market.js'
+import { AgentProbeService } from './probe.js'
 
 export interface AgentOptions {
   dataDir: string
@@ -44,6 +47,7 @@ interface AgentParts {
   discovery: ClassDiscovery
   metrics: NodeMetrics
   classId: string
+  probe: AgentProbeService | null
 }
 
 export class Agent {
@@ -57,6 +61,7 @@ export class Agent {
   readonly classId: string
   private readonly gossip: AdvertGossip
   private readonly publisher: AdvertPublisher
+  private readonly probe: AgentProbeService | null
 
   private constructor(p: AgentParts) {
     this.config = p.config
@@ -69,6 +74,7 @@ export class Agent {
     this.classId = p.classId
     this.gossip = p.gossip
     this.publisher = p.publisher
+    this.probe = p.probe
   }
 
   /** Opens the data dir (exclusive), loads the key, builds the node. Call start() next. */
@@ -88,12 +94,19 @@ export class Agent {
       const id = classId(config.instanceClass)
       const pubsub = host.services.pubsub as GossipSub
       const market = new MarketView()
+      // The trusted anchor key (config): checks attestations in adverts and the benchmarks probes run.
+      const anchorKey =
+        config.anchorKey === undefined ? undefined : new Uint8Array(Buffer.from(config.anchorKey, 'hex'))
       const gossip = new AdvertGossip({
         classId: id,
         pubsub,
         market,
         metrics: metrics.adverts,
         log: componentLogger(log, 'vboom:node:gossip'),
+        attestations:
+          anchorKey === undefined
+            ? undefined
+            : { trustedAnchorKey: anchorKey, tolerance: DEFAULT_PROBE_TOLERANCE },
       })
       const publisher = new AdvertPublisher({
         topic: gossip.topic,
@@ -111,6 +124,18 @@ export class Agent {
         metrics: metrics.adverts,
         log: componentLogger(log, 'vboom:node:advert'),
       })
+      const probe =
+        anchorKey === undefined
+          ? null
+          : new AgentProbeService({
+              node: host,
+              anchor: config.bootstrap.map((a) => multiaddr(a)),
+              anchorKey,
+              key: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
+              diskDir: config.diskDir ?? opts.dataDir,
+              log: componentLogger(log, 'vboom:node:probe'),
+              metrics: metrics.registry,
+            })
       const discovery = new ClassDiscovery({
         host,
         classId: id,
@@ -128,6 +153,7 @@ export class Agent {
         discovery,
         metrics,
         classId: id,
+        probe,
       })
     } catch (err) {
       await dataDir.close()
@@ -144,9 +170,11 @@ export class Agent {
     this.gossip.start()
     await this.publisher.start()
     this.discovery.start()
+    this.probe?.start()
   }
 
   async stop(): Promise<void> {
+    await this.probe?.stop()
     this.discovery.stop()
     this.publisher.stop()
     this.gossip.stop()

@@ -46,6 +46,13 @@ export const AgentConfigSchema = z.strictObject({
   /** `lan` keeps private/loopback addresses in the DHT (testnets, one VPC); `public` drops them. */
   addressScope: z.enum(['lan', 'public']).default('lan'),
   logLevel: z.enum(LOG_LEVELS as [string, ...string[]]).default('info'),
+  /** The anchor's Ed25519 public key (hex) this agent trusts: benchmarks and attestations are checked against it. */
+  anchorKey: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits (vboom anchor prints it)')
+    .optional(),
+  /** Where probe benchmarks write their scratch files: a directory on the VM's disk. Default: the data dir. */
+  diskDir: z.string().min(1).optional(),
 })
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>

@@ -1,6 +1,6 @@
 /**
- * WAT -> WebAssembly binary with `wabt` (a devDependency: used by the build
- * script and the tests; the running anchor loads the built .wasm files).
+ * WAT -> WebAssembly binary with `wabt` (a dependency: the build script, the
+ * tests, and an anchor started without a built dist/benchmarks compile with it).
  */
 import wabtInit from 'wabt'
 

@@ -1,0 +1,128 @@
+/**
+ * The probe protocol between two real libp2p nodes: an honest answer passes,
+ * a replayed answer (old nonce) is rejected and costs reputation, forged or
+ * misaddressed answers are rejected, unknown benchmarks are refused.
+ */
+import '../../src/polyfill.js'
+import { randomBytes } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { Registry } from 'prom-client'
+import t from 'tap'
+import { signBenchmark } from '../../src/anchor/benchmarks/sign.js'
+import { STANDARD_SUITE } from '../../src/anchor/benchmarks/suite.js'
+import { compileWat } from '../../src/anchor/benchmarks/wat.js'
+import { ProbeClient, ProbeServer } from '../../src/node/probe.js'
+import { Reputation } from '../../src/node/reputation.js'
+import { MAX_PROBE_RESPONSE_BYTES, PROBE_PROTOCOL } from '../../src/protocols/anchor-constants.js'
+import { encodeProbeRequest, validateProbeResponse } from '../../src/protocols/probe.js'
+import { handleRpc, rpcCall, unhandleRpc } from '../../src/protocols/rpc-stream.js'
+import { createLogger } from '../../src/runtime/log.js'
+import { verifyBenchmark } from '../../src/runtime/sandbox/index.js'
+import { keys } from '../anchor/helpers.js'
+import { clientNode } from '../anchor/net-helpers.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+
+t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
+  // An anchor key and a short CPU benchmark it signed (10M iterations: ~30 ms).
+  const anchor = keys()
+  const cpu = STANDARD_SUITE.find((b) => b.source === 'cpu')!
+  const module = await compileWat(await readFile(join(ROOT, 'benchmarks', 'cpu.wat'), 'utf8'))
+  const manifest = {
+    ...cpu.manifest,
+    name: 'test/cpu-short',
+    parameters: [{ name: 'iterations', value: 10_000_000 }],
+  }
+  const bench = verifyBenchmark(signBenchmark(module, manifest, anchor.secretKey), module, anchor.publicKey)
+
+  const bPrivate = await generateKeyPair('Ed25519')
+  const metrics = new Registry()
+  const a = await clientNode()
+  const b = await clientNode(bPrivate)
+  t.teardown(() => Promise.all([a.stop(), b.stop()]))
+  const server = new ProbeServer({
+    node: b,
+    // The probed side signs with its VM key: the raw secret of its libp2p Ed25519 key, as the agent does.
+    key: { secretKey: bPrivate.raw.subarray(0, 32), publicKey: bPrivate.publicKey.raw },
+    anchorKey: anchor.publicKey,
+    benchmarks: [bench],
+    diskDir: t.testdir(),
+    log: createLogger('silent'),
+    metrics,
+    rate: { burst: 4, perSecond: 0.001 },
+  })
+  await server.start()
+
+  const reputation = new Reputation()
+  const client = new ProbeClient({ node: a, reputation })
+  const target = b.getMultiaddrs()
+  const honest = await client.probe(b.peerId, target, [bench], {
+    cpu: { median: 1, spread: 0, samples: 1, windowMs: 1 },
+  })
+  t.equal(honest.verdict, 'pass', 'an honest answer passes')
+  t.ok(honest.measurements[0]!.value > 1, 'with a plausible measurement')
+  const measured = honest.measurements[0]!.value
+
+  // A claim far above the measurement fails on the claim, not on the answer.
+  const inflated = await client.probe(b.peerId, target, [bench], {
+    cpu: { median: measured * 10, spread: 0, samples: 1, windowMs: 1 },
+  })
+  t.equal(inflated.verdict, 'claim-mismatch')
+
+  // Record a genuine answer to nonce N1, as a man in the middle or a lazy peer would.
+  const n1 = randomBytes(16)
+  const old = await rpcCall(a, target, PROBE_PROTOCOL, encodeProbeRequest(n1, [bench.moduleSha256]), {
+    maxResponseBytes: MAX_PROBE_RESPONSE_BYTES,
+    timeoutMs: 30_000,
+  })
+  const ctx = {
+    nonce: n1,
+    prober: a.peerId.toString(),
+    vm: b.peerId.toString(),
+    modules: [bench.moduleSha256],
+    nowMs: Date.now(),
+  }
+  t.equal(validateProbeResponse(old, ctx).length, 1, 'the recorded answer is valid for its own nonce')
+  t.throws(() => validateProbeResponse(old, { ...ctx, prober: b.peerId.toString() }), {
+    code: 'WRONG_PROBER',
+  })
+  t.throws(() => validateProbeResponse(old, { ...ctx, vm: a.peerId.toString() }), { code: 'SIGNER_MISMATCH' })
+  const forged = new Uint8Array(old)
+  forged[forged.length - 1]! ^= 1
+  t.throws(
+    () => validateProbeResponse(forged, ctx),
+    { code: 'BAD_SIGNATURE' },
+    'an edited answer is rejected',
+  )
+  t.throws(() => validateProbeResponse(new Uint8Array([1, 2, 3]), ctx), { name: 'ValidationError' })
+
+  // B now replays that old answer to every probe instead of measuring.
+  await server.stop()
+  await handleRpc(b, PROBE_PROTOCOL, async () => old, { maxRequestBytes: 4096, timeoutMs: 10_000 })
+  const before = reputation.score(b.peerId.toString())
+  const replayed = await client.probe(b.peerId, target, [bench], {
+    cpu: { median: 1, spread: 0, samples: 1, windowMs: 1 },
+  })
+  t.equal(replayed.verdict, 'invalid-answer', 'a replayed answer is rejected')
+  t.equal(replayed.code, 'STALE_NONCE')
+  t.ok(reputation.score(b.peerId.toString()) < before, 'and costs reputation')
+  await unhandleRpc(b, PROBE_PROTOCOL)
+
+  // An honest peer refuses benchmarks it was not given by the anchor.
+  await server.start()
+  const other = { ...bench, moduleSha256: new Uint8Array(32).fill(7) }
+  const refused = await client.probe(b.peerId, target, [other], {})
+  t.equal(refused.verdict, 'no-answer')
+  t.equal(refused.code, 'PROBE_REFUSED')
+  t.equal(reputation.history(b.peerId.toString()).length, 4, 'every probe is on record')
+
+  // Past its burst, a peer is refused until its rate allows another probe.
+  const limited = await client.probe(b.peerId, target, [bench], {})
+  t.equal(limited.code, 'PROBE_REFUSED', 'rate limited')
+  const served = await metrics.getSingleMetricAsString('vboom_probes_served_total')
+  t.match(served, /outcome="ok"} 3/, 'answered probes counted')
+  t.match(served, /outcome="UNKNOWN_BENCHMARK"} 1/)
+  t.match(served, /outcome="RATE_LIMITED"} 1/)
+})
