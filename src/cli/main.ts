@@ -3,6 +3,7 @@ import '../polyfill.js'
 import { Command, CommanderError } from 'commander'
 import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
+import { registerAttest } from './commands/attest.js'
 import { registerLedger } from './commands/ledger.js'
 import { registerStatus } from './commands/status.js'
 import { registerTestnet } from './commands/testnet.js'
@@ -20,6 +21,7 @@ registerAgent(program)
 registerAnchor(program)
 registerLedger(program)
 registerStatus(program)
+registerAttest(program)
 registerTestnet(program)
 
 try {

@@ -41,6 +41,8 @@ export interface AdvertPublisherOptions {
   key: Ed25519PrivateKey
   db: Db
   content: AdvertContent
+  /** The anchor attestations to carry, as of `nowMs` (none when omitted). */
+  attestations?: (nowMs: number) => Bytes[]
   metrics: AdvertMetrics
   log: Logger
 }
@@ -102,6 +104,23 @@ export class AdvertPublisher {
     await this.publish()
   }
 
+  /** The advert as it would be published now with these attestations (also used to check them before keeping). */
+  draft(attestations: Bytes[], sequence = 0n, now = Date.now()): Advert {
+    const { content } = this.opts
+    return {
+      vm: this.vm,
+      instanceClass: content.instanceClass,
+      location: content.location,
+      profile: content.profile,
+      needs: content.needs,
+      askMicros: content.askMicros,
+      attestations,
+      sequence,
+      issuedAtMs: now,
+      expiresAtMs: now + content.ttlMs,
+    }
+  }
+
   private publishSoon(): void {
     this.publish().catch((err) => this.opts.log.warn({ err }, 'advert publish failed; will retry'))
   }
@@ -113,25 +132,14 @@ export class AdvertPublisher {
   }
 
   private async publishNow(): Promise<void> {
-    const { db, content, pubsub, topic } = this.opts
+    const { db, pubsub, topic } = this.opts
     const last = await db.get(SEQUENCE_KEY)
     const lastSeq = last === undefined ? 0n : BigInt(new TextDecoder().decode(last))
     const now = Date.now()
     const sequence = lastSeq + 1n > BigInt(now) ? lastSeq + 1n : BigInt(now)
     this.lastPublishAt = now
     await db.put(SEQUENCE_KEY, new TextEncoder().encode(sequence.toString()), { sync: true })
-    const advert: Advert = {
-      vm: this.vm,
-      instanceClass: content.instanceClass,
-      location: content.location,
-      profile: content.profile,
-      needs: content.needs,
-      askMicros: content.askMicros,
-      attestations: [],
-      sequence,
-      issuedAtMs: now,
-      expiresAtMs: now + content.ttlMs,
-    }
+    const advert = this.draft(this.opts.attestations?.(now) ?? [], sequence, now)
     const data = signAdvert(advert, this.secret, this.publicKey)
     // Logged as it leaves (bench:mesh times propagation from this line).
     this.opts.log.debug({ sequence: sequence.toString() }, 'advert published')

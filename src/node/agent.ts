@@ -7,6 +7,8 @@ import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { advertToJson, classId } from '../protocols/advert.js'
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
+import type { Attestation } from '../protocols/attestation.js'
+import type { Bytes } from '../protocols/signing.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
 import { createHost, type Host } from '../runtime/libp2p-host.js'
@@ -14,6 +16,7 @@ import { componentLogger, type Logger } from '../runtime/log.js'
 import { counterByLabel, createNodeMetrics, type NodeMetrics } from '../runtime/metrics.js'
 import { AdvertGossip } from './advert-gossip.js'
 import { AdvertPublisher } from './advert-publisher.js'
+import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
 import { MarketView } from './market.js'
@@ -37,6 +40,7 @@ export interface AgentStatus {
 }
 
 interface AgentParts {
+  attestations: AttestationStore
   config: AgentConfig
   host: Host
   dataDir: DataDir
@@ -61,6 +65,7 @@ export class Agent {
   readonly classId: string
   private readonly gossip: AdvertGossip
   private readonly publisher: AdvertPublisher
+  private readonly attestations: AttestationStore
   private readonly probe: AgentProbeService | null
 
   private constructor(p: AgentParts) {
@@ -74,6 +79,7 @@ export class Agent {
     this.classId = p.classId
     this.gossip = p.gossip
     this.publisher = p.publisher
+    this.attestations = p.attestations
     this.probe = p.probe
   }
 
@@ -108,7 +114,9 @@ export class Agent {
             ? undefined
             : { trustedAnchorKey: anchorKey, tolerance: DEFAULT_PROBE_TOLERANCE },
       })
+      const attestations = new AttestationStore(dataDir.db, anchorKey, DEFAULT_PROBE_TOLERANCE)
       const publisher = new AdvertPublisher({
+        attestations: (now) => attestations.current(now),
         topic: gossip.topic,
         pubsub,
         key,
@@ -143,6 +151,7 @@ export class Agent {
         log: componentLogger(log, 'vboom:node:discovery'),
       })
       return new Agent({
+        attestations,
         config,
         host,
         dataDir,
@@ -168,6 +177,7 @@ export class Agent {
   async start(): Promise<void> {
     await this.host.start()
     this.gossip.start()
+    await this.attestations.load((a) => this.publisher.draft(a))
     await this.publisher.start()
     this.discovery.start()
     this.probe?.start()
@@ -185,6 +195,16 @@ export class Agent {
   /** Publishes a fresh advert now (new sequence), e.g. after the profile changed. */
   async republish(): Promise<void> {
     await this.publisher.publish()
+  }
+
+  /**
+   * Keeps an anchor attestation of this VM (checked as receivers will check it)
+   * and publishes an advert carrying it at once.
+   */
+  async addAttestation(bytes: Bytes): Promise<Attestation> {
+    const a = await this.attestations.add(bytes, (list) => this.publisher.draft(list))
+    await this.publisher.publish()
+    return a
   }
 
   async status(): Promise<AgentStatus> {

@@ -8,19 +8,35 @@ import { controlSocketPath } from './control-server.js'
 const CONTROL_TIMEOUT_MS = 5_000
 
 export async function controlGet(dataDir: string, path: string): Promise<string> {
+  return await controlRequest(dataDir, 'GET', path)
+}
+
+export async function controlPost(dataDir: string, path: string, body: Uint8Array): Promise<string> {
+  return await controlRequest(dataDir, 'POST', path, body)
+}
+
+async function controlRequest(
+  dataDir: string,
+  method: string,
+  path: string,
+  body?: Uint8Array,
+): Promise<string> {
   const socketPath = controlSocketPath(dataDir)
   return await new Promise<string>((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: CONTROL_TIMEOUT_MS }, (res) => {
+    const req = request({ socketPath, path, method, timeout: CONTROL_TIMEOUT_MS }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8')
+        const text = Buffer.concat(chunks).toString('utf8')
         if (res.statusCode !== 200) {
-          reject(
-            new UsageError('CONTROL_FAILED', `agent answered ${res.statusCode} to ${path}: ${body.trim()}`),
-          )
+          // A 400 carries the agent's own one-line explanation; anything else is unexpected.
+          const why =
+            res.statusCode === 400
+              ? text.trim()
+              : `agent answered ${res.statusCode} to ${method} ${path}: ${text.trim()}`
+          reject(new UsageError('CONTROL_FAILED', why))
         } else {
-          resolve(body)
+          resolve(text)
         }
       })
     })
@@ -32,7 +48,7 @@ export async function controlGet(dataDir: string, path: string): Promise<string>
           : `cannot reach the agent at ${socketPath}: ${err.message}`
       reject(new UsageError('AGENT_UNREACHABLE', why))
     })
-    req.end()
+    req.end(body)
   })
 }
 

@@ -1,18 +1,34 @@
 /**
  * The agent's local control endpoint: HTTP over a unix socket in the data
- * dir (only the VM's own users can reach it; file mode 0600). Read-only for
- * now: GET /status (JSON) and GET /metrics (Prometheus text).
+ * dir (only the VM's own users can reach it; file mode 0600): GET /status
+ * (JSON), GET /metrics (Prometheus text), POST /attestation (an anchor
+ * attestation for this VM's adverts to carry).
  */
 
 import { createHash } from 'node:crypto'
 import { chmod, unlink } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { MAX_ATTESTATION_BYTES } from '../protocols/constants.js'
+import { UsageError, VBoomError } from '../protocols/errors.js'
+import type { Bytes } from '../protocols/signing.js'
 import type { Logger } from '../runtime/log.js'
 import type { Agent } from './agent.js'
 
 export const CONTROL_SOCKET = 'control.sock'
+
+/** Reads a request body of at most `max` bytes; a larger one is refused, not buffered. */
+async function readBody(req: IncomingMessage, max: number): Promise<Bytes> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > max) throw new UsageError('BODY_TOO_LARGE', `request body over ${max} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  return new Uint8Array(Buffer.concat(chunks)) as Bytes
+}
 
 /** sockaddr_un holds 108 bytes; keep a margin for the terminating NUL and odd platforms. */
 const MAX_SOCKET_PATH = 100
@@ -49,9 +65,21 @@ export class ControlServer {
         } else if (route === 'GET /metrics') {
           res.writeHead(200, { 'content-type': this.agent.metrics.registry.contentType })
           res.end(await this.agent.metrics.registry.metrics())
+        } else if (route === 'POST /attestation') {
+          try {
+            const a = await this.agent.addAttestation(await readBody(req, MAX_ATTESTATION_BYTES))
+            res.writeHead(200, { 'content-type': 'application/json' })
+            res.end(
+              JSON.stringify({ location: a.location, expiresAt: new Date(a.expiresAtMs).toISOString() }),
+            )
+          } catch (err) {
+            if (!(err instanceof VBoomError)) throw err
+            res.writeHead(400, { 'content-type': 'text/plain' })
+            res.end(`${err.message}\n`)
+          }
         } else {
           res.writeHead(404, { 'content-type': 'text/plain' })
-          res.end('unknown control request; try GET /status or GET /metrics\n')
+          res.end('unknown control request; try GET /status, GET /metrics or POST /attestation\n')
         }
       }
       reply().catch((err) => {
