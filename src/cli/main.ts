@@ -6,6 +6,7 @@ import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
 import { registerLedger } from './commands/ledger.js'
 import { registerStatus } from './commands/status.js'
+import { registerSwapImages } from './commands/swap-images.js'
 import { registerTestnet } from './commands/testnet.js'
 import { EXIT_USAGE, fail } from './run.js'
 
@@ -22,6 +23,7 @@ registerAnchor(program)
 registerLedger(program)
 registerStatus(program)
 registerAttest(program)
+registerSwapImages(program)
 registerTestnet(program)
 
 try {

@@ -1,0 +1,327 @@
+/**
+ * bench:swap — the VBoom swap against the alternatives, on data it builds itself:
+ *  (a) two ext4 images made with `mkfs.ext4 -d` from the same files, B with a
+ *      few percent of files changed or added and a directory moved;
+ *  (b) two random images.
+ * For each: the VBoom swap; the same with dedup and compression off (full
+ * transfer); the paper's three-way swap through a temporary copy with plain
+ * copies and with rsync --inplace --no-whole-file; and the raw single-stream
+ * libp2p throughput in the same run. All on loopback, page cache warm (the
+ * images were just written): say so when quoting these figures.
+ * Env: VBOOM_BENCH_MIB (image size, default 1024), VBOOM_BENCH_DIR (default a temp dir).
+ * As root, the VBoom swap and the full transfer run again with each agent in
+ * its own network namespace behind a veth link shaped to 1 Gbit/s
+ * (VBOOM_BENCH_SHAPED=0 skips that).
+ */
+import '../src/polyfill.js'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  appendFileSync,
+  cpSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { handleStreamProbe, probeStreamThroughput } from '../src/protocols/swap-stream.js'
+import { type SwapImagesReport, swapImages } from '../src/swapper/swap-images.js'
+import { createSwapNode } from '../src/swapper/swap-node.js'
+
+const MIB = 2 ** 20
+const sizeMiB = Number(process.env.VBOOM_BENCH_MIB ?? 1024)
+const root = process.env.VBOOM_BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'vboom-bench-'))
+mkdirSync(root, { recursive: true })
+
+async function sha(path: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const c of createReadStream(path)) h.update(c as Buffer)
+  return h.digest('hex')
+}
+
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * MIB })
+}
+
+/** A source tree of real files (~40 % of the image) from /usr, then a changed copy. */
+function buildExt4(dir: string): [string, string] {
+  const src1 = join(dir, 'src1')
+  const src2 = join(dir, 'src2')
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(src1, { recursive: true })
+  const budget = sizeMiB * MIB * 0.4
+  let used = 0
+  for (const d of ['/usr/share', '/usr/lib']) {
+    for (const e of readdirSync(d)) {
+      if (used > budget) break
+      const p = join(d, e)
+      let n = 0
+      try {
+        n = Number(sh('du', ['-sb', p]).split('\t')[0])
+      } catch {
+        continue
+      }
+      if (n === 0 || used + n > budget * 1.1) continue
+      try {
+        cpSync(p, join(src1, `${d.replaceAll('/', '_')}_${e}`), {
+          recursive: true,
+          dereference: false,
+          verbatimSymlinks: true,
+        })
+        used += n
+      } catch {}
+    }
+  }
+  cpSync(src1, src2, { recursive: true, verbatimSymlinks: true })
+  // a few percent changed or added, one directory moved
+  const files = sh('find', [src2, '-type', 'f', '-size', '+4k']).split('\n').filter(Boolean)
+  for (let k = 0; k < files.length; k += 40) appendFileSync(files[k]!, `changed ${k}\n`)
+  writeFileSync(join(src2, 'added.bin'), randomBytes(Math.floor(sizeMiB * MIB * 0.01)))
+  const dirs = readdirSync(src2)
+  const moved = dirs.find((d) => statSync(join(src2, d)).isDirectory())
+  if (moved !== undefined) {
+    mkdirSync(join(src2, 'moved'), { recursive: true })
+    renameSync(join(src2, moved), join(src2, 'moved', moved))
+  }
+  const a = join(dir, 'a.img')
+  const b = join(dir, 'b.img')
+  // -b 4096: OS images use 4 KiB blocks; mkfs picks 1 KiB for images under 512 MiB, which moves content at 1 KiB
+  sh('mkfs.ext4', ['-q', '-F', '-b', '4096', '-d', src1, a, `${sizeMiB}M`])
+  sh('mkfs.ext4', ['-q', '-F', '-b', '4096', '-d', src2, b, `${sizeMiB}M`])
+  rmSync(src1, { recursive: true, force: true })
+  rmSync(src2, { recursive: true, force: true })
+  return [a, b]
+}
+
+function buildRandom(dir: string): [string, string] {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  const a = join(dir, 'a.img')
+  const b = join(dir, 'b.img')
+  for (const p of [a, b]) {
+    writeFileSync(p, '')
+    for (let k = 0; k < sizeMiB; k += 64) appendFileSync(p, randomBytes(64 * MIB))
+  }
+  return [a, b]
+}
+
+function timed(fn: () => void): number {
+  const t0 = performance.now()
+  fn()
+  return (performance.now() - t0) / 1000
+}
+
+/** The paper's swap: A -> tmp, B -> A, tmp -> B. */
+function threeWayCopy(a: string, b: string, tmp: string): number {
+  return timed(() => {
+    sh('cp', ['--sparse=never', a, tmp])
+    sh('cp', ['--sparse=never', b, a])
+    sh('cp', ['--sparse=never', tmp, b])
+    rmSync(tmp)
+  })
+}
+
+/** The same with rsync's delta algorithm; returns seconds and literal bytes summed over the legs. */
+function threeWayRsync(a: string, b: string, tmp: string): { s: number; literal: number } {
+  let literal = 0
+  const leg = (from: string, to: string) => {
+    const r = spawnSync('rsync', ['--inplace', '--no-whole-file', '--stats', from, to], { encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`rsync failed: ${r.stderr}`)
+    const m = r.stdout.match(/Literal data: ([\d,]+)/)
+    literal += Number((m?.[1] ?? '0').replaceAll(',', ''))
+  }
+  const s = timed(() => {
+    sh('cp', ['--sparse=never', a, tmp]) // the temp copy is a plain copy in both variants
+    leg(b, a)
+    leg(tmp, b)
+    rmSync(tmp)
+  })
+  return { s, literal }
+}
+
+/**
+ * Two network namespaces joined by a veth pair shaped to 1 Gbit/s each way
+ * (tc tbf; burst above the MTU or every packet drops, STACK.md), so bytes on
+ * the wire cost what they cost between cloud hosts. Root only.
+ */
+const NS = { a: 'vboom-bench-a', b: 'vboom-bench-b' }
+const NS_ADDR = { a: '10.77.0.1', b: '10.77.0.2' }
+
+function shapedLinkUp(): boolean {
+  if (process.getuid?.() !== 0) return false
+  try {
+    shapedLinkDown()
+    sh('ip', ['netns', 'add', NS.a])
+    sh('ip', ['netns', 'add', NS.b])
+    sh('ip', ['link', 'add', 'vboom-va', 'type', 'veth', 'peer', 'name', 'vboom-vb'])
+    sh('ip', ['link', 'set', 'vboom-va', 'netns', NS.a])
+    sh('ip', ['link', 'set', 'vboom-vb', 'netns', NS.b])
+    for (const [ns, dev, addr] of [
+      [NS.a, 'vboom-va', NS_ADDR.a],
+      [NS.b, 'vboom-vb', NS_ADDR.b],
+    ] as const) {
+      sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev])
+      sh('ip', ['-n', ns, 'link', 'set', dev, 'up'])
+      sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+      sh('tc', [
+        '-n',
+        ns,
+        'qdisc',
+        'add',
+        'dev',
+        dev,
+        'root',
+        'tbf',
+        'rate',
+        '1gbit',
+        'burst',
+        '256kb',
+        'latency',
+        '50ms',
+      ])
+    }
+    return true
+  } catch (err) {
+    console.log(`no shaped link (${(err as Error).message.split('\n')[0]}): skipping the 1 Gbit/s rows`)
+    shapedLinkDown()
+    return false
+  }
+}
+
+function shapedLinkDown(): void {
+  for (const ns of [NS.a, NS.b]) spawnSync('ip', ['netns', 'del', ns])
+}
+
+const shaped = {
+  a: { wrap: ['ip', 'netns', 'exec', NS.a], host: NS_ADDR.a, port: 4101 },
+  b: { wrap: ['ip', 'netns', 'exec', NS.b], host: NS_ADDR.b, port: 4102 },
+}
+
+async function vboom(
+  a: string,
+  b: string,
+  full: boolean,
+  isolate: boolean,
+  overShapedLink = false,
+): Promise<{ s: number; r: SwapImagesReport }> {
+  const before = [await sha(a), await sha(b)]
+  const t0 = performance.now()
+  const r = await swapImages(a, b, {
+    workDir: join(root, 'work'),
+    dedup: !full,
+    compress: !full,
+    stagingReserveBytes: 0,
+    isolate: isolate || overShapedLink,
+    placement: overShapedLink ? shaped : undefined,
+  })
+  const s = (performance.now() - t0) / 1000
+  const after = [await sha(a), await sha(b)]
+  if (after[0] !== before[1] || after[1] !== before[0]) throw new Error('swap is not bit-exact')
+  return { s, r }
+}
+
+async function rawStreamMiBs(): Promise<number> {
+  const x = await createSwapNode(randomBytes(32))
+  const y = await createSwapNode(randomBytes(32))
+  try {
+    await handleStreamProbe(y)
+    await probeStreamThroughput(x, y.getMultiaddrs(), 64 * MIB) // warm-up
+    return await probeStreamThroughput(x, y.getMultiaddrs(), Math.min(512, sizeMiB) * MIB)
+  } finally {
+    await x.stop()
+    await y.stop()
+  }
+}
+
+const hasRsync = spawnSync('rsync', ['--version']).status === 0
+const linkUp = process.env.VBOOM_BENCH_SHAPED !== '0' && shapedLinkUp()
+process.on('exit', () => {
+  if (linkUp) shapedLinkDown()
+})
+const rows: string[][] = []
+const mb = (n: number) => (n / 1e6).toFixed(1)
+console.log(`bench:swap, ${sizeMiB} MiB images in ${root}; loopback, warm page cache`)
+const rawMiBs = await rawStreamMiBs()
+console.log(`raw libp2p stream (noise+yamux, 16 MiB window): ${rawMiBs.toFixed(0)} MiB/s`)
+
+for (const [name, build] of [
+  ['(a) ext4', buildExt4],
+  ['(b) random', buildRandom],
+] as const) {
+  const dir = join(root, name.replace(/\W+/g, ''))
+  console.log(`building ${name} ...`)
+  const [a, b] = build(dir)
+  for (const isolate of [true, false]) {
+    const how = isolate ? 'agent processes' : 'one process'
+    const v = await vboom(a, b, false, isolate)
+    const ra = v.r.a
+    const rb = v.r.b
+    const stageS = Math.max(ra.phaseMs.stage ?? 0, rb.phaseMs.stage ?? 0) / 1000
+    rows.push([
+      name,
+      `vboom swap, ${how}`,
+      v.s.toFixed(2),
+      mb(v.r.totals.received),
+      mb(v.r.totals.written),
+      `skip ${ra.blocks.skipped + rb.blocks.skipped}, zero ${ra.blocks.zero + rb.blocks.zero}, local ${ra.blocks.local + rb.blocks.local}, fetched ${ra.blocks.fetched + rb.blocks.fetched}; stage ${stageS.toFixed(2)} s`,
+    ])
+    const ms = (x: number | undefined) => Math.round(x ?? 0)
+    console.log(
+      `${name} ${how}, phases of A (ms):`,
+      JSON.stringify(Object.fromEntries(Object.entries(ra.phaseMs).map(([k, x]) => [k, ms(x)]))),
+    )
+    const f = await vboom(a, b, true, isolate)
+    const fStage = Math.max(f.r.a.phaseMs.stage ?? 0, f.r.b.phaseMs.stage ?? 0) / 1000
+    // both directions at once: aggregate received MiB/s during staging
+    const rate = f.r.totals.received / MIB / fStage
+    rows.push([
+      name,
+      `full transfer, ${how}`,
+      f.s.toFixed(2),
+      mb(f.r.totals.received),
+      mb(f.r.totals.written),
+      `transfer ${rate.toFixed(0)} MiB/s both ways = ${((rate / rawMiBs) * 100).toFixed(0)} % of one raw stream`,
+    ])
+  }
+  if (linkUp) {
+    for (const full of [false, true]) {
+      const v = await vboom(a, b, full, true, true)
+      rows.push([
+        name,
+        `${full ? 'full transfer' : 'vboom swap'}, 1 Gbit/s netns`,
+        v.s.toFixed(2),
+        mb(v.r.totals.received),
+        mb(v.r.totals.written),
+        `stage ${(Math.max(v.r.a.phaseMs.stage ?? 0, v.r.b.phaseMs.stage ?? 0) / 1000).toFixed(2)} s`,
+      ])
+    }
+  }
+  const c = threeWayCopy(a, b, join(dir, 'tmp.img'))
+  rows.push([
+    name,
+    '3-way cp',
+    c.toFixed(2),
+    mb(3 * sizeMiB * MIB),
+    mb(3 * sizeMiB * MIB),
+    'bytes moved by the copies',
+  ])
+  if (hasRsync) {
+    const r = threeWayRsync(a, b, join(dir, 'tmp.img'))
+    rows.push([name, '3-way rsync', r.s.toFixed(2), mb(r.literal), '', 'literal data of the two rsync legs'])
+  }
+  rmSync(dir, { recursive: true, force: true })
+}
+
+const header = ['data', 'method', 'wall s', 'wire MB', 'written MB', 'notes']
+const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? '').length)))
+const line = (r: string[]) => `| ${r.map((c, k) => c.padEnd(widths[k]!)).join(' | ')} |`
+console.log(
+  `\n${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`,
+)
+if (process.env.VBOOM_BENCH_DIR === undefined) rmSync(root, { recursive: true, force: true })

@@ -1,0 +1,209 @@
+/**
+ * Every raw libp2p stream call of the disk swap, in one module, so the next
+ * stream API change touches one file (libp2p 3: `send()` returning false means
+ * wait for `onDrain()`; reading is `for await` over the stream).
+ *
+ * Messages are length-prefixed protobuf (SwapRequest / SwapResponse), each
+ * bounded by MAX_SWAP_MESSAGE_BYTES before it is decoded.
+ */
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import * as lp from 'it-length-prefixed'
+import type { Uint8ArrayList } from 'uint8arraylist'
+import { ValidationError } from './errors.js'
+import { SwapRequest, SwapResponse } from './proto/swap.js'
+import {
+  HASH_PAGE_HASHES,
+  MAX_BATCH_BLOCKS,
+  MAX_SWAP_MESSAGE_BYTES,
+  SWAP_PROTOCOL,
+} from './swap-constants.js'
+
+/** Streams one agent accepts at once from its peer: the configured parallel streams plus a manifest stream. */
+export const MAX_INBOUND_SWAP_STREAMS = 16
+
+const DECODE_LIMITS = {
+  request: { indices: MAX_BATCH_BLOCKS },
+  response: { blocks: { indices: MAX_BATCH_BLOCKS } },
+}
+
+/** A timeout or a closed stream where a message was due. */
+export class SwapStreamError extends ValidationError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super('REJECT', code, message, options)
+    this.name = 'SwapStreamError'
+  }
+}
+
+/** One swap stream: typed send/receive with backpressure, deadlines and byte counters. */
+export class SwapChannel {
+  bytesSent = 0
+  bytesReceived = 0
+  private readonly frames: AsyncIterator<Uint8ArrayList>
+
+  constructor(
+    private readonly stream: Stream,
+    readonly remotePeer: PeerId,
+  ) {
+    this.frames = lp.decode(stream, { maxDataLength: MAX_SWAP_MESSAGE_BYTES })[Symbol.asyncIterator]()
+  }
+
+  private async sendFrame(bytes: Uint8Array): Promise<void> {
+    const frame = lp.encode.single(bytes)
+    this.bytesSent += frame.byteLength
+    if (!this.stream.send(frame)) await this.stream.onDrain()
+  }
+
+  private async nextFrame(timeoutMs: number): Promise<Uint8Array | null> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new SwapStreamError('SWAP_TIMEOUT', `no message from peer for ${timeoutMs} ms`)
+        this.stream.abort(err)
+        reject(err)
+      }, timeoutMs)
+    })
+    try {
+      const r = await Promise.race([this.frames.next(), timeout])
+      if (r.done === true) return null
+      this.bytesReceived += r.value.byteLength
+      return r.value.subarray()
+    } catch (err) {
+      if (err instanceof SwapStreamError) throw err
+      throw new SwapStreamError('SWAP_STREAM', `swap stream failed: ${(err as Error).message}`, {
+        cause: err,
+      })
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  sendRequest(req: SwapRequest): Promise<void> {
+    return this.sendFrame(SwapRequest.encode(req))
+  }
+
+  sendResponse(res: SwapResponse): Promise<void> {
+    return this.sendFrame(SwapResponse.encode(res))
+  }
+
+  /** The next request, or null when the peer closed its side. */
+  async nextRequest(timeoutMs: number): Promise<SwapRequest | null> {
+    const f = await this.nextFrame(timeoutMs)
+    if (f === null) return null
+    try {
+      return SwapRequest.decode(f, { limits: DECODE_LIMITS.request })
+    } catch (err) {
+      throw new SwapStreamError('SWAP_MALFORMED', `malformed swap request: ${(err as Error).message}`)
+    }
+  }
+
+  /** The next response, or null when the peer closed its side. */
+  async nextResponse(timeoutMs: number): Promise<SwapResponse | null> {
+    const f = await this.nextFrame(timeoutMs)
+    if (f === null) return null
+    try {
+      return SwapResponse.decode(f, { limits: DECODE_LIMITS.response })
+    } catch (err) {
+      throw new SwapStreamError('SWAP_MALFORMED', `malformed swap response: ${(err as Error).message}`)
+    }
+  }
+
+  /** Half-close: we send nothing more. */
+  async close(): Promise<void> {
+    try {
+      await this.stream.close()
+    } catch {
+      this.stream.abort(new SwapStreamError('SWAP_CLOSE', 'close failed'))
+    }
+  }
+
+  abort(err: Error): void {
+    this.stream.abort(err)
+  }
+}
+
+/**
+ * Dials the peer at `addrs`, checks that the connection's peer is `expected`
+ * (the peer the agreement names), and opens a swap stream.
+ */
+export async function openSwapChannel(
+  node: Libp2p,
+  addrs: Multiaddr[],
+  expected: PeerId,
+  signal: AbortSignal,
+): Promise<SwapChannel> {
+  const conn: Connection = await node.dial(addrs, { signal })
+  if (!conn.remotePeer.equals(expected)) {
+    await conn.close()
+    throw new SwapStreamError(
+      'SWAP_WRONG_PEER',
+      `dialled ${expected.toString()} but reached ${conn.remotePeer.toString()}`,
+    )
+  }
+  const stream = await conn.newStream(SWAP_PROTOCOL, { signal })
+  return new SwapChannel(stream, conn.remotePeer)
+}
+
+/** Registers the swap protocol handler; `onChannel` owns the channel until it returns. */
+export async function handleSwapStreams(
+  node: Libp2p,
+  onChannel: (ch: SwapChannel) => Promise<void>,
+): Promise<void> {
+  await node.handle(
+    SWAP_PROTOCOL,
+    async (stream: Stream, connection: Connection) => {
+      const ch = new SwapChannel(stream, connection.remotePeer)
+      try {
+        await onChannel(ch)
+      } catch (err) {
+        ch.abort(err as Error)
+      }
+    },
+    { maxInboundStreams: MAX_INBOUND_SWAP_STREAMS, maxOutboundStreams: MAX_INBOUND_SWAP_STREAMS },
+  )
+}
+
+export async function unhandleSwapStreams(node: Libp2p): Promise<void> {
+  await node.unhandle(SWAP_PROTOCOL)
+}
+
+/** Drops every connection to a misbehaving peer. */
+export async function hangUpPeer(node: Libp2p, peer: PeerId): Promise<void> {
+  await node.hangUp(peer)
+}
+
+/** Hash pages a manifest of `blockCount` blocks is sent in. */
+export function hashPageCount(blockCount: number): number {
+  return Math.ceil(blockCount / HASH_PAGE_HASHES)
+}
+
+/** Raw stream throughput probe for bench:swap: the ceiling the swap's transfer is compared with. */
+export const SWAP_BENCH_PROTOCOL = '/vboom/swap-bench/1.0.0'
+
+/** Serves the probe: reads and discards everything, then replies with one byte. */
+export async function handleStreamProbe(node: Libp2p): Promise<void> {
+  await node.handle(SWAP_BENCH_PROTOCOL, async (stream: Stream) => {
+    for await (const _ of stream) {
+      // discard
+    }
+    stream.send(new Uint8Array([1]))
+    await stream.close()
+  })
+}
+
+/** Sends `bytes` over one stream in 1 MiB chunks with backpressure; resolves with MiB/s once the peer has read all. */
+export async function probeStreamThroughput(
+  node: Libp2p,
+  addrs: Multiaddr[],
+  bytes: number,
+): Promise<number> {
+  const stream = await node.dialProtocol(addrs, SWAP_BENCH_PROTOCOL)
+  const chunk = new Uint8Array(1024 * 1024).fill(7)
+  const t0 = performance.now()
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    if (!stream.send(chunk)) await stream.onDrain()
+  }
+  await stream.close()
+  for await (const _ of stream) break
+  return bytes / 2 ** 20 / ((performance.now() - t0) / 1000)
+}

@@ -1,0 +1,137 @@
+/**
+ * Runs the two agents of a local swap as child processes (agent-main.ts),
+ * with the coordinator in this process answering over IPC: three processes,
+ * each of which can crash on its own. An agent that dies is restarted with
+ * the same configuration (it resumes from its journal) up to `maxRestarts`
+ * times; its peer meanwhile retries its connection.
+ */
+import { fork, type StdioOptions, spawn } from 'node:child_process'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { extname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { AgentMessage, AgentProcessConfig, SerializedError } from './agent-main.js'
+import type { Coordinator } from './coordinator.js'
+import { SwapError, SwapStateError } from './errors.js'
+import type { SwapProgressEvent, SwapSideReport } from './events.js'
+import { serveCoordinatorIpc } from './ipc-coordinator.js'
+import type { Role } from './manifest.js'
+
+/** Restarts per agent: enough for a crash or two, few enough that a crash loop ends. */
+export const DEFAULT_MAX_RESTARTS = 3
+/** How long a previous run's orphaned agent gets to notice its coordinator is gone and exit. */
+const ORPHAN_GRACE_MS = 10_000
+
+const here = fileURLToPath(import.meta.url)
+/** Same extension as this module: .ts when run from source (tsx, tap), .js when compiled. */
+const ENTRY = join(here, '..', `agent-main${extname(here)}`)
+
+/** A free TCP port on loopback (the OS picks it; a restarted agent listens on the same one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Waits for an agent process left by a crashed earlier run (its pid file) to exit; kills it after a grace period. */
+async function reapOrphan(pidFile: string): Promise<void> {
+  let pid: number
+  try {
+    pid = Number(await readFile(pidFile, 'utf8'))
+  } catch {
+    return
+  }
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+  if (Number.isInteger(pid) && pid > 0 && cmdline.includes('agent-main')) {
+    const deadline = Date.now() + ORPHAN_GRACE_MS
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+    if (alive(pid)) process.kill(pid, 'SIGKILL')
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 20))
+  }
+  await rm(pidFile, { force: true })
+}
+
+function revive(e: SerializedError): Error {
+  const err = new SwapError(
+    e.code ?? 'REMOTE',
+    e.message,
+    e.cause === undefined ? undefined : { cause: revive(e.cause) },
+  )
+  // keep the agent's error name: callers and tests branch on it
+  err.name = e.name
+  return err
+}
+
+export interface AgentProcessesOptions {
+  coordinator: Coordinator
+  workDir: string
+  maxRestarts?: number
+  onProgress?: (e: SwapProgressEvent) => void
+  /** Command prefix per agent, e.g. ['ip', 'netns', 'exec', 'ns-a'] to run it in a network namespace. */
+  wrap?: Partial<Record<Role, string[]>>
+}
+
+export async function runAgentProcesses(
+  configs: Record<Role, AgentProcessConfig>,
+  opts: AgentProcessesOptions,
+): Promise<Record<Role, PromiseSettledResult<SwapSideReport>>> {
+  const runRole = async (role: Role): Promise<SwapSideReport> => {
+    const pidFile = join(opts.workDir, `${role}.pid`)
+    await reapOrphan(pidFile)
+    for (let attempt = 0; ; attempt++) {
+      const config = attempt === 0 ? configs[role] : { ...configs[role], crashAt: undefined }
+      const wrap = opts.wrap?.[role]
+      const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc']
+      // a wrapper (e.g. `ip netns exec NS`) execs node with the IPC fd and NODE_CHANNEL_FD inherited
+      const child =
+        wrap === undefined || wrap.length === 0
+          ? fork(ENTRY, [], { execArgv: process.execArgv, stdio })
+          : spawn(wrap[0]!, [...wrap.slice(1), process.execPath, ...process.execArgv, ENTRY], { stdio })
+      await writeFile(pidFile, String(child.pid))
+      serveCoordinatorIpc(child, role, opts.coordinator)
+      const outcome = await new Promise<AgentMessage | { t: 'died'; how: string }>((resolve) => {
+        let last: AgentMessage | null = null
+        child.on('message', (m: unknown) => {
+          const msg = m as AgentMessage
+          if (msg.t === 'event') opts.onProgress?.(msg.e as SwapProgressEvent)
+          else if (msg.t === 'report' || msg.t === 'error') last = msg
+        })
+        child.on('exit', (code, signal) => resolve(last ?? { t: 'died', how: signal ?? `exit code ${code}` }))
+        child.send({ t: 'start', config })
+      })
+      await rm(pidFile, { force: true })
+      if (outcome.t === 'report') return outcome.r
+      if (outcome.t === 'error') throw revive(outcome.err)
+      if (outcome.t === 'died') {
+        if (attempt >= (opts.maxRestarts ?? DEFAULT_MAX_RESTARTS)) {
+          throw new SwapStateError(
+            'AGENT_CRASHED',
+            `agent ${role} died (${outcome.how}) ${attempt + 1} times`,
+          )
+        }
+        opts.onProgress?.({
+          type: 'note',
+          role,
+          message: `agent process died (${outcome.how}); restarting it`,
+        })
+      }
+    }
+  }
+  const [a, b] = await Promise.allSettled([runRole('a'), runRole('b')])
+  return { a: a!, b: b! }
+}

@@ -1,0 +1,718 @@
+/**
+ * One side of a disk swap: index, exchange signed manifests, plan, stage and
+ * verify, vote, and after the commit point apply and prove the result.
+ *
+ * Crash story, phase by phase (journal.ts records the phase atomically):
+ * - before `prepared`: the disk has only been read. A restart redoes the work
+ *   (the stored local manifest is reused; staged slots that still verify are
+ *   kept). An abort removes staging: both disks are their originals.
+ * - `staged`: staging is complete, fsynced and verified, so this side can roll
+ *   forward whenever the coordinator commits; once it has voted (`prepared`)
+ *   it no longer aborts on its own unless the coordinator agrees.
+ * - commit point = the coordinator's commit record. From then on, each side
+ *   rolls forward from its manifests and staging, idempotently, however often
+ *   it restarts; staging is removed only after both sides completed, because
+ *   until then it is what rebuilds the peer's original image.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { VBoomError } from '../protocols/errors.js'
+import type { SignedManifest } from '../protocols/proto/swap.js'
+import { publicKeyOf } from '../protocols/signing.js'
+import {
+  DEFAULT_MAX_BAD_BLOCKS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_STREAMS,
+  DEFAULT_WINDOW,
+} from '../protocols/swap-constants.js'
+import {
+  handleSwapStreams,
+  hangUpPeer,
+  openSwapChannel,
+  type SwapChannel,
+  unhandleSwapStreams,
+} from '../protocols/swap-stream.js'
+import { applyPlan } from './apply.js'
+import { type BlockIndex, DEFAULT_BLOCK_SIZE, indexDisk } from './block-index.js'
+import type { Coordinator, SwapStatus } from './coordinator.js'
+import { type Disk, openDisk } from './disk.js'
+import {
+  BadPeerError,
+  DiskSizeMismatchError,
+  PeerNotInAgreementError,
+  SwapAbortedError,
+  SwapStateError,
+} from './errors.js'
+import type { SwapPhase, SwapProgressEvent, SwapSideReport } from './events.js'
+import { type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fetch.js'
+import { equalBytes } from './hash.js'
+import { Journal, phaseAtLeast } from './journal.js'
+import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
+import { makePlan, type Plan } from './plan.js'
+import { type ServeContext, type ServeFaults, serveChannel } from './serve.js'
+import { checkStagingSpace, findBadSlots, Staging, stageLocal } from './staging.js'
+
+export interface SwapParty {
+  peerId: PeerId
+  /** Ed25519 public key that signs this party's manifest. */
+  swapKey: Uint8Array
+}
+
+/** What the two owners agreed (negotiation produces it; here only what the swapper needs). */
+export interface SwapAgreement {
+  swapId: Uint8Array
+  parties: Record<Role, SwapParty>
+}
+
+export interface SwapAgentOptions {
+  role: Role
+  diskPath: string
+  /** Journal, manifests and staging of this side; same path on restart. */
+  stateDir: string
+  agreement: SwapAgreement
+  /** Secret key of this side's swap key (agreement.parties[role].swapKey). */
+  swapSecretKey: Uint8Array
+  coordinator: Coordinator
+  /** Started libp2p node whose peer id is agreement.parties[role].peerId. */
+  node: Libp2p
+  peerAddrs: Multiaddr[]
+  /** Default DEFAULT_BLOCK_SIZE (4 KiB, see block-index.ts). */
+  blockSize?: number
+  /** Parallel streams for blocks. Default DEFAULT_STREAMS. */
+  streams?: number
+  /** Batch requests in flight per stream. Default DEFAULT_WINDOW. */
+  window?: number
+  /** zstd where it pays (default true). */
+  compress?: boolean
+  /** Skip equal, zero and local blocks (default true); false = full transfer. */
+  dedup?: boolean
+  /** Default DEFAULT_MAX_BAD_BLOCKS. */
+  maxBadBlocks?: number
+  /** Bytes to leave free beside staging. Default 64 MiB: the filesystem must stay usable. */
+  stagingReserveBytes?: number
+  /** Per-message deadline on streams. Default DEFAULT_REQUEST_TIMEOUT_MS. */
+  timeoutMs?: number
+  /** How long to wait for the peer to stage / complete. Default 10 min. */
+  decisionTimeoutMs?: number
+  faults?: ServeFaults
+  onProgress?: (e: SwapProgressEvent) => void
+}
+
+export const DEFAULT_STAGING_RESERVE_BYTES = 64 * 1024 * 1024
+export const DEFAULT_DECISION_TIMEOUT_MS = 10 * 60 * 1000
+/** How often to ask the coordinator while waiting for the other side. */
+const POLL_MS = 50
+const DIAL_RETRY_MS = 100
+/** Pause between retries of a coordinator call that failed in transit. */
+const COORDINATOR_RETRY_MS = 500
+
+/**
+ * A lost connection (peer restarting, link dropped, stream reset or timed out)
+ * is worth a retry; a peer that lied or refused is not.
+ */
+function isConnectionLoss(err: unknown): boolean {
+  const e = err as { name?: string; code?: string }
+  if (e.name === 'SwapStreamError') return e.code !== 'SWAP_WRONG_PEER' && e.code !== 'SWAP_MALFORMED'
+  if (e.name === 'SwapProtocolError') return e.code === 'SWAP_EOF'
+  // libp2p's own errors (dial failures, resets) are not VBoom errors
+  return !(err instanceof VBoomError)
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+interface Loaded {
+  local: BlockIndex
+  peer: BlockIndex
+  localSigned: SignedManifest
+  plan: Plan
+}
+
+export class SwapAgent {
+  readonly role: Role
+  readonly peerRole: Role
+  readonly swapIdHex: string
+  private readonly o: SwapAgentOptions
+  private journal!: Journal
+  private disk: Disk | null = null
+  private serveCtx: ServeContext | null = null
+  private readonly serveReady = Promise.withResolvers<void>()
+  private committed = false
+  private readonly phaseMs: Partial<Record<SwapPhase, number>> = {}
+  private readonly bytes = { read: 0, sent: 0, received: 0, written: 0 }
+  private readonly serveStats = { bytesRead: 0, bytesSent: 0, blocksServed: 0 }
+  private badBlocks = 0
+  private resumed = false
+
+  constructor(opts: SwapAgentOptions) {
+    this.o = opts
+    this.role = opts.role
+    this.peerRole = otherRole(opts.role)
+    this.swapIdHex = hex(opts.agreement.swapId)
+    if (!equalBytes(publicKeyOf(opts.swapSecretKey), opts.agreement.parties[opts.role].swapKey)) {
+      throw new PeerNotInAgreementError(
+        `our swap key is not the one the agreement names for role ${opts.role}`,
+      )
+    }
+    if (!opts.node.peerId.equals(opts.agreement.parties[opts.role].peerId)) {
+      throw new PeerNotInAgreementError(
+        `our peer id is not the one the agreement names for role ${opts.role}`,
+      )
+    }
+    // an unhandled rejection here would crash the process; waiters handle it
+    this.serveReady.promise.catch(() => undefined)
+  }
+
+  /**
+   * The coordinator with transient failures retried: the anchor may be
+   * restarting or briefly unreachable, and every transition is idempotent, so
+   * a call is repeated until the decision timeout. Refusals are not retried.
+   */
+  private get coordinator(): Pick<Coordinator, 'status' | 'prepare' | 'commit' | 'abort' | 'complete'> {
+    const c = this.o.coordinator
+    const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
+      const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
+      for (;;) {
+        try {
+          return await fn()
+        } catch (err) {
+          const code = (err as { code?: string }).code
+          const transient = !(err instanceof VBoomError) || code === 'COORDINATOR_UNREACHABLE'
+          if (!transient || Date.now() > deadline) throw err
+          this.emit({
+            type: 'note',
+            role: this.role,
+            message: `coordinator unreachable (${(err as Error).message}), retrying`,
+          })
+          await sleep(COORDINATOR_RETRY_MS)
+        }
+      }
+    }
+    return {
+      status: (id) => retry(() => c.status(id)),
+      prepare: (id, role) => retry(() => c.prepare(id, role)),
+      commit: (id) => retry(() => c.commit(id)),
+      abort: (id, role, reason) => retry(() => c.abort(id, role, reason)),
+      complete: (id, role) => retry(() => c.complete(id, role)),
+    }
+  }
+
+  private emit(e: SwapProgressEvent): void {
+    this.o.onProgress?.(e)
+  }
+
+  private async phase<T>(phase: SwapPhase, total: number, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now()
+    this.emit({ type: 'phase-start', role: this.role, phase, total })
+    const r = await fn()
+    const ms = performance.now() - t0
+    this.phaseMs[phase] = (this.phaseMs[phase] ?? 0) + ms
+    this.emit({ type: 'phase-end', role: this.role, phase, ms })
+    return r
+  }
+
+  private progress(phase: SwapPhase, total: number): (bytes: number) => void {
+    let done = 0
+    return (bytes) => {
+      done += bytes
+      this.emit({ type: 'progress', role: this.role, phase, done, total })
+    }
+  }
+
+  /** Registers the serving handler; it answers once our manifest exists. */
+  async start(): Promise<void> {
+    const peer = this.o.agreement.parties[this.peerRole].peerId
+    await handleSwapStreams(this.o.node, async (ch: SwapChannel) => {
+      // rule: only the peer the agreement names
+      if (!ch.remotePeer.equals(peer))
+        throw new PeerNotInAgreementError(`${ch.remotePeer} is not in the agreement`)
+      let timer: NodeJS.Timeout | undefined
+      try {
+        await Promise.race([
+          this.serveReady.promise,
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new SwapStateError('NOT_READY', 'manifest not ready in time')),
+              this.o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+            )
+          }),
+        ])
+      } finally {
+        clearTimeout(timer)
+      }
+      await serveChannel(ch, this.serveCtx!)
+    })
+  }
+
+  async stop(): Promise<void> {
+    this.committed = true
+    this.serveReady.reject(new SwapStateError('STOPPED', 'agent stopped'))
+    await unhandleSwapStreams(this.o.node)
+    await this.disk?.close()
+    this.disk = null
+  }
+
+  /** Runs (or resumes) this side to the end: resolves swapped, or throws SwapAbortedError with the disk untouched. */
+  async run(): Promise<SwapSideReport> {
+    this.journal = await Journal.open(this.o.stateDir)
+    let rec = await this.journal.read()
+    if (rec !== null && rec.phase === 'done' && rec.swapId !== this.swapIdHex) {
+      // a finished earlier swap left only its record: nothing of it to keep
+      await this.journal.remove()
+      this.journal = await Journal.open(this.o.stateDir)
+      rec = null
+    }
+    if (rec !== null && (rec.swapId !== this.swapIdHex || rec.role !== this.role)) {
+      throw new SwapStateError(
+        'JOURNAL_OTHER_SWAP',
+        `${this.o.stateDir} holds swap ${rec.swapId}/${rec.role}, not ${this.swapIdHex}/${this.role}`,
+      )
+    }
+    this.resumed = rec !== null
+    if (rec !== null)
+      this.emit({ type: 'note', role: this.role, message: `resuming from phase ${rec.phase}` })
+    const status = await this.coordinator.status(this.swapIdHex)
+    if (status.decision === 'aborted') {
+      await this.journal.remove()
+      throw new SwapAbortedError(this.swapIdHex, status.reason ?? 'aborted')
+    }
+    if (rec?.phase === 'done' || (status.completed[this.role] && rec === null)) {
+      return this.report('already-swapped', null, true)
+    }
+    if (status.decision === 'committed' || phaseAtLeast(rec, 'committed')) {
+      if (rec === null || !phaseAtLeast(rec, 'staged')) {
+        throw new SwapStateError(
+          'JOURNAL_LOST',
+          `swap ${this.swapIdHex} committed but ${this.o.stateDir} has no staged state`,
+        )
+      }
+      return this.rollForward(await this.loadStored())
+    }
+    let loaded: Loaded
+    try {
+      loaded = await this.prepareSide(rec?.phase === 'prepared')
+    } catch (err) {
+      return this.abortOrRollForward(err)
+    }
+    const decision = await this.awaitDecision()
+    if (decision.decision !== 'committed') {
+      return this.abortOrRollForward(new SwapAbortedError(this.swapIdHex, decision.reason ?? 'aborted'))
+    }
+    return this.rollForward(loaded)
+  }
+
+  /** Everything before the vote. Throws on any failure; nothing written to the disk. */
+  private async prepareSide(alreadyPrepared: boolean): Promise<Loaded> {
+    const o = this.o
+    const disk = await openDisk(o.diskPath)
+    this.disk = disk
+    const { swapId } = o.agreement
+    const blockSize = o.blockSize ?? DEFAULT_BLOCK_SIZE
+
+    // index (or reuse the stored manifest: the disk is untouched before commit)
+    let localSigned: SignedManifest
+    let local: BlockIndex
+    const stored = await this.journal.loadManifest('local')
+    if (stored !== null) {
+      const h = verifyManifestHeader(stored.signed, {
+        swapId,
+        role: this.role,
+        signer: o.agreement.parties[this.role].swapKey,
+      })
+      local = indexFromManifest(h, stored.hashes)
+      localSigned = stored.signed
+      if (local.diskSize !== disk.size)
+        throw new SwapStateError('DISK_CHANGED', 'disk size differs from the stored manifest')
+      this.phaseMs.index = 0
+    } else {
+      local = await this.phase('index', disk.size, () =>
+        indexDisk(disk, blockSize, this.progressAbs('index', disk.size)),
+      )
+      this.bytes.read += disk.size
+      localSigned = createManifest(local, swapId, this.role, o.swapSecretKey)
+      await this.journal.saveManifest('local', localSigned, local.hashes)
+      await this.journal.write(this.swapIdHex, this.role, 'indexed')
+    }
+    this.serveCtx = {
+      swapId,
+      signed: localSigned,
+      index: local,
+      disk,
+      compress: o.compress ?? true,
+      serving: () => !this.committed,
+      idleTimeoutMs: o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS,
+      faults: o.faults,
+      attempts: new Map(),
+      stats: this.serveStats,
+    }
+    this.serveReady.resolve()
+
+    // the peer's manifest, checked against the agreement
+    const peer = await this.phase('manifest', 0, () =>
+      this.retryingConnection('manifest', async () => {
+        const ch = await this.dial()
+        try {
+          const m = await fetchManifest(
+            ch,
+            swapId,
+            { swapId, role: this.peerRole, signer: o.agreement.parties[this.peerRole].swapKey },
+            o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+          )
+          this.bytes.sent += ch.bytesSent
+          this.bytes.received += ch.bytesReceived
+          return m
+        } finally {
+          await ch.close()
+        }
+      }),
+    )
+    if (peer.header.diskSize !== local.diskSize) {
+      throw new DiskSizeMismatchError(
+        local.diskSize,
+        peer.header.diskSize,
+        `${this.role} vs ${this.peerRole}`,
+      )
+    }
+    if (peer.header.blockSize !== local.blockSize) {
+      throw new SwapStateError(
+        'BLOCK_SIZE_MISMATCH',
+        `block sizes differ: ${local.blockSize} vs ${peer.header.blockSize}`,
+      )
+    }
+    await this.journal.saveManifest('peer', peer.signed, peer.hashes)
+    if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'planned')
+
+    const plan = await this.phase('plan', 0, async () =>
+      makePlan(local, peer.index, { dedup: o.dedup ?? true }),
+    )
+    const loaded: Loaded = { local, peer: peer.index, localSigned, plan }
+    await this.stage(loaded)
+    if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'staged')
+
+    const s = await this.coordinator.prepare(this.swapIdHex, this.role)
+    if (s.decision === 'aborted') throw new SwapAbortedError(this.swapIdHex, s.reason ?? 'aborted')
+    await this.journal.write(this.swapIdHex, this.role, 'prepared')
+    return loaded
+  }
+
+  private progressAbs(phase: SwapPhase, total: number): (p: { bytesDone: number }) => void {
+    return (p) => this.emit({ type: 'progress', role: this.role, phase, done: p.bytesDone, total })
+  }
+
+  private async dial(): Promise<SwapChannel> {
+    const o = this.o
+    const peerId = o.agreement.parties[this.peerRole].peerId
+    const deadline = Date.now() + (o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS)
+    for (;;) {
+      try {
+        return await openSwapChannel(
+          o.node,
+          o.peerAddrs,
+          peerId,
+          AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+        )
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SWAP_WRONG_PEER') {
+          throw new PeerNotInAgreementError(
+            `the peer at ${o.peerAddrs.join(', ')} is not ${peerId}: ${(err as Error).message}`,
+          )
+        }
+        // the peer may be restarting: retry until the deadline
+        if (Date.now() + DIAL_RETRY_MS >= deadline) throw err
+        await sleep(DIAL_RETRY_MS)
+      }
+    }
+  }
+
+  /** Fills staging (keeping slots that already verify), fsyncs it, reads it all back against the peer's hashes. */
+  private async stage(l: Loaded): Promise<void> {
+    const o = this.o
+    const { plan, peer } = l
+    await checkStagingSpace(
+      this.journal.stagingPath,
+      plan.stagingBytes,
+      o.stagingReserveBytes ?? DEFAULT_STAGING_RESERVE_BYTES,
+    )
+    const staging = await Staging.open(this.journal.stagingPath, plan.slots.length, plan.blockSize)
+    try {
+      await this.phase('stage', plan.stagingBytes, async () => {
+        const onBytes = this.progress('stage', plan.stagingBytes)
+        let todo: number[]
+        if (staging.fresh) {
+          todo = plan.slots.map((_, k) => k)
+        } else {
+          todo = await findBadSlots(staging, plan, peer)
+          this.bytes.read += plan.stagingBytes
+          onBytes(plan.stagingBytes - todo.length * plan.blockSize)
+        }
+        const local = await stageLocal(staging, plan, peer, this.disk!, todo, onBytes)
+        this.bytes.read += local.bytesRead
+        this.bytes.written += local.bytesWritten
+        const jobs: FetchJob[] = []
+        for (const k of todo) {
+          const s = plan.slots[k]!
+          if (s.from === 'peer') jobs.push({ block: s.source, slot: k })
+        }
+        if (jobs.length > 0) await this.fetch(jobs, peer, staging, onBytes)
+        await staging.sync()
+      })
+      await this.phase('verify', plan.stagingBytes, async () => {
+        const bad = await findBadSlots(staging, plan, peer, this.progress('verify', plan.stagingBytes))
+        this.bytes.read += plan.stagingBytes
+        if (bad.length > 0)
+          throw new SwapStateError('STAGING_BAD', `${bad.length} staged blocks fail verification`)
+      })
+    } finally {
+      await staging.close()
+    }
+  }
+
+  private async fetch(
+    jobs: FetchJob[],
+    peer: BlockIndex,
+    staging: Staging,
+    onBytes: (n: number) => void,
+  ): Promise<void> {
+    const o = this.o
+    const n = Math.max(1, o.streams ?? DEFAULT_STREAMS)
+    const stats: FetchStats = { bytesReceived: 0, bytesSent: 0, blocksFetched: 0, badBlocks: 0 }
+    const stored = new Set<number>()
+    try {
+      await this.retryingConnection('fetch', async () => {
+        const todo = jobs.filter((j) => !stored.has(j.slot))
+        if (todo.length === 0) return
+        const channels: SwapChannel[] = []
+        try {
+          for (let k = 0; k < n; k++) channels.push(await this.dial())
+        } catch (err) {
+          for (const ch of channels) ch.abort(err as Error)
+          throw err
+        }
+        await this.fetchOnce(channels, todo, peer, staging, onBytes, stats, stored)
+      })
+    } catch (err) {
+      if (err instanceof BadPeerError) {
+        this.emit({ type: 'note', role: this.role, message: err.message })
+        await hangUpPeer(o.node, o.agreement.parties[this.peerRole].peerId).catch(() => undefined)
+      }
+      throw err
+    } finally {
+      this.badBlocks += stats.badBlocks
+      this.bytes.received += stats.bytesReceived
+      this.bytes.sent += stats.bytesSent
+    }
+  }
+
+  /**
+   * Runs `fn` again after a lost connection (the peer restarting, a dropped
+   * link) until the decision timeout; gives up at once on anything else, and
+   * when the coordinator says the swap is already aborted.
+   */
+  private async retryingConnection<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
+    for (;;) {
+      try {
+        return await fn()
+      } catch (err) {
+        if (!isConnectionLoss(err) || Date.now() > deadline) throw err
+        const s = await this.coordinator.status(this.swapIdHex)
+        if (s.decision === 'aborted')
+          throw new SwapAbortedError(this.swapIdHex, s.reason ?? 'aborted', { cause: err })
+        this.emit({
+          type: 'note',
+          role: this.role,
+          message: `${what}: connection lost (${(err as Error).message}), retrying`,
+        })
+        await sleep(DIAL_RETRY_MS)
+      }
+    }
+  }
+
+  private async fetchOnce(
+    channels: SwapChannel[],
+    jobs: FetchJob[],
+    peer: BlockIndex,
+    staging: Staging,
+    onBytes: (n: number) => void,
+    stats: FetchStats,
+    stored: Set<number>,
+  ): Promise<void> {
+    const o = this.o
+    await fetchBlocks(
+      channels,
+      jobs,
+      peer,
+      async (got, data) => {
+        // consecutive slots in one write
+        let pos = 0
+        for (let k = 0; k < got.length; ) {
+          let m = 1
+          while (k + m < got.length && got[k + m]!.slot === got[k]!.slot + m) m++
+          let len = 0
+          for (let j = k; j < k + m; j++) len += peer.blockLength(got[j]!.block)
+          await staging.write(got[k]!.slot, data.subarray(pos, pos + len))
+          for (let j = k; j < k + m; j++) stored.add(got[j]!.slot)
+          pos += len
+          this.bytes.written += len
+          onBytes(len)
+          k += m
+        }
+      },
+      {
+        swapId: o.agreement.swapId,
+        window: Math.max(1, o.window ?? DEFAULT_WINDOW),
+        maxBadBlocks: o.maxBadBlocks ?? DEFAULT_MAX_BAD_BLOCKS,
+        timeoutMs: o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      },
+      stats,
+    )
+  }
+
+  /** Asks for the commit until the coordinator decides, or gives up and aborts after the decision timeout. */
+  private async awaitDecision(): Promise<SwapStatus> {
+    return this.phase('commit', 0, async () => {
+      const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
+      for (;;) {
+        const s = await this.coordinator.commit(this.swapIdHex)
+        if (s.decision !== 'pending') return s
+        if (Date.now() > deadline)
+          return this.coordinator.abort(this.swapIdHex, this.role, 'peer did not stage in time')
+        await sleep(POLL_MS)
+      }
+    })
+  }
+
+  /** A failure before our commit point: abort, unless the coordinator already committed (then roll forward). */
+  private async abortOrRollForward(err: unknown): Promise<SwapSideReport> {
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+    const s = await this.coordinator.abort(this.swapIdHex, this.role, reason)
+    if (s.decision === 'committed') {
+      const rec = await this.journal.read()
+      if (phaseAtLeast(rec, 'staged')) return this.rollForward(await this.loadStored())
+    }
+    this.committed = true // stop serving: the swap is over
+    await this.disk?.close()
+    this.disk = null
+    await this.journal.remove()
+    this.emit({ type: 'note', role: this.role, message: `aborted: ${s.reason ?? reason}` })
+    if (err instanceof SwapAbortedError) throw err
+    throw new SwapAbortedError(this.swapIdHex, s.reason ?? reason, { cause: err })
+  }
+
+  /** Manifests from the journal, re-verified as if they came from the network. */
+  private async loadStored(): Promise<Loaded> {
+    const o = this.o
+    const { swapId, parties } = o.agreement
+    const l = await this.journal.loadManifest('local')
+    const p = await this.journal.loadManifest('peer')
+    if (l === null || p === null)
+      throw new SwapStateError('JOURNAL_LOST', `manifests missing in ${o.stateDir}`)
+    const local = indexFromManifest(
+      verifyManifestHeader(l.signed, { swapId, role: this.role, signer: parties[this.role].swapKey }),
+      l.hashes,
+    )
+    const peer = indexFromManifest(
+      verifyManifestHeader(p.signed, { swapId, role: this.peerRole, signer: parties[this.peerRole].swapKey }),
+      p.hashes,
+    )
+    return { local, peer, localSigned: l.signed, plan: makePlan(local, peer, { dedup: o.dedup ?? true }) }
+  }
+
+  /** After the commit point: apply from staging, prove the root, complete, then drop staging once both completed. */
+  private async rollForward(l: Loaded): Promise<SwapSideReport> {
+    this.committed = true
+    const rec = await this.journal.read()
+    if (!phaseAtLeast(rec, 'committed')) await this.journal.write(this.swapIdHex, this.role, 'committed')
+    if (this.disk !== null) {
+      await this.disk.close()
+      this.disk = null
+    }
+    if (!phaseAtLeast(rec, 'applied')) {
+      const disk = await openDisk(this.o.diskPath, { writable: true })
+      this.disk = disk
+      const staging = await Staging.open(this.journal.stagingPath, l.plan.slots.length, l.plan.blockSize)
+      try {
+        if (staging.fresh)
+          throw new SwapStateError('STAGING_LOST', `staging ${staging.path} is missing after commit`)
+        if (this.resumed) {
+          // a restart: prove staging is still what was verified before the vote
+          const bad = await findBadSlots(staging, l.plan, l.peer)
+          this.bytes.read += l.plan.stagingBytes
+          if (bad.length > 0)
+            throw new SwapStateError(
+              'STAGING_BAD',
+              `${bad.length} staged blocks fail verification after commit`,
+            )
+        }
+        const total =
+          l.plan.writeBlocks.length * l.plan.blockSize + l.plan.zeroBlocks.length * l.plan.blockSize
+        const r = await this.phase('apply', total, () =>
+          applyPlan(l.plan, staging, l.peer, disk, this.progress('apply', total)),
+        )
+        this.bytes.read += r.bytesRead
+        this.bytes.written += r.bytesWritten
+      } finally {
+        await staging.close()
+      }
+      const after = await this.phase('verify', disk.size, () =>
+        indexDisk(disk, l.peer.blockSize, this.progressAbs('verify', disk.size)),
+      )
+      this.bytes.read += disk.size
+      if (!equalBytes(after.root, l.peer.root)) {
+        throw new SwapStateError(
+          'FINAL_CHECK',
+          `disk root ${hex(after.root)} is not the peer's original root ${hex(l.peer.root)}`,
+        )
+      }
+      await this.journal.write(this.swapIdHex, this.role, 'applied')
+    }
+    await this.disk?.close()
+    this.disk = null
+    await this.coordinator.complete(this.swapIdHex, this.role)
+    const removed = await this.phase('cleanup', 0, async () => {
+      const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
+      for (;;) {
+        const s = await this.coordinator.status(this.swapIdHex)
+        if (s.completed.a && s.completed.b) break
+        if (Date.now() > deadline) return false
+        await sleep(POLL_MS)
+      }
+      await this.journal.clean()
+      await this.journal.write(this.swapIdHex, this.role, 'done')
+      return true
+    })
+    return this.report('swapped', l, removed)
+  }
+
+  private report(
+    outcome: SwapSideReport['outcome'],
+    l: Loaded | null,
+    stagingRemoved: boolean,
+  ): SwapSideReport {
+    const counts = l?.plan.counts ?? {
+      skipped: 0,
+      zero: 0,
+      local: 0,
+      fetched: 0,
+      fetchedUnique: 0,
+      localUnique: 0,
+    }
+    return {
+      role: this.role,
+      outcome,
+      resumed: this.resumed,
+      bytes: {
+        read: this.bytes.read + this.serveStats.bytesRead,
+        sent: this.bytes.sent + this.serveStats.bytesSent,
+        received: this.bytes.received,
+        written: this.bytes.written,
+      },
+      blocks: { ...counts, total: l?.plan.blockCount ?? 0 },
+      badBlocks: this.badBlocks,
+      phaseMs: { ...this.phaseMs },
+      rootBefore: l === null ? '' : hex(l.local.root),
+      rootAfter: l === null ? '' : hex(l.peer.root),
+      stagingRemoved,
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The block index of a disk: fixed-size blocks, a BLAKE3 hash per block, a
+ * Merkle root over them, and which blocks are all zero.
+ *
+ * Default block size 4 KiB, chosen by measurement on two 300 MiB ext4 images
+ * built with `mkfs.ext4 -d` from the same 186 MiB of files, the second with
+ * 100 files changed, 5 MB added and a directory renamed (B's blocks that A
+ * must fetch, after skipping equal blocks and copying local ones):
+ *   block    skipped   copied locally   fetched
+ *   4 KiB    69971     4082             10.7 MiB
+ *   16 KiB   17344     0                29.0 MiB
+ *   64 KiB   4220      0                36.3 MiB
+ *   256 KiB  957       0                60.8 MiB
+ * ext4 allocates in 4 KiB blocks, so content that moved is found again only at
+ * 4 KiB; larger blocks fetch 3-6x more. The cost is index size (32 B per 4 KiB:
+ * 8 MiB per GiB, sent in pages) and BLAKE3 at 1.9 GB/s instead of 6.6 GB/s
+ * per-block, still faster than the disk. Transfer batches many blocks per
+ * message, so the small block does not cost per-message overhead.
+ */
+import type { Disk } from './disk.js'
+import { equalBytes, HASH_BYTES, hashBlock, merkleRoot, zeroHash } from './hash.js'
+
+export const DEFAULT_BLOCK_SIZE = 4096
+/** Bytes read per disk read while indexing: large sequential reads, two in flight. */
+export const INDEX_READ_BYTES = 4 * 1024 * 1024
+
+export class BlockIndex {
+  readonly blockCount: number
+  readonly zeroCount: number
+  private readonly zero: Uint8Array
+
+  constructor(
+    readonly diskSize: number,
+    readonly blockSize: number,
+    /** blockCount * HASH_BYTES, block i's hash at i * HASH_BYTES */
+    readonly hashes: Uint8Array,
+    readonly root: Uint8Array = merkleRoot(hashes),
+  ) {
+    if (!Number.isInteger(blockSize) || blockSize <= 0 || (blockSize & (blockSize - 1)) !== 0) {
+      throw new RangeError(`block size ${blockSize} is not a power of two`)
+    }
+    this.blockCount = blockCountOf(diskSize, blockSize)
+    if (hashes.length !== this.blockCount * HASH_BYTES) {
+      throw new RangeError(`index has ${hashes.length / HASH_BYTES} hashes for ${this.blockCount} blocks`)
+    }
+    this.zero = new Uint8Array(this.blockCount)
+    let zeros = 0
+    for (let i = 0; i < this.blockCount; i++) {
+      if (equalBytes(this.hashAt(i), zeroHash(this.blockLength(i)))) {
+        this.zero[i] = 1
+        zeros++
+      }
+    }
+    this.zeroCount = zeros
+  }
+
+  hashAt(i: number): Uint8Array {
+    return this.hashes.subarray(i * HASH_BYTES, (i + 1) * HASH_BYTES)
+  }
+
+  /** Hash as a string key for maps (latin1: one char per byte, cheap). */
+  keyAt(i: number): string {
+    return Buffer.from(this.hashes.buffer, this.hashes.byteOffset + i * HASH_BYTES, HASH_BYTES).toString(
+      'latin1',
+    )
+  }
+
+  isZero(i: number): boolean {
+    return this.zero[i] === 1
+  }
+
+  offsetOf(i: number): number {
+    return i * this.blockSize
+  }
+
+  /** blockSize, except for a short last block when the disk size is not a multiple of it. */
+  blockLength(i: number): number {
+    return Math.min(this.blockSize, this.diskSize - i * this.blockSize)
+  }
+}
+
+export function blockCountOf(diskSize: number, blockSize: number): number {
+  return Math.ceil(diskSize / blockSize)
+}
+
+export interface IndexProgress {
+  bytesDone: number
+  bytesTotal: number
+}
+
+/**
+ * Streams the disk once, hashing each block. The next read is issued before
+ * the current buffer is hashed, so disk I/O (libuv thread pool) overlaps with
+ * hashing (main thread): the two cores are both busy on a cold disk.
+ */
+export async function indexDisk(
+  disk: Disk,
+  blockSize = DEFAULT_BLOCK_SIZE,
+  onProgress?: (p: IndexProgress) => void,
+): Promise<BlockIndex> {
+  const blockCount = blockCountOf(disk.size, blockSize)
+  const hashes = new Uint8Array(blockCount * HASH_BYTES)
+  const chunk = Math.max(blockSize, Math.floor(INDEX_READ_BYTES / blockSize) * blockSize)
+  const readAt = async (pos: number): Promise<Uint8Array> => {
+    const buf = new Uint8Array(Math.min(chunk, disk.size - pos))
+    await disk.read(buf, pos)
+    return buf
+  }
+  let pos = 0
+  let pending = disk.size > 0 ? readAt(0) : null
+  while (pending !== null) {
+    const buf = await pending
+    const start = pos
+    pos += buf.length
+    pending = pos < disk.size ? readAt(pos) : null
+    for (let off = 0; off < buf.length; off += blockSize) {
+      const i = (start + off) / blockSize
+      hashes.set(hashBlock(buf.subarray(off, Math.min(off + blockSize, buf.length))), i * HASH_BYTES)
+    }
+    onProgress?.({ bytesDone: pos, bytesTotal: disk.size })
+  }
+  return new BlockIndex(disk.size, blockSize, hashes)
+}

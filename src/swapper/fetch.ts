@@ -1,0 +1,238 @@
+/**
+ * The fetching side of a swap: the peer's manifest, then the blocks the plan
+ * needs, over one or more streams.
+ *
+ * Each stream keeps up to `window` batch requests in flight (the peer answers
+ * in order), so the link never idles on a round trip; at most window x 1 MiB
+ * per stream is ever buffered, and a batch is written to staging before the
+ * next response is read, so a slow disk pushes back through yamux to the
+ * sender. Every block is hashed and compared with the peer's signed manifest
+ * before it is kept: a bad one is requested again and counts against the
+ * peer; past `maxBadBlocks` the peer is dropped (BadPeerError).
+ */
+import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../protocols/proto/swap.js'
+import { MAX_BATCH_BYTES } from '../protocols/swap-constants.js'
+import type { SwapChannel } from '../protocols/swap-stream.js'
+import type { BlockIndex } from './block-index.js'
+import { BatchDecompressor } from './codec.js'
+import { BadPeerError, SwapProtocolError } from './errors.js'
+import { equalBytes, HASH_BYTES, hashBlock } from './hash.js'
+import {
+  indexFromManifest,
+  type ManifestExpectations,
+  type VerifiedHeader,
+  verifyManifestHeader,
+} from './manifest.js'
+
+export interface FetchedManifest {
+  signed: SignedManifest
+  header: VerifiedHeader
+  hashes: Uint8Array
+  index: BlockIndex
+}
+
+function refuse(res: SwapResponse | null, expected: string): never {
+  if (res === null)
+    throw new SwapProtocolError('SWAP_EOF', `peer closed the stream where ${expected} was due`)
+  if (res.kind === SwapResponse.Kind.ERROR) {
+    // peer-supplied text: bounded, never logged at info
+    throw new SwapProtocolError('SWAP_PEER_ERROR', `peer refused: ${res.error.slice(0, 128)}`)
+  }
+  throw new SwapProtocolError('SWAP_UNEXPECTED', `peer sent ${res.kind} where ${expected} was due`)
+}
+
+export async function fetchManifest(
+  ch: SwapChannel,
+  swapId: Uint8Array,
+  expect: ManifestExpectations,
+  timeoutMs: number,
+): Promise<FetchedManifest> {
+  await ch.sendRequest({
+    kind: SwapRequest.Kind.MANIFEST,
+    swapId: Uint8Array.from(swapId),
+    requestId: 0,
+    indices: [],
+  })
+  const first = await ch.nextResponse(timeoutMs)
+  if (first?.kind !== SwapResponse.Kind.MANIFEST || first.manifest === undefined) refuse(first, 'a manifest')
+  const signed = first.manifest
+  const header = verifyManifestHeader(signed, expect)
+  const hashes = new Uint8Array(header.blockCount * HASH_BYTES)
+  let have = 0
+  while (have < header.blockCount) {
+    const res = await ch.nextResponse(timeoutMs)
+    if (res?.kind !== SwapResponse.Kind.HASH_PAGE || res.page === undefined) refuse(res, 'a hash page')
+    const p = res.page
+    // rule: pages arrive in order, whole hashes, within the block count
+    if (
+      p.first !== have ||
+      p.hashes.length === 0 ||
+      p.hashes.length % HASH_BYTES !== 0 ||
+      have + p.hashes.length / HASH_BYTES > header.blockCount
+    ) {
+      throw new SwapProtocolError('SWAP_BAD_PAGE', `hash page at ${p.first} does not continue at ${have}`)
+    }
+    hashes.set(p.hashes, have * HASH_BYTES)
+    have += p.hashes.length / HASH_BYTES
+  }
+  return { signed, header, hashes, index: indexFromManifest(header, hashes) }
+}
+
+/** One block to fetch: the peer's block number (also the target block whose hash it must have) and its slot. */
+export interface FetchJob {
+  block: number
+  slot: number
+}
+
+export interface FetchOptions {
+  swapId: Uint8Array
+  window: number
+  maxBadBlocks: number
+  timeoutMs: number
+}
+
+export interface FetchStats {
+  bytesReceived: number
+  bytesSent: number
+  blocksFetched: number
+  badBlocks: number
+}
+
+/** Verified blocks of one batch, in job order; `data` holds them back to back. */
+export type BlockSink = (jobs: FetchJob[], data: Uint8Array) => Promise<void>
+
+/** Verified batches whose staging write may still be running while the next one is received. */
+export const SINK_AHEAD = 2
+
+export async function fetchBlocks(
+  channels: SwapChannel[],
+  jobs: FetchJob[],
+  target: BlockIndex,
+  sink: BlockSink,
+  opts: FetchOptions,
+  stats: FetchStats,
+): Promise<void> {
+  const perBatch = Math.max(1, Math.floor(MAX_BATCH_BYTES / target.blockSize))
+  const queue: FetchJob[][] = []
+  for (let k = 0; k < jobs.length; k += perBatch) queue.push(jobs.slice(k, k + perBatch))
+  let nextId = 1
+  let failed: unknown = null
+
+  const worker = async (ch: SwapChannel): Promise<void> => {
+    const decompressor = new BatchDecompressor()
+    const inflight: { id: number; jobs: FetchJob[] }[] = []
+    const writes: Promise<void>[] = []
+    const sentBefore = ch.bytesSent
+    const receivedBefore = ch.bytesReceived
+    try {
+      for (;;) {
+        if (failed !== null) return
+        while (inflight.length < opts.window && queue.length > 0) {
+          const batch = queue.shift()!
+          const id = nextId++
+          inflight.push({ id, jobs: batch })
+          await ch.sendRequest({
+            kind: SwapRequest.Kind.BLOCKS,
+            swapId: Uint8Array.from(opts.swapId),
+            requestId: id,
+            indices: batch.map((j) => j.block),
+          })
+        }
+        if (inflight.length === 0) {
+          for (const w of writes.splice(0)) await w
+          if (queue.length === 0) return
+          continue
+        }
+        const res = await ch.nextResponse(opts.timeoutMs)
+        const want = inflight.shift()!
+        if (res?.kind !== SwapResponse.Kind.BLOCKS || res.blocks === undefined) refuse(res, 'a block batch')
+        if (res.requestId !== want.id) {
+          throw new SwapProtocolError(
+            'SWAP_OUT_OF_ORDER',
+            `response ${res.requestId} where ${want.id} was due`,
+          )
+        }
+        const { good, data, bad } = checkBatch(res.blocks, want.jobs, target, decompressor)
+        if (bad.length > 0) {
+          stats.badBlocks += bad.length
+          // refetch first, before anything new
+          queue.unshift(bad)
+          if (stats.badBlocks > opts.maxBadBlocks) throw new BadPeerError(stats.badBlocks, opts.maxBadBlocks)
+        }
+        if (good.length > 0) {
+          // the write to staging overlaps the next receive; at most SINK_AHEAD batches wait for the disk
+          const w = sink(good, data)
+          w.catch(() => undefined)
+          writes.push(w)
+          stats.blocksFetched += good.length
+          if (writes.length >= SINK_AHEAD) await writes.shift()
+        }
+      }
+    } catch (err) {
+      failed ??= err
+      ch.abort(err as Error)
+      throw err
+    } finally {
+      stats.bytesSent += ch.bytesSent - sentBefore
+      stats.bytesReceived += ch.bytesReceived - receivedBefore
+      // a sibling stream failed: abort ours too, so the peer's handler does not wait for us
+      if (failed === null) await ch.close()
+      else ch.abort(new SwapProtocolError('SWAP_FETCH_FAILED', 'fetch abandoned after another stream failed'))
+    }
+  }
+
+  const results = await Promise.allSettled(channels.map((ch) => worker(ch)))
+  if (failed !== null) throw failed
+  for (const r of results) if (r.status === 'rejected') throw r.reason
+  if (queue.length > 0)
+    throw new SwapProtocolError('SWAP_INCOMPLETE', `${queue.length} batches left unfetched`)
+}
+
+/**
+ * Splits a batch into blocks and checks each against the target hash. A batch
+ * that does not even have the right shape (other blocks, wrong length, bad
+ * zstd) makes every block in it bad.
+ */
+function checkBatch(
+  batch: BlockBatch,
+  jobs: FetchJob[],
+  target: BlockIndex,
+  decompressor: BatchDecompressor,
+): { good: FetchJob[]; data: Uint8Array; bad: FetchJob[] } {
+  const expectedLength = jobs.reduce((n, j) => n + target.blockLength(j.block), 0)
+  let raw: Uint8Array | null = null
+  if (
+    batch.indices.length === jobs.length &&
+    batch.indices.every((b, k) => b === jobs[k]!.block) &&
+    batch.rawLength === expectedLength
+  ) {
+    try {
+      raw =
+        batch.codec === BlockBatch.Compression.ZSTD
+          ? decompressor.decompress(batch.data, expectedLength)
+          : batch.data
+    } catch {
+      raw = null
+    }
+    if (raw !== null && raw.length !== expectedLength) raw = null
+  }
+  if (raw === null) return { good: [], data: new Uint8Array(0), bad: jobs }
+  const good: FetchJob[] = []
+  const bad: FetchJob[] = []
+  const out = new Uint8Array(expectedLength)
+  let inPos = 0
+  let outPos = 0
+  for (const j of jobs) {
+    const len = target.blockLength(j.block)
+    const block = raw.subarray(inPos, inPos + len)
+    inPos += len
+    if (equalBytes(hashBlock(block), target.hashAt(j.block))) {
+      out.set(block, outPos)
+      outPos += len
+      good.push(j)
+    } else {
+      bad.push(j)
+    }
+  }
+  return { good, data: bad.length === 0 ? raw : out.subarray(0, outPos), bad }
+}

@@ -1,0 +1,133 @@
+/**
+ * A side's durable swap state in its state directory:
+ * - journal.json: the phase reached, replaced atomically (write a temp file,
+ *   fsync it, rename over the old one, fsync the directory), so after a crash
+ *   it holds either the old record or the new one, never a torn one;
+ * - local.manifest / peer.manifest: both signed manifests with their hashes,
+ *   written the same way before the phase that relies on them. After the
+ *   commit point the local disk changes, so the plan is rebuilt from these.
+ * The staging file lives beside them (staging.ts).
+ */
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { SignedManifest } from '../protocols/proto/swap.js'
+import { MAX_MANIFEST_HEADER_BYTES } from '../protocols/swap-constants.js'
+import { SwapStateError } from './errors.js'
+import type { Role } from './manifest.js'
+
+/** Phases in order; a side only moves forward. */
+export const PHASES = ['indexed', 'planned', 'staged', 'prepared', 'committed', 'applied', 'done'] as const
+export type JournalPhase = (typeof PHASES)[number]
+
+export interface JournalRecord {
+  version: 1
+  swapId: string
+  role: Role
+  phase: JournalPhase
+  updatedAt: string
+}
+
+export function phaseAtLeast(r: JournalRecord | null, p: JournalPhase): boolean {
+  return r !== null && PHASES.indexOf(r.phase) >= PHASES.indexOf(p)
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r')
+  try {
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+}
+
+/** Replaces `path` with `data` atomically and durably. */
+export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${path}.tmp`
+  const fh = await open(tmp, 'w')
+  try {
+    await fh.writeFile(data)
+    await fh.sync()
+  } finally {
+    await fh.close()
+  }
+  await rename(tmp, path)
+  await fsyncDir(join(path, '..'))
+}
+
+export class Journal {
+  constructor(readonly dir: string) {}
+
+  static async open(dir: string): Promise<Journal> {
+    await mkdir(dir, { recursive: true })
+    return new Journal(dir)
+  }
+
+  get stagingPath(): string {
+    return join(this.dir, 'staging.bin')
+  }
+
+  async read(): Promise<JournalRecord | null> {
+    let text: string
+    try {
+      text = await readFile(join(this.dir, 'journal.json'), 'utf8')
+    } catch {
+      return null
+    }
+    const r = JSON.parse(text) as JournalRecord
+    if (r.version !== 1 || !PHASES.includes(r.phase)) {
+      throw new SwapStateError('JOURNAL_CORRUPT', `journal in ${this.dir} has an unknown format`)
+    }
+    return r
+  }
+
+  async write(swapId: string, role: Role, phase: JournalPhase): Promise<void> {
+    const r: JournalRecord = { version: 1, swapId, role, phase, updatedAt: new Date().toISOString() }
+    await writeAtomic(join(this.dir, 'journal.json'), JSON.stringify(r))
+  }
+
+  /** Stored as u32 header length (big endian) || SignedManifest || hashes. */
+  async saveManifest(which: 'local' | 'peer', signed: SignedManifest, hashes: Uint8Array): Promise<void> {
+    const m = SignedManifest.encode(signed)
+    const out = new Uint8Array(4 + m.length + hashes.length)
+    new DataView(out.buffer).setUint32(0, m.length)
+    out.set(m, 4)
+    out.set(hashes, 4 + m.length)
+    await writeAtomic(join(this.dir, `${which}.manifest`), out)
+  }
+
+  /** The stored manifest, or null. The caller re-verifies it as if it came from the network. */
+  async loadManifest(
+    which: 'local' | 'peer',
+  ): Promise<{ signed: SignedManifest; hashes: Uint8Array } | null> {
+    let buf: Buffer
+    try {
+      buf = await readFile(join(this.dir, `${which}.manifest`))
+    } catch {
+      return null
+    }
+    const len = buf.length >= 4 ? buf.readUInt32BE(0) : -1
+    if (len < 0 || len > MAX_MANIFEST_HEADER_BYTES + 256 || 4 + len > buf.length) {
+      throw new SwapStateError('JOURNAL_CORRUPT', `${which}.manifest in ${this.dir} is truncated`)
+    }
+    const signed = SignedManifest.decode(buf.subarray(4, 4 + len))
+    return { signed, hashes: new Uint8Array(buf.subarray(4 + len)) }
+  }
+
+  /** Removes staging and manifests once both sides completed (or the swap aborted); keeps the journal record. */
+  async clean(): Promise<void> {
+    for (const f of [
+      'staging.bin',
+      'local.manifest',
+      'peer.manifest',
+      'local.manifest.tmp',
+      'peer.manifest.tmp',
+    ]) {
+      await rm(join(this.dir, f), { force: true })
+    }
+    await fsyncDir(this.dir)
+  }
+
+  async remove(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The staging file: every distinct content the plan will write onto the local
+ * disk, one block-sized slot per plan slot (slot k at byte k * blockSize).
+ *
+ * Staging is filled before the commit point, from the local disk (local copies)
+ * and from the peer (fetched), each block hash-checked against the peer's
+ * signed manifest before it is written; then fsynced and read back in full
+ * against the same hashes. Only then may the side vote to commit. Until the
+ * swap completes on both sides, staging is also what rebuilds this side's
+ * peer's original image, so it is removed only then.
+ */
+import { type FileHandle, open, stat, statfs } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { BlockIndex } from './block-index.js'
+import type { Disk } from './disk.js'
+import { InsufficientStagingSpaceError, SwapStateError } from './errors.js'
+import { equalBytes, hashBlock } from './hash.js'
+import type { Plan } from './plan.js'
+
+/** Staging I/O in runs of up to 1 MiB: large enough for sequential throughput, bounded memory. */
+export const STAGING_RUN_BYTES = 1024 * 1024
+
+/**
+ * Refuses to start when staging would not fit: free space (for unprivileged
+ * users: f_bavail) of the filesystem holding `path`, minus `reserveBytes`,
+ * must cover what the staging file still needs (its size minus what an
+ * earlier run already allocated).
+ */
+export async function checkStagingSpace(
+  path: string,
+  neededBytes: number,
+  reserveBytes: number,
+): Promise<void> {
+  let allocated = 0
+  try {
+    allocated = (await stat(path)).blocks * 512
+  } catch {}
+  const fs = await statfs(dirname(path))
+  const available = Math.max(0, fs.bavail * fs.bsize - reserveBytes)
+  const needed = Math.max(0, neededBytes - allocated)
+  if (needed > available) throw new InsufficientStagingSpaceError(dirname(path), needed, available)
+}
+
+export class Staging {
+  private constructor(
+    readonly path: string,
+    readonly blockSize: number,
+    readonly slotCount: number,
+    private readonly fh: FileHandle,
+    /** False when the file existed: its slots must be verified before they are trusted. */
+    readonly fresh: boolean,
+  ) {}
+
+  static async open(path: string, slotCount: number, blockSize: number): Promise<Staging> {
+    let fresh = false
+    let fh: FileHandle
+    try {
+      fh = await open(path, 'r+')
+    } catch {
+      fh = await open(path, 'w+')
+      fresh = true
+    }
+    const size = slotCount * blockSize
+    if ((await fh.stat()).size !== size) await fh.truncate(size)
+    return new Staging(path, blockSize, slotCount, fh, fresh)
+  }
+
+  async write(slot: number, data: Uint8Array): Promise<void> {
+    let done = 0
+    while (done < data.length) {
+      const { bytesWritten } = await this.fh.write(
+        data,
+        done,
+        data.length - done,
+        slot * this.blockSize + done,
+      )
+      done += bytesWritten
+    }
+  }
+
+  async read(slot: number, buf: Uint8Array): Promise<void> {
+    let done = 0
+    while (done < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, done, buf.length - done, slot * this.blockSize + done)
+      if (bytesRead === 0)
+        throw new SwapStateError('STAGING_SHORT', `staging ${this.path} ends early at slot ${slot}`)
+      done += bytesRead
+    }
+  }
+
+  async sync(): Promise<void> {
+    await this.fh.sync()
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close()
+  }
+}
+
+/**
+ * Reads every slot back and checks it against the target hash it must carry.
+ * Returns the slots that do not.
+ */
+export async function findBadSlots(
+  staging: Staging,
+  plan: Plan,
+  target: BlockIndex,
+  onBytes?: (bytes: number) => void,
+): Promise<number[]> {
+  const bad: number[] = []
+  const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / plan.blockSize))
+  const buf = new Uint8Array(perRun * plan.blockSize)
+  for (let first = 0; first < plan.slots.length; first += perRun) {
+    const n = Math.min(perRun, plan.slots.length - first)
+    await staging.read(first, buf.subarray(0, n * plan.blockSize))
+    for (let k = first; k < first + n; k++) {
+      const t = plan.slots[k]!.target
+      const len = target.blockLength(t)
+      const off = (k - first) * plan.blockSize
+      if (!equalBytes(hashBlock(buf.subarray(off, off + len)), target.hashAt(t))) bad.push(k)
+    }
+    onBytes?.(n * plan.blockSize)
+  }
+  return bad
+}
+
+export interface StageLocalResult {
+  bytesRead: number
+  bytesWritten: number
+}
+
+/** Local copies in flight at once: scattered 4 KiB reads are latency-bound, the thread pool has 4 threads. */
+export const LOCAL_COPY_CONCURRENCY = 8
+
+/**
+ * Copies the local-source slots among `slots` from the local disk into staging,
+ * each checked against the target hash. This reads sources before the commit
+ * point, so no later write can have overwritten them. Runs of slots whose
+ * sources are consecutive too (a file that moved) are copied with one read and
+ * one write of up to STAGING_RUN_BYTES; runs are copied several at a time.
+ */
+export async function stageLocal(
+  staging: Staging,
+  plan: Plan,
+  target: BlockIndex,
+  disk: Disk,
+  slots: number[],
+  onBlock?: (bytes: number) => void,
+): Promise<StageLocalResult> {
+  const r: StageLocalResult = { bytesRead: 0, bytesWritten: 0 }
+  const bs = plan.blockSize
+  const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / bs))
+  const local = slots.filter((k) => plan.slots[k]!.from === 'local')
+  const runs: [number, number][] = []
+  for (let k = 0; k < local.length; ) {
+    let n = 1
+    const first = plan.slots[local[k]!]!
+    while (
+      k + n < local.length &&
+      n < perRun &&
+      local[k + n] === local[k]! + n &&
+      plan.slots[local[k + n]!]!.source === first.source + n
+    ) {
+      n++
+    }
+    runs.push([k, n])
+    k += n
+  }
+  const copyRun = async ([k, n]: [number, number]): Promise<void> => {
+    const firstSlot = local[k]!
+    const src = plan.slots[firstSlot]!.source
+    let len = 0
+    for (let j = 0; j < n; j++) len += target.blockLength(plan.slots[local[k + j]!]!.target)
+    const buf = new Uint8Array(len)
+    await disk.read(buf, src * bs)
+    r.bytesRead += len
+    for (let j = 0, off = 0; j < n; j++) {
+      const t = plan.slots[local[k + j]!]!.target
+      const l = target.blockLength(t)
+      if (!equalBytes(hashBlock(buf.subarray(off, off + l)), target.hashAt(t))) {
+        throw new SwapStateError(
+          'LOCAL_SOURCE_CHANGED',
+          `local block ${src + j} no longer matches the index: disk changed`,
+        )
+      }
+      off += l
+    }
+    await staging.write(firstSlot, buf)
+    r.bytesWritten += len
+    onBlock?.(len)
+  }
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < runs.length) await copyRun(runs[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(LOCAL_COPY_CONCURRENCY, runs.length) }, worker))
+  return r
+}

@@ -1,0 +1,289 @@
+/**
+ * `swapImages(a, b)`: the whole swap protocol between two local stateless
+ * agents over loopback, plus an in-process coordinator. Each agent has its own
+ * libp2p node, swap key, state directory and disk; they share nothing but the
+ * agreement and the coordinator, exactly as two VMs and the anchor would, so
+ * this is the real swap's code path, not a shortcut.
+ *
+ * Run it again with the same arguments after a crash and it resumes: the
+ * session (swap id and keys) is kept in the work directory until both sides
+ * completed or the swap aborted.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { Libp2p } from '@libp2p/interface'
+import { publicKeyOf } from '../protocols/signing.js'
+import { SwapAgent, type SwapAgreement } from './agent.js'
+import type { AgentProcessConfig } from './agent-main.js'
+import { freePort, runAgentProcesses } from './agent-processes.js'
+import { type Coordinator, LevelCoordinator } from './coordinator.js'
+import { assertSameSize, openDisk } from './disk.js'
+import { DiskOpenError, SwapAbortedError } from './errors.js'
+import type { SwapProgressEvent, SwapSideReport } from './events.js'
+import { writeAtomic } from './journal.js'
+import type { Role } from './manifest.js'
+import type { ServeFaults } from './serve.js'
+import { createSwapNode, peerIdFromSeed } from './swap-node.js'
+
+export interface SwapImagesOptions {
+  /** Session, coordinator and (by default) both state directories. Default: `.vboom-swap-<hash>` beside A. */
+  workDir?: string
+  /** Staging/journal directory per side, e.g. on another filesystem. Default: workDir/a and workDir/b. */
+  stateDirA?: string
+  stateDirB?: string
+  /** Use this coordinator instead of a level one in workDir (caller closes it). */
+  coordinator?: Coordinator
+  blockSize?: number
+  streams?: number
+  window?: number
+  compress?: boolean
+  dedup?: boolean
+  maxBadBlocks?: number
+  stagingReserveBytes?: number
+  timeoutMs?: number
+  decisionTimeoutMs?: number
+  /** Deliberate misbehaviour of a side's serving path (tests). */
+  faults?: Partial<Record<Role, ServeFaults>>
+  onProgress?: (e: SwapProgressEvent) => void
+  /**
+   * Run each agent in its own child process (coordinator stays here): three
+   * processes that can crash independently, and two cores for two agents.
+   * `faults` do not cross the process boundary; `crashAt` does.
+   */
+  isolate?: boolean
+  /** With `isolate`: restarts of a crashed agent process (default DEFAULT_MAX_RESTARTS). */
+  maxRestarts?: number
+  /** Test fault with `isolate`: SIGKILL agent `role` at its n-th `phase:type` event (`phase:type:n`), first start only. */
+  crashAt?: Partial<Record<Role, string>>
+  /**
+   * With `isolate`: where each agent runs and listens, e.g. in a network
+   * namespace behind a shaped link: `{ wrap: ['ip', 'netns', 'exec', 'ns-a'], host: '10.0.0.1', port: 4001 }`.
+   * Default: this namespace, 127.0.0.1, a free port.
+   */
+  placement?: Partial<Record<Role, AgentPlacement>>
+}
+
+export interface AgentPlacement {
+  wrap?: string[]
+  host: string
+  port: number
+}
+
+export interface SwapImagesReport {
+  swapId: string
+  a: SwapSideReport
+  b: SwapSideReport
+  totals: { read: number; sent: number; received: number; written: number }
+  wallMs: number
+}
+
+interface Session {
+  version: 1
+  aPath: string
+  bPath: string
+  swapId: string
+  /** 32-byte seeds: libp2p node key and swap key per side (both sides are local here). */
+  seeds: Record<Role, { node: string; swap: string }>
+}
+
+function defaultWorkDir(aReal: string, bReal: string): string {
+  const h = createHash('sha256').update(`${aReal}\0${bReal}`).digest('hex').slice(0, 12)
+  return join(dirname(aReal), `.vboom-swap-${h}`)
+}
+
+async function loadOrCreateSession(workDir: string, aPath: string, bPath: string): Promise<Session> {
+  const path = join(workDir, 'session.json')
+  try {
+    const s = JSON.parse(await readFile(path, 'utf8')) as Session
+    if (s.version === 1 && s.aPath === aPath && s.bPath === bPath) return s
+  } catch {}
+  const seed = (): string => randomBytes(32).toString('hex')
+  const s: Session = {
+    version: 1,
+    aPath,
+    bPath,
+    swapId: randomBytes(16).toString('hex'),
+    seeds: { a: { node: seed(), swap: seed() }, b: { node: seed(), swap: seed() } },
+  }
+  await mkdir(workDir, { recursive: true })
+  await writeAtomic(path, JSON.stringify(s))
+  return s
+}
+
+/** Checks both disks before anything is written: usable, not in use, not the same, equally sized. */
+async function preflight(aPath: string, bPath: string): Promise<void> {
+  const [sa, sb] = await Promise.all([stat(aPath), stat(bPath)])
+  if (
+    (sa.isFile() && sa.dev === sb.dev && sa.ino === sb.ino) ||
+    (sa.isBlockDevice() && sa.rdev === sb.rdev)
+  ) {
+    throw new DiskOpenError(bPath, `is the same disk as ${aPath}`)
+  }
+  const a = await openDisk(aPath)
+  try {
+    const b = await openDisk(bPath)
+    try {
+      assertSameSize(a, b)
+    } finally {
+      await b.close()
+    }
+  } finally {
+    await a.close()
+  }
+}
+
+export async function swapImages(
+  aPath: string,
+  bPath: string,
+  opts: SwapImagesOptions = {},
+): Promise<SwapImagesReport> {
+  const t0 = performance.now()
+  let aReal: string
+  let bReal: string
+  try {
+    ;[aReal, bReal] = await Promise.all([realpath(aPath), realpath(bPath)])
+  } catch (err) {
+    throw new DiskOpenError(`${aPath} / ${bPath}`, (err as Error).message, { cause: err })
+  }
+  const workDir = opts.workDir ?? defaultWorkDir(aReal, bReal)
+  let resuming = false
+  try {
+    await stat(join(workDir, 'session.json'))
+    resuming = true
+  } catch {}
+  // a fresh swap is checked before anything is created; a resumed one may have written already
+  if (!resuming) await preflight(aReal, bReal)
+  const session = await loadOrCreateSession(workDir, aReal, bReal)
+  const seeds = {
+    a: { node: Buffer.from(session.seeds.a.node, 'hex'), swap: Buffer.from(session.seeds.a.swap, 'hex') },
+    b: { node: Buffer.from(session.seeds.b.node, 'hex'), swap: Buffer.from(session.seeds.b.swap, 'hex') },
+  }
+  const agreement: SwapAgreement = {
+    swapId: Buffer.from(session.swapId, 'hex'),
+    parties: {
+      a: { peerId: await peerIdFromSeed(seeds.a.node), swapKey: publicKeyOf(seeds.a.swap) },
+      b: { peerId: await peerIdFromSeed(seeds.b.node), swapKey: publicKeyOf(seeds.b.swap) },
+    },
+  }
+  const coordinator = opts.coordinator ?? (await LevelCoordinator.open(join(workDir, 'coordinator')))
+  const nodes: Libp2p[] = []
+  const agents: SwapAgent[] = []
+  let finished = false
+
+  const common = {
+    blockSize: opts.blockSize,
+    streams: opts.streams,
+    window: opts.window,
+    compress: opts.compress,
+    dedup: opts.dedup,
+    maxBadBlocks: opts.maxBadBlocks,
+    stagingReserveBytes: opts.stagingReserveBytes,
+    timeoutMs: opts.timeoutMs,
+    decisionTimeoutMs: opts.decisionTimeoutMs,
+  }
+  const stateDir = (role: Role): string =>
+    (role === 'a' ? opts.stateDirA : opts.stateDirB) ?? join(workDir, role)
+  const diskOf = (role: Role): string => (role === 'a' ? aReal : bReal)
+
+  /** Both agents in this process, each with its own libp2p node. */
+  const runInProcess = async (): Promise<Record<Role, PromiseSettledResult<SwapSideReport>>> => {
+    nodes.push(await createSwapNode(seeds.a.node), await createSwapNode(seeds.b.node))
+    for (const [k, role] of (['a', 'b'] as const).entries()) {
+      agents.push(
+        new SwapAgent({
+          ...common,
+          role,
+          diskPath: diskOf(role),
+          stateDir: stateDir(role),
+          agreement,
+          swapSecretKey: seeds[role].swap,
+          coordinator,
+          node: nodes[k]!,
+          peerAddrs: nodes[1 - k]!.getMultiaddrs(),
+          faults: opts.faults?.[role],
+          onProgress: opts.onProgress,
+        }),
+      )
+    }
+    for (const a of agents) await a.start()
+    const [a, b] = await Promise.allSettled(agents.map((x) => x.run()))
+    return { a: a!, b: b! }
+  }
+
+  /** Each agent in its own process on a fixed loopback port, so a restarted one is found again. */
+  const runIsolated = async (): Promise<Record<Role, PromiseSettledResult<SwapSideReport>>> => {
+    const where = async (role: Role): Promise<{ host: string; port: number }> =>
+      opts.placement?.[role] ?? { host: '127.0.0.1', port: await freePort() }
+    const at = { a: await where('a'), b: await where('b') }
+    const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+    const parties = {
+      a: { peerId: agreement.parties.a.peerId.toString(), swapKey: hexOf(agreement.parties.a.swapKey) },
+      b: { peerId: agreement.parties.b.peerId.toString(), swapKey: hexOf(agreement.parties.b.swapKey) },
+    }
+    const config = (role: Role): AgentProcessConfig => {
+      const peer: Role = role === 'a' ? 'b' : 'a'
+      return {
+        ...common,
+        role,
+        diskPath: diskOf(role),
+        stateDir: stateDir(role),
+        swapId: session.swapId,
+        parties,
+        swapSecret: session.seeds[role].swap,
+        nodeSeed: session.seeds[role].node,
+        listen: `/ip4/${at[role].host}/tcp/${at[role].port}`,
+        peerAddrs: [`/ip4/${at[peer].host}/tcp/${at[peer].port}/p2p/${parties[peer].peerId}`],
+        crashAt: opts.crashAt?.[role],
+      }
+    }
+    return runAgentProcesses(
+      { a: config('a'), b: config('b') },
+      {
+        coordinator,
+        workDir,
+        maxRestarts: opts.maxRestarts,
+        onProgress: opts.onProgress,
+        wrap: { a: opts.placement?.a?.wrap, b: opts.placement?.b?.wrap },
+      },
+    )
+  }
+
+  try {
+    const { a: ra, b: rb } = opts.isolate === true ? await runIsolated() : await runInProcess()
+    if (ra.status === 'rejected' || rb.status === 'rejected') {
+      const status = await coordinator.status(session.swapId)
+      const errA = ra.status === 'rejected' ? ra.reason : null
+      const errB = rb.status === 'rejected' ? rb.reason : null
+      // the side that aborted first carries the cause
+      const first = status.reason?.startsWith('b:') === true ? (errB ?? errA) : (errA ?? errB)
+      finished = status.decision === 'aborted'
+      throw first instanceof Error ? first : new SwapAbortedError(session.swapId, String(first))
+    }
+    const a = ra.value
+    const b = rb.value
+    finished = a.stagingRemoved && b.stagingRemoved
+    return {
+      swapId: session.swapId,
+      a,
+      b,
+      totals: {
+        read: a.bytes.read + b.bytes.read,
+        sent: a.bytes.sent + b.bytes.sent,
+        received: a.bytes.received + b.bytes.received,
+        written: a.bytes.written + b.bytes.written,
+      },
+      wallMs: performance.now() - t0,
+    }
+  } finally {
+    for (const a of agents) await a.stop().catch(() => undefined)
+    for (const n of nodes) {
+      try {
+        await n.stop()
+      } catch {}
+    }
+    if (opts.coordinator === undefined) await coordinator.close()
+    // done (both completed) or aborted (both original): the session is over, a rerun starts a new swap
+    if (finished) await rm(workDir, { recursive: true, force: true })
+  }
+}

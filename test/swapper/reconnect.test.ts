@@ -1,0 +1,109 @@
+import '../../src/polyfill.js'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import t from 'tap'
+import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import { SwapAgent, type SwapAgreement } from '../../src/swapper/agent.js'
+import { type Coordinator, LevelCoordinator, type SwapStatus } from '../../src/swapper/coordinator.js'
+import { CoordinatorError } from '../../src/swapper/errors.js'
+import type { Role } from '../../src/swapper/manifest.js'
+import { swapImages } from '../../src/swapper/swap-images.js'
+import { createSwapNode } from '../../src/swapper/swap-node.js'
+import { MiB, random, sha256File, writeImage } from './helpers.js'
+
+t.test('a connection dropped mid-transfer is re-established and the swap completes', async (t) => {
+  const dir = t.testdir()
+  const paths = { a: join(dir, 'a.img'), b: join(dir, 'b.img') }
+  await writeImage(paths.a, random(8 * MiB))
+  await writeImage(paths.b, random(8 * MiB))
+  const before = { a: await sha256File(paths.a), b: await sha256File(paths.b) }
+  const nodes = { a: await createSwapNode(randomBytes(32)), b: await createSwapNode(randomBytes(32)) }
+  const coordinator = await LevelCoordinator.open(join(dir, 'coord'))
+  const keys = { a: generateSecretKey(), b: generateSecretKey() }
+  const agreement: SwapAgreement = {
+    swapId: randomBytes(16),
+    parties: {
+      a: { peerId: nodes.a.peerId, swapKey: publicKeyOf(keys.a) },
+      b: { peerId: nodes.b.peerId, swapKey: publicKeyOf(keys.b) },
+    },
+  }
+  const notes: string[] = []
+  let dropped = false
+  const agent = (role: Role): SwapAgent => {
+    const peer: Role = role === 'a' ? 'b' : 'a'
+    return new SwapAgent({
+      role,
+      diskPath: paths[role],
+      stateDir: join(dir, `state-${role}`),
+      agreement,
+      swapSecretKey: keys[role],
+      coordinator,
+      node: nodes[role],
+      peerAddrs: nodes[peer].getMultiaddrs(),
+      stagingReserveBytes: 0,
+      streams: 1,
+      window: 1,
+      onProgress: (e) => {
+        if (e.type === 'note') notes.push(e.message)
+        // cut every connection once A has staged some of B's blocks
+        if (!dropped && role === 'a' && e.type === 'progress' && e.phase === 'stage' && e.done >= 2 * MiB) {
+          dropped = true
+          void nodes.a.hangUp(nodes.b.peerId)
+        }
+      },
+    })
+  }
+  const agents = [agent('a'), agent('b')]
+  t.teardown(async () => {
+    for (const a of agents) await a.stop()
+    for (const n of Object.values(nodes)) await n.stop()
+    await coordinator.close()
+  })
+  for (const a of agents) await a.start()
+  const [ra, rb] = await Promise.all(agents.map((a) => a.run()))
+  t.ok(dropped, 'the connection was dropped mid-transfer')
+  t.ok(
+    notes.some((n) => /connection lost/.test(n)),
+    'a side noticed and retried',
+  )
+  t.equal(ra!.outcome, 'swapped')
+  t.equal(rb!.outcome, 'swapped')
+  t.equal(await sha256File(paths.a), before.b)
+  t.equal(await sha256File(paths.b), before.a)
+})
+
+t.test('a coordinator that is briefly unreachable is retried; the swap completes', async (t) => {
+  const dir = t.testdir()
+  const pa = join(dir, 'a.img')
+  const pb = join(dir, 'b.img')
+  await writeImage(pa, random(2 * MiB))
+  await writeImage(pb, random(2 * MiB))
+  const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
+  const real = await LevelCoordinator.open(join(dir, 'coord'))
+  t.teardown(() => real.close())
+  // the real coordinator behind a link that drops every third call, as a network would
+  let calls = 0
+  let dropped = 0
+  const lossy =
+    <A extends unknown[]>(fn: (...a: A) => Promise<SwapStatus>) =>
+    async (...a: A): Promise<SwapStatus> => {
+      if (++calls % 3 === 0) {
+        dropped++
+        throw new CoordinatorError('COORDINATOR_UNREACHABLE', 'link down')
+      }
+      return fn(...a)
+    }
+  const coordinator: Coordinator = {
+    prepare: lossy((id: string, role: Role) => real.prepare(id, role)),
+    commit: lossy((id: string) => real.commit(id)),
+    abort: lossy((id: string, role: Role, reason: string) => real.abort(id, role, reason)),
+    complete: lossy((id: string, role: Role) => real.complete(id, role)),
+    status: lossy((id: string) => real.status(id)),
+    close: async () => undefined,
+  }
+  const r = await swapImages(pa, pb, { coordinator, stagingReserveBytes: 0, workDir: join(dir, 'w') })
+  t.ok(dropped > 0, `${dropped} coordinator calls were lost and retried`)
+  t.equal(r.a.outcome, 'swapped')
+  t.equal(await sha256File(pa), hb)
+  t.equal(await sha256File(pb), ha)
+})
