@@ -20,7 +20,7 @@ import { ValidationError } from '../protocols/errors.js'
 import type { SignedBenchmark } from '../protocols/proto/benchmark.js'
 import type { Bytes } from '../protocols/signing.js'
 import type { Logger } from '../runtime/log.js'
-import { decodeManifest, encodeSignedBenchmark } from '../runtime/sandbox/index.js'
+import { decodeManifest, encodeSignedBenchmark, needsNetwork } from '../runtime/sandbox/index.js'
 import type { BenchmarkRegistry } from './benchmarks/registry.js'
 import type { ControlAuthorizer, OwnershipView } from './control-auth.js'
 import type { AnchorKey } from './key.js'
@@ -94,7 +94,8 @@ export class Verifier {
     return this.init.registry.catalog().filter((s) => {
       const m = decodeManifest(s.manifest)
       if (wanted !== undefined) return wanted.includes(m.name)
-      return !m.hostFunctions.includes('net_rtt_us')
+      // The image has no peer to measure against (the anchor does not serve a bandwidth sink to it).
+      return !needsNetwork(m.hostFunctions)
     })
   }
 

@@ -11,6 +11,8 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { Counter, type Registry } from 'prom-client'
 import type { Profile } from '../protocols/advert.js'
 import {
+  BANDWIDTH_RATE_BURST,
+  BANDWIDTH_RATE_PER_SECOND,
   DEFAULT_PROBE_TIMEOUT_MS,
   DEFAULT_PROBE_TOLERANCE,
   MAX_PROBE_REQUEST_BYTES,
@@ -20,6 +22,14 @@ import {
   PROBE_RATE_BURST,
   PROBE_RATE_PER_SECOND,
 } from '../protocols/anchor-constants.js'
+import {
+  BandwidthStatus,
+  type BandwidthStatusCode,
+  handleBandwidthSink,
+  type SinkOutcome,
+  sendBytes,
+  unhandleBandwidthSink,
+} from '../protocols/bandwidth-stream.js'
 import { type ClaimCheck, checkClaims } from '../protocols/claims.js'
 import { ValidationError, type VBoomError } from '../protocols/errors.js'
 import {
@@ -32,12 +42,143 @@ import {
 } from '../protocols/probe.js'
 import { handleRpc, rpcCall, unhandleRpc } from '../protocols/rpc-stream.js'
 import type { Logger } from '../runtime/log.js'
-import { runBenchmark, type VerifiedBenchmark } from '../runtime/sandbox/index.js'
+import {
+  BenchmarkResource,
+  type NetPeer,
+  needsNetwork,
+  runBenchmark,
+  type VerifiedBenchmark,
+} from '../runtime/sandbox/index.js'
 import { AnchorClient } from './anchor-client.js'
 import { RateLimiter } from './rate-limiter.js'
 import type { Reputation } from './reputation.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** A counter registered once per registry (several services may share one). */
+function counter(metrics: Registry | undefined, name: string, help: string): Counter<'outcome'> | null {
+  if (metrics === undefined) return null
+  const existing = metrics.getSingleMetric(name) as Counter<'outcome'> | undefined
+  return existing ?? new Counter({ name, help, labelNames: ['outcome'], registers: [metrics] })
+}
+
+export interface BandwidthSinkInit {
+  node: Libp2p
+  /** Where `vboom_bandwidth_sink_transfers_total{outcome}` and `vboom_bandwidth_sink_bytes_total` go. */
+  metrics?: Registry
+  /** Largest announced transfer accepted, bytes; default MAX_BANDWIDTH_TRANSFER_BYTES. */
+  maxBytes?: number
+  /** Deadline of one transfer, ms; default DEFAULT_BANDWIDTH_SINK_TIMEOUT_MS. */
+  timeoutMs?: number
+  /** Per-peer transfer rate; default BANDWIDTH_RATE_BURST then BANDWIDTH_RATE_PER_SECOND. */
+  rate?: { burst: number; perSecond: number }
+  /** Called with each transfer's outcome (tests, logs). */
+  onOutcome?: (o: SinkOutcome) => void
+  now?: () => number
+}
+
+/**
+ * The prober's side of the network benchmarks: a sink that probed peers push
+ * bytes to, so they can measure their bandwidth and RTT to us. It takes
+ * transfers only from peers we are probing right now (`expect`), one at a
+ * time (concurrent transfers would measure each other), at a bounded rate
+ * per peer, each bounded in size and time. Every outcome is counted.
+ */
+export class BandwidthSink {
+  private readonly expected = new Map<string, number>()
+  private readonly limiter: RateLimiter
+  private readonly transfers: Counter<'outcome'> | null
+  private readonly bytes: Counter<'outcome'> | null
+  private readonly observers = new Set<(o: SinkOutcome) => void>()
+  private active = false
+  private started = false
+
+  constructor(private readonly init: BandwidthSinkInit) {
+    this.limiter = new RateLimiter(
+      init.rate?.burst ?? BANDWIDTH_RATE_BURST,
+      init.rate?.perSecond ?? BANDWIDTH_RATE_PER_SECOND,
+    )
+    this.transfers = counter(
+      init.metrics,
+      'vboom_bandwidth_sink_transfers_total',
+      'Bandwidth transfers pushed to us by probed peers, by outcome (ok, or the refusal or failure code)',
+    )
+    this.bytes = counter(
+      init.metrics,
+      'vboom_bandwidth_sink_bytes_total',
+      'Payload bytes received by the bandwidth sink, by outcome',
+    )
+  }
+
+  /** Registers the handler; a second start is harmless. */
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    await handleBandwidthSink(this.init.node, {
+      maxBytes: this.init.maxBytes,
+      timeoutMs: this.init.timeoutMs,
+      admit: (peer) => this.admit(peer.toString()),
+      onRelease: () => {
+        this.active = false
+      },
+      onOutcome: (o) => {
+        this.transfers?.inc({ outcome: o.outcome })
+        this.bytes?.inc({ outcome: o.outcome }, o.received)
+        this.init.onOutcome?.(o)
+      },
+      onComplete: (o) => {
+        for (const observe of this.observers) observe(o)
+      },
+    })
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await unhandleBandwidthSink(this.init.node)
+  }
+
+  /**
+   * Lets `peer` push transfers until the returned release is called (calls
+   * nest); `observe` sees each of that peer's transfers meanwhile, so the
+   * prober can check the peer's reported figures against its own.
+   */
+  expect(peer: PeerId, observe?: (o: SinkOutcome) => void): () => void {
+    const id = peer.toString()
+    this.expected.set(id, (this.expected.get(id) ?? 0) + 1)
+    if (observe !== undefined) this.observers.add(observe)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (observe !== undefined) this.observers.delete(observe)
+      const n = (this.expected.get(id) ?? 1) - 1
+      if (n <= 0) this.expected.delete(id)
+      else this.expected.set(id, n)
+    }
+  }
+
+  private admit(peer: string): BandwidthStatusCode {
+    // Rule: only peers we are probing; nobody else may occupy our link.
+    if (!this.expected.has(peer)) return BandwidthStatus.NOT_ALLOWED
+    if (this.active) return BandwidthStatus.BUSY
+    const now = (this.init.now ?? Date.now)()
+    if (!this.limiter.take(peer, now)) return BandwidthStatus.RATE_LIMITED
+    this.limiter.prune(now)
+    this.active = true
+    return BandwidthStatus.GO
+  }
+}
+
+/** Network benchmarks of a probe run against the prober: both host functions push to its bandwidth sink. */
+function netPeerOf(node: Libp2p, prober: PeerId): NetPeer {
+  return {
+    // libp2p's ping reports whole milliseconds (Date.now), too coarse for loopback or one rack:
+    // a small transfer and its ack is one round trip carrying the payload, timed in microseconds.
+    roundTripUs: (payloadBytes, signal) => sendBytes(node, prober, payloadBytes, { signal }),
+    transferUs: (bytes, signal) => sendBytes(node, prober, bytes, { signal }),
+  }
+}
 
 export interface ProbeServerInit {
   node: Libp2p
@@ -74,19 +215,11 @@ export class ProbeServer {
       init.rate?.burst ?? PROBE_RATE_BURST,
       init.rate?.perSecond ?? PROBE_RATE_PER_SECOND,
     )
-    const existing = init.metrics?.getSingleMetric('vboom_probes_served_total') as
-      | Counter<'outcome'>
-      | undefined
-    this.served =
-      init.metrics === undefined
-        ? null
-        : (existing ??
-          new Counter({
-            name: 'vboom_probes_served_total',
-            help: 'Probes from other agents, by outcome (ok, or the refusal code)',
-            labelNames: ['outcome'],
-            registers: [init.metrics],
-          }))
+    this.served = counter(
+      init.metrics,
+      'vboom_probes_served_total',
+      'Probes from other agents, by outcome (ok, or the refusal code)',
+    )
   }
 
   private refuse(code: string, message: string): Uint8Array {
@@ -127,6 +260,8 @@ export class ProbeServer {
       for (const b of wanted as VerifiedBenchmark[]) {
         const r = await runBenchmark(b.signed, b.module, this.init.anchorKey, {
           disk: { dir: this.init.diskDir },
+          // Network benchmarks measure the path to the prober, which serves the bandwidth sink.
+          net: needsNetwork(b.manifest.hostFunctions) ? netPeerOf(this.init.node, peer) : undefined,
         })
         measurements.push({
           moduleSha256: new Uint8Array(b.moduleSha256),
@@ -171,7 +306,38 @@ export interface ProbeClientInit {
   reputation: Reputation
   tolerance?: number
   timeoutMs?: number
+  /** Our bandwidth sink: the probed peer may push to it while a probe with network benchmarks runs. */
+  sink?: BandwidthSink
   now?: () => number
+}
+
+/**
+ * The probed peer reports its bandwidth to us, but the bytes came to our
+ * sink: a reported figure above what the sink saw (bytes over the sink's own
+ * go-to-last-byte time, for the benchmark's timed transfer size), beyond the
+ * tolerance, is not supported by the traffic. The sender's time also holds
+ * the ack's trip, so an honest figure is at or below the sink's. Returns the
+ * failed rule's code, or null.
+ */
+function netBwUnsupported(
+  benchmarks: VerifiedBenchmark[],
+  measurements: ProbeMeasurement[],
+  seen: SinkOutcome[],
+  tolerance: number,
+): string | null {
+  for (const [i, b] of benchmarks.entries()) {
+    if (b.manifest.resource !== BenchmarkResource.NET_BW) continue
+    const size = b.manifest.parameters.find((p) => p.name === 'transferBytes')?.value
+    if (size === undefined) continue
+    const timed = seen.filter((o) => o.announced === size && o.elapsedUs > 0)
+    // Rule: a bandwidth figure needs the transfers behind it.
+    if (timed.length === 0) return 'NET_BW_UNSEEN'
+    const observedMbit =
+      (timed.reduce((n, o) => n + o.received, 0) * 8) / timed.reduce((n, o) => n + o.elapsedUs, 0)
+    // Rule: no faster than our sink received it.
+    if (measurements[i]!.value > observedMbit * (1 + tolerance)) return 'NET_BW_UNSUPPORTED'
+  }
+  return null
 }
 
 export class ProbeClient {
@@ -201,6 +367,13 @@ export class ProbeClient {
       return { ...o, peer: id, score }
     }
     let bytes: Uint8Array
+    // Transfers the peer pushed to our sink during this probe: our own view of its bandwidth.
+    const seen: SinkOutcome[] = []
+    const release = benchmarks.some((b) => needsNetwork(b.manifest.hostFunctions))
+      ? this.init.sink?.expect(peer, (o) => {
+          if (o.peer.equals(peer) && o.outcome === 'ok') seen.push(o)
+        })
+      : undefined
     try {
       bytes = await this.rpc(target, encodeProbeRequest(nonce, modules), signal)
     } catch (err) {
@@ -211,6 +384,8 @@ export class ProbeClient {
         checks: [],
         code: (err as VBoomError).code,
       })
+    } finally {
+      release?.()
     }
     let measurements: ProbeMeasurement[]
     try {
@@ -226,10 +401,16 @@ export class ProbeClient {
       const verdict = err.code === 'PROBE_REFUSED' ? 'no-answer' : 'invalid-answer'
       return done({ ok: false, verdict, measurements: [], checks: [], code: err.code })
     }
+    const tolerance = this.init.tolerance ?? DEFAULT_PROBE_TOLERANCE
+    if (this.init.sink !== undefined) {
+      const unsupported = netBwUnsupported(benchmarks, measurements, seen, tolerance)
+      if (unsupported !== null)
+        return done({ ok: false, verdict: 'invalid-answer', measurements, checks: [], code: unsupported })
+    }
     const checks = checkClaims(
       claims,
       measurements.map((m, i) => ({ resource: benchmarks[i]!.manifest.resource, value: m.value })),
-      this.init.tolerance ?? DEFAULT_PROBE_TOLERANCE,
+      tolerance,
     )
     const bad = checks.find((c) => !c.ok)
     if (bad !== undefined) {
@@ -271,16 +452,23 @@ export interface AgentProbeInit {
  * The agent's probe handler: fetches the anchor's signed catalog and modules
  * (each verified against the trusted key), then serves probes with them.
  * Retries in the background while the anchor is unreachable; never throws
- * into the agent.
+ * into the agent. It also serves the bandwidth sink that peers we probe push
+ * to for the network benchmarks (give `sink` to this agent's ProbeClient).
  */
 export class AgentProbeService {
   private server: ProbeServer | null = null
   private timer?: NodeJS.Timeout
   private stopped = false
+  readonly sink: BandwidthSink
 
-  constructor(private readonly init: AgentProbeInit) {}
+  constructor(private readonly init: AgentProbeInit) {
+    this.sink = new BandwidthSink({ node: init.node, metrics: init.metrics })
+  }
 
   start(): void {
+    this.sink.start().catch((err: unknown) => {
+      this.init.log.warn({ code: (err as VBoomError).code }, 'cannot serve the bandwidth sink')
+    })
     void this.attempt()
   }
 
@@ -294,9 +482,9 @@ export class AgentProbeService {
       })
       const benchmarks = []
       for (const s of await client.catalog()) {
+        // Network benchmarks included: they measure the path to the prober's bandwidth sink.
         const b = await client.benchmark(s).catch(() => null)
-        // A benchmark needing a network peer cannot run on a probe's behalf.
-        if (b !== null && !b.manifest.hostFunctions.includes('net_rtt_us')) benchmarks.push(b)
+        if (b !== null) benchmarks.push(b)
       }
       if (this.stopped) return
       const server = new ProbeServer({ ...this.init, benchmarks })
@@ -317,5 +505,6 @@ export class AgentProbeService {
     this.stopped = true
     clearTimeout(this.timer)
     await this.server?.stop().catch(() => {})
+    await this.sink.stop().catch(() => {})
   }
 }

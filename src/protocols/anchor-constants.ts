@@ -12,6 +12,8 @@ export const COORDINATOR_PROTOCOL = '/vboom/anchor-coordinator/1.0.0'
 export const VERIFY_PROTOCOL = '/vboom/anchor-verify/1.0.0'
 /** Agent to agent: run these anchor-signed benchmarks with my nonce. */
 export const PROBE_PROTOCOL = '/vboom/probe/1.0.0'
+/** Agent to agent, during a probe: the probed peer pushes bytes to the prober's sink to measure bandwidth and RTT. */
+export const BANDWIDTH_PROTOCOL = '/vboom/bandwidth/1.0.0'
 
 /** A catalog of 256 signed benchmarks of ~8 KiB each at most (sandbox limits), plus framing. */
 export const MAX_CATALOG_RESPONSE_BYTES = 256 * (8 * 1024 + 256) + 4096
@@ -28,7 +30,7 @@ export const MAX_PROBE_REQUEST_BYTES = 4 * 1024
 /** Probe response: MAX_PROBE_BENCHMARKS measurements of ~200 bytes, keys, signature. */
 export const MAX_PROBE_RESPONSE_BYTES = 16 * 1024
 
-/** Benchmarks one probe may ask for: the standard suite has six. */
+/** Benchmarks one probe may ask for: the standard suite has seven. */
 export const MAX_PROBE_BENCHMARKS = 8
 /** 128 random bits: a nonce never repeats between honest probes. */
 export const PROBE_NONCE_BYTES = 16
@@ -66,3 +68,23 @@ export const DEFAULT_ATTESTATION_TTL_MS = 24 * 60 * 60 * 1000
  * claim of twice the truth (measured = 0.5 x claim) fails.
  */
 export const DEFAULT_PROBE_TOLERANCE = 0.3
+
+/**
+ * Largest transfer the bandwidth sink accepts: 4x the sandbox's largest
+ * single transfer (16 MiB), so a custom benchmark has room, while one
+ * announcement cannot occupy the link for long (64 MiB is ~5 s at 100 Mbit/s).
+ */
+export const MAX_BANDWIDTH_TRANSFER_BYTES = 64 * 1024 * 1024
+/** A sink transfer, header to acknowledgement, must finish in this time: 64 MiB at ~9 Mbit/s. */
+export const DEFAULT_BANDWIDTH_SINK_TIMEOUT_MS = 60_000
+/** Sender side: one transfer, dial to acknowledgement, as long as the sink allows. */
+export const DEFAULT_BANDWIDTH_SEND_TIMEOUT_MS = DEFAULT_BANDWIDTH_SINK_TIMEOUT_MS
+/** Chunks the sender writes: 64 KiB, a yamux frame-sized unit that keeps per-call overhead low. */
+export const BANDWIDTH_CHUNK_BYTES = 64 * 1024
+/**
+ * Transfers a sink accepts from one peer: a probe's RTT benchmark makes 51
+ * small ones and the bandwidth benchmark 5, so a burst of 128 covers two
+ * probes; then one a second.
+ */
+export const BANDWIDTH_RATE_BURST = 128
+export const BANDWIDTH_RATE_PER_SECOND = 1

@@ -20,7 +20,14 @@ t.test('registry: build the suite, sign it, serve a verifiable catalog, survive 
   const dir = t.testdir()
   const anchorKey = await loadOrCreateAnchorKey(join(dir, 'anchor'))
   const built = await buildSuite(watDir, join(dir, 'wasm'))
-  t.same(built.map((b) => b.source).sort(), ['cpu', 'disk-iops', 'disk-seq', 'memory', 'net-rtt'])
+  t.same(built.map((b) => b.source).sort(), [
+    'cpu',
+    'disk-iops',
+    'disk-seq',
+    'memory',
+    'net-bandwidth',
+    'net-rtt',
+  ])
   let registry = await BenchmarkRegistry.open({ dir: join(dir, 'registry'), anchorKey })
   const signed = await registry.submitStandardSuite(join(dir, 'wasm'))
   t.equal(signed.length, STANDARD_SUITE.length)

@@ -130,4 +130,27 @@ export const STANDARD_SUITE: SuiteBenchmark[] = [
       higherIsBetter: false,
     },
   },
+  {
+    source: 'net-bandwidth',
+    manifest: {
+      name: 'vboom/net-bandwidth',
+      version: 1,
+      resource: BenchmarkResource.NET_BW,
+      unit: 'Mbit/s',
+      description:
+        'throughput of 8 MiB transfers to the probe peer, each until its acknowledgement, after a 1 MiB warm-up',
+      // 4 x 8 MiB: ~0.1 s at loopback speeds, ~3 s at 100 Mbit/s; the warm-up grows the muxer window and TCP's cwnd.
+      parameters: [
+        { name: 'warmupBytes', value: MiB },
+        { name: 'transferBytes', value: 8 * MiB },
+        { name: 'count', value: 4 },
+      ],
+      // 33 MiB at 10 Mbit/s is ~28 s; each transfer is also capped by the sandbox (NET_TRANSFER_TIMEOUT_MS).
+      timeLimitMs: 60_000,
+      memoryLimitPages: 1,
+      hostFunctions: ['net_send_us'],
+      entry: 'run',
+      higherIsBetter: true,
+    },
+  },
 ]

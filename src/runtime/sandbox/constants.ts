@@ -41,3 +41,8 @@ export const DEFAULT_MAX_DISK_BYTES = 1024 * 1024 * 1024
 export const DIRECT_IO_ALIGN = 4096
 /** One network round trip waits at most this long before the host function fails. */
 export const NET_CALL_TIMEOUT_MS = 10_000
+/**
+ * One bandwidth transfer (at most MAX_HOST_IO_BYTES) waits at most this long:
+ * 16 MiB in 30 s is ~4.5 Mbit/s, slower than any VM worth a swap.
+ */
+export const NET_TRANSFER_TIMEOUT_MS = 30_000

@@ -14,9 +14,15 @@ export const HOST_FUNCTIONS = {
   disk_sync: 'disk',
   /** (payload i32) -> f64: one round trip of `payload` bytes to the probe peer, in microseconds. */
   net_rtt_us: 'net',
+  /** (bytes i32) -> f64: microseconds to deliver `bytes` to the probe peer and get its acknowledgement. */
+  net_send_us: 'net',
 } as const
 
 export type HostFunctionName = keyof typeof HOST_FUNCTIONS
 export const HOST_MODULE = 'vboom'
 
 export const isHostFunction = (name: string): name is HostFunctionName => Object.hasOwn(HOST_FUNCTIONS, name)
+
+/** Does a benchmark granted these host functions need a network peer to run? */
+export const needsNetwork = (hostFunctions: readonly string[]): boolean =>
+  hostFunctions.some((h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'net')

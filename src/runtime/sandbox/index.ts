@@ -19,11 +19,12 @@ export {
   verifyBenchmark,
 } from './benchmark.js'
 export { BenchmarkFailedError, BenchmarkRefusedError } from './errors.js'
-export { HOST_FUNCTIONS, HOST_MODULE, type HostFunctionName } from './host-functions.js'
+export { HOST_FUNCTIONS, HOST_MODULE, type HostFunctionName, needsNetwork } from './host-functions.js'
 export {
   admitBenchmark,
   type BenchmarkResult,
   checkModule,
+  type NetPeer,
   runBenchmark,
   type SandboxOptions,
   type SandboxPolicy,

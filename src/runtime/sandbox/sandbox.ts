@@ -26,6 +26,7 @@ import {
   MAX_MODULE_BYTES,
   MAX_TABLE_ELEMENTS,
   NET_CALL_TIMEOUT_MS,
+  NET_TRANSFER_TIMEOUT_MS,
   WORKER_MAX_OLD_GENERATION_MB,
   WORKER_MAX_YOUNG_GENERATION_MB,
   WORKER_STACK_MB,
@@ -39,8 +40,8 @@ import { WORKER_SOURCE } from './worker-source.js'
 export interface SandboxOptions extends SandboxPolicy {
   /** Where disk benchmarks get their scratch file (on the disk to measure), and its size cap (default 1 GiB). */
   disk?: { dir: string; maxBytes?: number }
-  /** The probe peer for network benchmarks: one round trip of `payloadBytes`, resolved with microseconds. */
-  net?: { roundTripUs(payloadBytes: number): Promise<number> }
+  /** The probe peer for network benchmarks (net_rtt_us, net_send_us). */
+  net?: NetPeer
   signal?: AbortSignal
 }
 
@@ -63,6 +64,21 @@ export interface BenchmarkResult {
 const refuse = (code: string, message: string): never => {
   throw new BenchmarkRefusedError(code, message)
 }
+
+/**
+ * The parent's side of the network host functions. Each call gets a signal
+ * that aborts when the run ends (result, failure, time limit), so a transfer
+ * in flight stops with the benchmark.
+ */
+export interface NetPeer {
+  /** One round trip of `payloadBytes` to the peer, resolved with microseconds (net_rtt_us). */
+  roundTripUs(payloadBytes: number, signal?: AbortSignal): Promise<number>
+  /** Delivers `bytes` to the peer and waits for its acknowledgement, resolved with microseconds (net_send_us). */
+  transferUs?(bytes: number, signal?: AbortSignal): Promise<number>
+}
+
+/** Which NetPeer callback serves each network host function. */
+const NET_CALLBACK = { net_rtt_us: 'roundTripUs', net_send_us: 'transferUs' } as const
 
 /** Local caps on what any manifest may ask for. */
 export interface SandboxPolicy {
@@ -138,8 +154,11 @@ export async function admitBenchmark(
     if (!isHostFunction(h)) continue
     if (HOST_FUNCTIONS[h] === 'disk' && options.disk === undefined)
       refuse('NO_DISK', `${h} needs a scratch dir`)
-    if (HOST_FUNCTIONS[h] === 'net' && options.net === undefined)
-      refuse('NO_NETWORK', `${h} needs a probe peer`)
+    if (HOST_FUNCTIONS[h] === 'net') {
+      const callback = NET_CALLBACK[h as keyof typeof NET_CALLBACK]
+      if (options.net === undefined || typeof options.net[callback] !== 'function')
+        refuse('NO_NETWORK', `${h} needs a probe peer`)
+    }
   }
   return checkModule(b.manifest, b.module, options)
 }
@@ -166,7 +185,7 @@ interface WorkerDone {
 type WorkerMessage =
   | WorkerDone
   | { type: 'failed'; code: string; message: string }
-  | { type: 'net'; payload: number }
+  | { type: 'net'; op: 'rtt' | 'send'; bytes: number }
 
 async function runAdmitted(
   m: BenchmarkManifest,
@@ -230,7 +249,12 @@ function spawn(
         grants: m.hostFunctions,
         disk,
         net: netBuffer === null ? null : { buffer: netBuffer },
-        limits: { maxIoBytes: MAX_HOST_IO_BYTES, align: DIRECT_IO_ALIGN, netTimeoutMs: NET_CALL_TIMEOUT_MS },
+        limits: {
+          maxIoBytes: MAX_HOST_IO_BYTES,
+          align: DIRECT_IO_ALIGN,
+          netTimeoutMs: NET_CALL_TIMEOUT_MS,
+          netTransferTimeoutMs: NET_TRANSFER_TIMEOUT_MS,
+        },
       },
       resourceLimits: {
         maxOldGenerationSizeMb: WORKER_MAX_OLD_GENERATION_MB,
@@ -241,9 +265,12 @@ function spawn(
       stderr: true,
     })
     let settled = false
+    // Aborts network calls in flight when the run ends.
+    const ended = new AbortController()
     const finish = (err: Error | null, result?: BenchmarkResult): void => {
       if (settled) return
       settled = true
+      ended.abort()
       clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
       // Resolve only once the thread is gone, so the caller can close its files safely.
@@ -263,17 +290,33 @@ function spawn(
       if (msg.type === 'net' && netBuffer !== null && options.net !== undefined) {
         const flag = new Int32Array(netBuffer, 0, 1)
         const value = new Float64Array(netBuffer, 8, 1)
-        options.net.roundTripUs(msg.payload).then(
-          (us) => {
-            value[0] = us
-            Atomics.store(flag, 0, Number.isFinite(us) ? 1 : 2)
-            Atomics.notify(flag, 0)
-          },
-          () => {
-            Atomics.store(flag, 0, 2)
-            Atomics.notify(flag, 0)
-          },
-        )
+        const fail = (): void => {
+          Atomics.store(flag, 0, 2)
+          Atomics.notify(flag, 0)
+        }
+        // The worker checked the size; check again, the message crossed a thread.
+        const net = options.net
+        let call: Promise<number> | null = null
+        try {
+          if (Number.isInteger(msg.bytes) && msg.bytes >= 0 && msg.bytes <= MAX_HOST_IO_BYTES) {
+            if (msg.op === 'rtt') call = net.roundTripUs(msg.bytes, ended.signal)
+            else if (msg.op === 'send' && net.transferUs !== undefined)
+              call = net.transferUs(msg.bytes, ended.signal)
+          }
+        } catch {
+          call = null
+        }
+        if (call === null) {
+          fail()
+          return
+        }
+        call.then((us) => {
+          // A duration must be positive: zero would turn into an infinite bandwidth.
+          if (!Number.isFinite(us) || us <= 0) return fail()
+          value[0] = us
+          Atomics.store(flag, 0, 1)
+          Atomics.notify(flag, 0)
+        }, fail)
       } else if (msg.type === 'failed') {
         finish(new BenchmarkFailedError(msg.code, `${m.name}: ${msg.message}`))
       } else if (msg.type === 'done') {

@@ -46,6 +46,18 @@ function diskIo(write, ptr, len, offset) {
 const netFlag = net === null ? null : new Int32Array(net.buffer, 0, 1)
 const netValue = net === null ? null : new Float64Array(net.buffer, 8, 1)
 
+// The parent performs the network call; this thread blocks until it stores
+// the result (flag 1, microseconds in netValue) or a failure (flag 2).
+function netCall(op, bytes, timeoutMs) {
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > limits.maxIoBytes) throw new HostCallError('bad network transfer size')
+  Atomics.store(netFlag, 0, 0)
+  parentPort.postMessage({ type: 'net', op, bytes })
+  // A little longer than the parent's own deadline, so its typed failure wins the race.
+  if (Atomics.wait(netFlag, 0, 0, timeoutMs + 1000) === 'timed-out') throw new HostCallError('network call timed out')
+  if (Atomics.load(netFlag, 0) !== 1) throw new HostCallError('network call failed')
+  return netValue[0]
+}
+
 const hostFunctions = {
   now_us: () => performance.now() * 1000,
   disk_write: (ptr, len, offset) => diskIo(true, ptr, len, offset),
@@ -54,14 +66,8 @@ const hostFunctions = {
     fs.fsyncSync(disk.bufferedFd)
     return 0
   },
-  net_rtt_us: (payload) => {
-    if (!Number.isInteger(payload) || payload < 0 || payload > limits.maxIoBytes) throw new HostCallError('bad payload size')
-    Atomics.store(netFlag, 0, 0)
-    parentPort.postMessage({ type: 'net', payload })
-    if (Atomics.wait(netFlag, 0, 0, limits.netTimeoutMs) === 'timed-out') throw new HostCallError('network call timed out')
-    if (Atomics.load(netFlag, 0) !== 1) throw new HostCallError('network call failed')
-    return netValue[0]
-  },
+  net_rtt_us: (payload) => netCall('rtt', payload, limits.netTimeoutMs),
+  net_send_us: (bytes) => netCall('send', bytes, limits.netTransferTimeoutMs),
 }
 
 const imports = { vboom: {} }
