@@ -127,11 +127,14 @@ function threeWayCopy(a: string, b: string, tmp: string): number {
   })
 }
 
-/** The same with rsync's delta algorithm; returns seconds and literal bytes summed over the legs. */
+/** The same with rsync's delta algorithm (never skipped by its size+mtime check); returns seconds and literal bytes summed over the legs. */
 function threeWayRsync(a: string, b: string, tmp: string): { s: number; literal: number } {
   let literal = 0
   const leg = (from: string, to: string) => {
-    const r = spawnSync('rsync', ['--inplace', '--no-whole-file', '--stats', from, to], { encoding: 'utf8' })
+    // --ignore-times: the legs run within a second of the copies, so size and mtime often match and rsync would skip the file
+    const r = spawnSync('rsync', ['--inplace', '--no-whole-file', '--ignore-times', '--stats', from, to], {
+      encoding: 'utf8',
+    })
     if (r.status !== 0) throw new Error(`rsync failed: ${r.stderr}`)
     const m = r.stdout.match(/Literal data: ([\d,]+)/)
     literal += Number((m?.[1] ?? '0').replaceAll(',', ''))

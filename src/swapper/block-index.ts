@@ -98,6 +98,15 @@ export async function indexDisk(
   blockSize = DEFAULT_BLOCK_SIZE,
   onProgress?: (p: IndexProgress) => void,
 ): Promise<BlockIndex> {
+  return new BlockIndex(disk.size, blockSize, await hashDisk(disk, blockSize, onProgress))
+}
+
+/** The block hashes of the whole disk (blockCount * HASH_BYTES), without the Merkle root or zero map. */
+export async function hashDisk(
+  disk: Disk,
+  blockSize = DEFAULT_BLOCK_SIZE,
+  onProgress?: (p: IndexProgress) => void,
+): Promise<Uint8Array> {
   const blockCount = blockCountOf(disk.size, blockSize)
   const hashes = new Uint8Array(blockCount * HASH_BYTES)
   const chunk = Math.max(blockSize, Math.floor(INDEX_READ_BYTES / blockSize) * blockSize)
@@ -119,5 +128,5 @@ export async function indexDisk(
     }
     onProgress?.({ bytesDone: pos, bytesTotal: disk.size })
   }
-  return new BlockIndex(disk.size, blockSize, hashes)
+  return hashes
 }

@@ -14,6 +14,7 @@
  */
 import type { BlockIndex } from './block-index.js'
 import { DiskSizeMismatchError } from './errors.js'
+import { HASH_BYTES } from './hash.js'
 
 export interface StagingSlot {
   /** 'local': read block `source` of the local disk; 'peer': fetch block `source` of the peer's disk. */
@@ -77,9 +78,12 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
   const writeSlots: number[] = []
   const zeroBlocks: number[] = []
   const counts: PlanCounts = { skipped: 0, zero: 0, local: 0, fetched: 0, fetchedUnique: 0, localUnique: 0 }
+  // byte views of both hash lists: the skip test compares in place, no key string per block
+  const th = Buffer.from(target.hashes.buffer, target.hashes.byteOffset, target.hashes.byteLength)
+  const lh = Buffer.from(local.hashes.buffer, local.hashes.byteOffset, local.hashes.byteLength)
   for (let i = 0; i < n; i++) {
-    const k = target.keyAt(i)
-    if (k === local.keyAt(i)) {
+    const at = i * HASH_BYTES
+    if (th.compare(lh, at, at + HASH_BYTES, at, at + HASH_BYTES) === 0) {
       counts.skipped++
       continue
     }
@@ -88,6 +92,7 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
       zeroBlocks.push(i)
       continue
     }
+    const k = target.keyAt(i)
     let slot = slotOf.get(k)
     if (slot === undefined) {
       const j = localAt.get(k)

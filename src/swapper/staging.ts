@@ -4,8 +4,10 @@
  *
  * Staging is filled before the commit point, from the local disk (local copies)
  * and from the peer (fetched), each block hash-checked against the peer's
- * signed manifest before it is written; then fsynced and read back in full
- * against the same hashes. Only then may the side vote to commit. Until the
+ * signed manifest in memory just before it is written; then fsynced. Only then
+ * may the side vote to commit. A staging file this run did not write and
+ * fsync itself (a restart) is read back in full against the same hashes
+ * before any of it is trusted (findBadSlots). Until the
  * swap completes on both sides, staging is also what rebuilds this side's
  * peer's original image, so it is removed only then.
  */

@@ -51,19 +51,19 @@ const AGENT_POINTS: [string, string][] = [
   ['a', 'commit:phase-start:1'],
   ['b', 'commit:phase-end:1'],
   ['a', 'apply:progress:1'],
-  ['b', 'verify:phase-start:2'],
+  ['b', 'verify:phase-start:1'],
   ['a', 'cleanup:phase-start:1'],
   ['b', 'index:phase-end:1'],
   ['a', 'manifest:phase-end:1'],
   ['b', 'plan:phase-end:1'],
   ['b', 'stage:progress:2'],
   ['a', 'stage:phase-end:1'],
-  ['b', 'verify:progress:1'],
+  ['b', 'stage:phase-end:1'],
   ['a', 'verify:phase-end:1'],
   ['b', 'commit:phase-start:1'],
   ['a', 'commit:phase-end:1'],
   ['b', 'apply:progress:2'],
-  ['a', 'verify:phase-start:2'],
+  ['a', 'verify:phase-start:1'],
 ]
 
 // each case starts 2-3 processes through the TS loader (~7 s): a spread by default, all with VBOOM_CRASH_FULL=1
@@ -97,7 +97,7 @@ const COORDINATOR_POINTS = [
   'a:stage:progress:2',
   'a:apply:phase-end:1',
   'b:index:phase-end:1',
-  'a:verify:progress:2',
+  'a:verify:progress:1',
   'b:cleanup:phase-start:1',
 ]
 
