@@ -6,7 +6,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ED25519_SECRET_KEY_BYTES, generateSecretKey, publicKeyOf } from '../protocols/signing.js'
-import { writeFileAtomic } from './atomic-file.js'
+import { writeFileAtomic } from '../runtime/atomic-file.js'
 import { AnchorKeyError } from './errors.js'
 
 export const ANCHOR_KEY_FILE = 'anchor.key'

@@ -183,7 +183,16 @@ export class Agent {
     this.probe?.start()
   }
 
+  /** Stops everything and releases the data dir; calling it again is harmless. */
   async stop(): Promise<void> {
+    if (this.stopping !== undefined) return await this.stopping
+    this.stopping = this.stopNow()
+    await this.stopping
+  }
+
+  private stopping?: Promise<void>
+
+  private async stopNow(): Promise<void> {
     await this.probe?.stop()
     this.discovery.stop()
     this.publisher.stop()

@@ -1,13 +1,14 @@
 /**
  * The node key: created once, kept in the data dir, so a restart keeps the peer id.
- * Crash story: written to a temporary file, fsynced, then renamed over the
- * final name, so a crash leaves either no key or a whole one.
+ * Crash story: written atomically (writeFileAtomic), so a crash leaves either
+ * no key or a whole one.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 import { UsageError } from '../protocols/errors.js'
+import { writeFileAtomic } from './atomic-file.js'
 
 export const KEY_FILE = 'node.key'
 
@@ -36,26 +37,6 @@ export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKe
     return key
   }
   const key = await generateKeyPair('Ed25519')
-  const tmp = `${file}.tmp-${process.pid}`
-  const fh = await open(tmp, 'w', 0o600)
-  try {
-    await fh.writeFile(privateKeyToProtobuf(key))
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  try {
-    await rename(tmp, file)
-  } catch (err) {
-    await unlink(tmp).catch(() => {})
-    throw err
-  }
-  // fsync the directory so the rename itself survives a power loss.
-  const dir = await open(dataDir, 'r')
-  try {
-    await dir.sync()
-  } finally {
-    await dir.close()
-  }
+  await writeFileAtomic(file, privateKeyToProtobuf(key), 0o600)
   return key
 }

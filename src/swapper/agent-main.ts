@@ -8,14 +8,14 @@
 import '../polyfill.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { SwapAgent } from './agent.js'
+import { SwapAgent, type SwapTuning } from './agent.js'
 import type { SwapSideReport } from './events.js'
 import { IpcCoordinatorClient } from './ipc-coordinator.js'
 import type { Role } from './manifest.js'
 import { createSwapNode } from './swap-node.js'
 
 /** Everything an agent process needs, as plain data (hex strings for bytes). */
-export interface AgentProcessConfig {
+export interface AgentProcessConfig extends SwapTuning {
   role: Role
   diskPath: string
   stateDir: string
@@ -25,15 +25,6 @@ export interface AgentProcessConfig {
   nodeSeed: string
   listen: string
   peerAddrs: string[]
-  blockSize?: number
-  streams?: number
-  window?: number
-  compress?: boolean
-  dedup?: boolean
-  maxBadBlocks?: number
-  stagingReserveBytes?: number
-  timeoutMs?: number
-  decisionTimeoutMs?: number
   /** Test fault: SIGKILL this process at its n-th `phase:type` event (`phase:type:n`). */
   crashAt?: string
 }

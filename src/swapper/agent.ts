@@ -65,18 +65,8 @@ export interface SwapAgreement {
   parties: Record<Role, SwapParty>
 }
 
-export interface SwapAgentOptions {
-  role: Role
-  diskPath: string
-  /** Journal, manifests and staging of this side; same path on restart. */
-  stateDir: string
-  agreement: SwapAgreement
-  /** Secret key of this side's swap key (agreement.parties[role].swapKey). */
-  swapSecretKey: Uint8Array
-  coordinator: Coordinator
-  /** Started libp2p node whose peer id is agreement.parties[role].peerId. */
-  node: Libp2p
-  peerAddrs: Multiaddr[]
+/** The swap's tuning knobs, shared by the agent, its process wrapper and swap-images. */
+export interface SwapTuning {
   /** Default DEFAULT_BLOCK_SIZE (4 KiB, see block-index.ts). */
   blockSize?: number
   /** Parallel streams for blocks. Default DEFAULT_STREAMS. */
@@ -95,6 +85,39 @@ export interface SwapAgentOptions {
   timeoutMs?: number
   /** How long to wait for the peer to stage / complete. Default 10 min. */
   decisionTimeoutMs?: number
+}
+
+export const SWAP_TUNING_KEYS = [
+  'blockSize',
+  'streams',
+  'window',
+  'compress',
+  'dedup',
+  'maxBadBlocks',
+  'stagingReserveBytes',
+  'timeoutMs',
+  'decisionTimeoutMs',
+] as const satisfies readonly (keyof SwapTuning)[]
+
+/** The tuning fields of `opts`, and nothing else (for passing on across a process boundary). */
+export function pickTuning(opts: SwapTuning): SwapTuning {
+  const out: Record<string, unknown> = {}
+  for (const k of SWAP_TUNING_KEYS) if (opts[k] !== undefined) out[k] = opts[k]
+  return out as SwapTuning
+}
+
+export interface SwapAgentOptions extends SwapTuning {
+  role: Role
+  diskPath: string
+  /** Journal, manifests and staging of this side; same path on restart. */
+  stateDir: string
+  agreement: SwapAgreement
+  /** Secret key of this side's swap key (agreement.parties[role].swapKey). */
+  swapSecretKey: Uint8Array
+  coordinator: Coordinator
+  /** Started libp2p node whose peer id is agreement.parties[role].peerId. */
+  node: Libp2p
+  peerAddrs: Multiaddr[]
   faults?: ServeFaults
   onProgress?: (e: SwapProgressEvent) => void
 }

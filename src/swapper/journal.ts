@@ -8,10 +8,11 @@
  *   commit point the local disk changes, so the plan is rebuilt from these.
  * The staging file lives beside them (staging.ts).
  */
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises'
+import { mkdir, open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SignedManifest } from '../protocols/proto/swap.js'
 import { MAX_MANIFEST_HEADER_BYTES } from '../protocols/swap-constants.js'
+import { writeFileAtomic } from '../runtime/atomic-file.js'
 import { SwapStateError } from './errors.js'
 import type { Role } from './manifest.js'
 
@@ -38,20 +39,6 @@ async function fsyncDir(dir: string): Promise<void> {
   } finally {
     await fh.close()
   }
-}
-
-/** Replaces `path` with `data` atomically and durably. */
-export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp`
-  const fh = await open(tmp, 'w')
-  try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  await rename(tmp, path)
-  await fsyncDir(join(path, '..'))
 }
 
 export class Journal {
@@ -82,7 +69,7 @@ export class Journal {
 
   async write(swapId: string, role: Role, phase: JournalPhase): Promise<void> {
     const r: JournalRecord = { version: 1, swapId, role, phase, updatedAt: new Date().toISOString() }
-    await writeAtomic(join(this.dir, 'journal.json'), JSON.stringify(r))
+    await writeFileAtomic(join(this.dir, 'journal.json'), JSON.stringify(r))
   }
 
   /** Stored as u32 header length (big endian) || SignedManifest || hashes. */
@@ -92,7 +79,7 @@ export class Journal {
     new DataView(out.buffer).setUint32(0, m.length)
     out.set(m, 4)
     out.set(hashes, 4 + m.length)
-    await writeAtomic(join(this.dir, `${which}.manifest`), out)
+    await writeFileAtomic(join(this.dir, `${which}.manifest`), out)
   }
 
   /** The stored manifest, or null. The caller re-verifies it as if it came from the network. */

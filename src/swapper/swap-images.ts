@@ -14,19 +14,19 @@ import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Libp2p } from '@libp2p/interface'
 import { publicKeyOf } from '../protocols/signing.js'
-import { SwapAgent, type SwapAgreement } from './agent.js'
+import { writeFileAtomic } from '../runtime/atomic-file.js'
+import { pickTuning, SwapAgent, type SwapAgreement, type SwapTuning } from './agent.js'
 import type { AgentProcessConfig } from './agent-main.js'
 import { freePort, runAgentProcesses } from './agent-processes.js'
 import { type Coordinator, LevelCoordinator } from './coordinator.js'
 import { assertSameSize, openDisk } from './disk.js'
 import { DiskOpenError, SwapAbortedError } from './errors.js'
 import type { SwapProgressEvent, SwapSideReport } from './events.js'
-import { writeAtomic } from './journal.js'
 import type { Role } from './manifest.js'
 import type { ServeFaults } from './serve.js'
 import { createSwapNode, peerIdFromSeed } from './swap-node.js'
 
-export interface SwapImagesOptions {
+export interface SwapImagesOptions extends SwapTuning {
   /** Session, coordinator and (by default) both state directories. Default: `.vboom-swap-<hash>` beside A. */
   workDir?: string
   /** Staging/journal directory per side, e.g. on another filesystem. Default: workDir/a and workDir/b. */
@@ -34,15 +34,6 @@ export interface SwapImagesOptions {
   stateDirB?: string
   /** Use this coordinator instead of a level one in workDir (caller closes it). */
   coordinator?: Coordinator
-  blockSize?: number
-  streams?: number
-  window?: number
-  compress?: boolean
-  dedup?: boolean
-  maxBadBlocks?: number
-  stagingReserveBytes?: number
-  timeoutMs?: number
-  decisionTimeoutMs?: number
   /** Deliberate misbehaviour of a side's serving path (tests). */
   faults?: Partial<Record<Role, ServeFaults>>
   onProgress?: (e: SwapProgressEvent) => void
@@ -107,7 +98,7 @@ async function loadOrCreateSession(workDir: string, aPath: string, bPath: string
     seeds: { a: { node: seed(), swap: seed() }, b: { node: seed(), swap: seed() } },
   }
   await mkdir(workDir, { recursive: true })
-  await writeAtomic(path, JSON.stringify(s))
+  await writeFileAtomic(path, JSON.stringify(s))
   return s
 }
 
@@ -171,17 +162,7 @@ export async function swapImages(
   const agents: SwapAgent[] = []
   let finished = false
 
-  const common = {
-    blockSize: opts.blockSize,
-    streams: opts.streams,
-    window: opts.window,
-    compress: opts.compress,
-    dedup: opts.dedup,
-    maxBadBlocks: opts.maxBadBlocks,
-    stagingReserveBytes: opts.stagingReserveBytes,
-    timeoutMs: opts.timeoutMs,
-    decisionTimeoutMs: opts.decisionTimeoutMs,
-  }
+  const common = pickTuning(opts)
   const stateDir = (role: Role): string =>
     (role === 'a' ? opts.stateDirA : opts.stateDirB) ?? join(workDir, role)
   const diskOf = (role: Role): string => (role === 'a' ? aReal : bReal)

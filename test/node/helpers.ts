@@ -33,13 +33,6 @@ export async function startAgent(
   const config = parseAgentConfig({ ...hostConfig(i, cls, bootstrap), ...over })
   const agent = await Agent.create({ dataDir, config, log })
   await agent.start()
-  let stopped = false
-  const stop = agent.stop.bind(agent)
-  agent.stop = async () => {
-    if (stopped) return
-    stopped = true
-    await stop()
-  }
   t.teardown(() => agent.stop())
   return agent
 }

@@ -9,6 +9,7 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '../../runtime/atomic-file.js'
 import {
   type BenchmarkManifest,
   BenchmarkRefusedError,
@@ -23,7 +24,6 @@ import {
   sha256,
   verifyBenchmark,
 } from '../../runtime/sandbox/index.js'
-import { writeFileAtomic } from '../atomic-file.js'
 import { BenchmarkRegistryError } from '../errors.js'
 import type { AnchorKey } from '../key.js'
 import { signBenchmark } from './sign.js'

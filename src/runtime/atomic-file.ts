@@ -7,7 +7,7 @@ import { open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /** tmp + fsync + rename + fsync of the directory. */
-export async function writeFileAtomic(path: string, data: Uint8Array, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o600): Promise<void> {
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`
   const fh = await open(tmp, 'wx', mode)
   try {
