@@ -1,6 +1,6 @@
 /**
  * Publishes this VM's signed advert on its class topic: at start, every
- * third of its lifetime, and soon after a new peer subscribes to the topic
+ * third of its lifetime (30 s at most), and soon after a new peer subscribes to the topic
  * (gossipsub does not replay old messages to newcomers).
  *
  * Sequence numbers must rise across restarts: the next one is
@@ -25,6 +25,13 @@ const NEW_SUBSCRIBER_DEBOUNCE_MS = 250
  * exceed the receivers' rate limit (ADVERT_RATE_PER_SECOND = 1/s sustained).
  */
 export const MIN_REPUBLISH_INTERVAL_MS = 2_000
+/**
+ * Gossip is best effort: a peer that joined the mesh just after an advert went
+ * out never sees it (gossipsub replays only a few seconds of history). A
+ * periodic republish at most this far apart repairs that; a few hundred bytes
+ * every 30 s per agent is cheap.
+ */
+export const MAX_REPUBLISH_INTERVAL_MS = 30_000
 
 export interface AdvertContent {
   instanceClass: InstanceClass
@@ -87,7 +94,7 @@ export class AdvertPublisher {
     await this.publish()
     this.timer = setInterval(
       () => this.publishSoon(),
-      Math.max(1000, Math.floor(this.opts.content.ttlMs / 3)),
+      Math.max(1000, Math.min(MAX_REPUBLISH_INTERVAL_MS, Math.floor(this.opts.content.ttlMs / 3))),
     )
     this.timer.unref()
   }

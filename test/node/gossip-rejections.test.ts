@@ -1,17 +1,13 @@
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { GossipSub } from '@libp2p/gossipsub'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { multiaddr } from '@multiformats/multiaddr'
 import t from 'tap'
 import { type Advert, classId, signAdvert } from '../../src/protocols/advert.js'
-import { advertTopic, MAX_ADVERT_ENVELOPE_BYTES, MAX_CLOCK_SKEW_MS } from '../../src/protocols/constants.js'
+import { MAX_ADVERT_ENVELOPE_BYTES, MAX_CLOCK_SKEW_MS } from '../../src/protocols/constants.js'
 import { SignedAdvert } from '../../src/protocols/proto/advert.js'
 import type { Bytes } from '../../src/protocols/signing.js'
-import { createHost } from '../../src/runtime/libp2p-host.js'
 import { counterByLabel } from '../../src/runtime/metrics.js'
 import { LARGE, SMALL } from '../../src/testnet/mesh.js'
-import { startAgent, startAnchor, waitFor } from './helpers.js'
+import { startAgent, startAnchor, topicPeer, waitFor } from './helpers.js'
 
 t.test(
   'bad adverts from the network are rejected, counted by reason, and the agent keeps running',
@@ -21,25 +17,7 @@ t.test(
     const agent = await startAgent(t, join(dir, 'agent'), 0, SMALL, anchor.multiaddrs)
 
     // The attacker is a real libp2p peer on the same topic, publishing crafted bytes.
-    const key = await generateKeyPair('Ed25519')
-    const me = peerIdFromPrivateKey(key).toString()
-    const attacker = await createHost({
-      privateKey: key,
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      bootstrap: [],
-      addressScope: 'lan',
-      gossip: true,
-    })
-    await attacker.start()
-    t.teardown(() => attacker.stop())
-    const pubsub = attacker.services.pubsub as GossipSub
-    const topic = advertTopic(agent.classId)
-    pubsub.subscribe(topic)
-    await attacker.dial(multiaddr(agent.host.getMultiaddrs()[0]!.toString()))
-    t.ok(
-      await waitFor(() => pubsub.getSubscribers(topic).some((p) => p.equals(agent.peerId)), 30_000),
-      'attacker sees the agent on the topic',
-    )
+    const { key, id: me, pubsub, topic } = await topicPeer(t, agent)
 
     const secret = key.raw.subarray(0, 32)
     const pub = key.publicKey.raw as Bytes
@@ -112,21 +90,7 @@ t.test('a peer flooding adverts is rate limited', async (t) => {
   const dir = t.testdir()
   const anchor = await startAnchor(t, dir)
   const agent = await startAgent(t, join(dir, 'agent'), 0, SMALL, anchor.multiaddrs)
-  const key = await generateKeyPair('Ed25519')
-  const attacker = await createHost({
-    privateKey: key,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    addressScope: 'lan',
-    gossip: true,
-  })
-  await attacker.start()
-  t.teardown(() => attacker.stop())
-  const pubsub = attacker.services.pubsub as GossipSub
-  const topic = advertTopic(agent.classId)
-  pubsub.subscribe(topic)
-  await attacker.dial(multiaddr(agent.host.getMultiaddrs()[0]!.toString()))
-  t.ok(await waitFor(() => pubsub.getSubscribers(topic).some((p) => p.equals(agent.peerId)), 30_000))
+  const { key, pubsub, topic } = await topicPeer(t, agent)
   const now = Date.now()
   for (let i = 1; i <= 40; i++) {
     const a: Advert = {

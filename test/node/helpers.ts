@@ -1,10 +1,16 @@
 import '../../src/polyfill.js'
 import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { GossipSub } from '@libp2p/gossipsub'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Test } from 'tap'
 import { AnchorNode } from '../../src/anchor/anchor-node.js'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import type { InstanceClass } from '../../src/protocols/advert.js'
+import { advertTopic } from '../../src/protocols/constants.js'
+import { createHost } from '../../src/runtime/libp2p-host.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { hostConfig } from '../../src/testnet/mesh.js'
 
@@ -45,4 +51,31 @@ export async function waitFor(check: () => boolean | Promise<boolean>, ms: numbe
     await new Promise((r) => setTimeout(r, 50))
   }
   return await check()
+}
+
+/**
+ * A raw libp2p peer (not an agent) subscribed to `agent`'s advert topic and
+ * connected to it, for publishing crafted adverts; resolves once it sees the
+ * agent on the topic.
+ */
+export async function topicPeer(t: Test, agent: Agent) {
+  const key = await generateKeyPair('Ed25519')
+  const host = await createHost({
+    privateKey: key,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [],
+    addressScope: 'lan',
+    gossip: true,
+  })
+  await host.start()
+  t.teardown(() => host.stop())
+  const pubsub = host.services.pubsub as GossipSub
+  const topic = advertTopic(agent.classId)
+  pubsub.subscribe(topic)
+  await host.dial(multiaddr(agent.host.getMultiaddrs()[0]!.toString()))
+  t.ok(
+    await waitFor(() => pubsub.getSubscribers(topic).some((p) => p.equals(agent.peerId)), 30_000),
+    'the raw peer sees the agent on the topic',
+  )
+  return { key, id: peerIdFromPrivateKey(key).toString(), host, pubsub, topic }
 }

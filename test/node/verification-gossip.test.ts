@@ -8,7 +8,6 @@
 import '../../src/polyfill.js'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { GossipSub } from '@libp2p/gossipsub'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import t from 'tap'
@@ -17,13 +16,11 @@ import { ProbeClient } from '../../src/node/probe.js'
 import { Reputation } from '../../src/node/reputation.js'
 import { type Advert, signAdvert } from '../../src/protocols/advert.js'
 import { type Attestation, signAttestation } from '../../src/protocols/attestation.js'
-import { advertTopic } from '../../src/protocols/constants.js'
 import type { Bytes } from '../../src/protocols/signing.js'
-import { createHost } from '../../src/runtime/libp2p-host.js'
 import { counterByLabel } from '../../src/runtime/metrics.js'
 import { SMALL } from '../../src/testnet/mesh.js'
 import { keys } from '../anchor/helpers.js'
-import { startAgent, startAnchor, waitFor } from './helpers.js'
+import { startAgent, startAnchor, topicPeer, waitFor } from './helpers.js'
 
 t.test('adverts carrying attestations are checked against the trusted anchor', async (t) => {
   const dir = t.testdir()
@@ -33,25 +30,7 @@ t.test('adverts carrying attestations are checked against the trusted anchor', a
   })
 
   // The advertiser is a real libp2p peer on the class topic.
-  const key = await generateKeyPair('Ed25519')
-  const me = peerIdFromPrivateKey(key).toString()
-  const peer = await createHost({
-    privateKey: key,
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    bootstrap: [],
-    addressScope: 'lan',
-    gossip: true,
-  })
-  await peer.start()
-  t.teardown(() => peer.stop())
-  const pubsub = peer.services.pubsub as GossipSub
-  const topic = advertTopic(agent.classId)
-  pubsub.subscribe(topic)
-  await peer.dial(multiaddr(agent.host.getMultiaddrs()[0]!.toString()))
-  t.ok(
-    await waitFor(() => pubsub.getSubscribers(topic).some((p) => p.equals(agent.peerId)), 30_000),
-    'the advertiser sees the agent on the topic',
-  )
+  const { key, id: me, host: peer, pubsub, topic } = await topicPeer(t, agent)
 
   const now = Date.now()
   const attestation = (over: Partial<Attestation> = {}, signer = anchor.key.secretKey): Bytes =>
