@@ -7,7 +7,8 @@
  * transfer); the paper's three-way swap through a temporary copy with plain
  * copies and with rsync --inplace --no-whole-file; and the raw single-stream
  * libp2p throughput in the same run. All on loopback, page cache warm (the
- * images were just written): say so when quoting these figures.
+ * images were just written): say so when quoting these figures. Runs compiled
+ * (`npm run bench:swap` builds first), as `vboom swap-images` does.
  * Env: VBOOM_BENCH_MIB (image size, default 1024), VBOOM_BENCH_DIR (default a temp dir).
  * As root, the VBoom swap and the full transfer run again with each agent in
  * its own network namespace behind a veth link shaped to 1 Gbit/s
@@ -260,6 +261,8 @@ for (const [name, build] of [
   const dir = join(root, name.replace(/\W+/g, ''))
   console.log(`building ${name} ...`)
   const [a, b] = build(dir)
+  // the images' pages are written back now, not during the first measured run (its fsyncs would wait for them)
+  sh('sync', [])
   for (const isolate of [true, false]) {
     const how = isolate ? 'agent processes' : 'one process'
     const v = await vboom(a, b, false, isolate)

@@ -4,7 +4,11 @@
  */
 
 /** Block transfer and manifest exchange between the two agents of a swap. */
-export const SWAP_PROTOCOL = '/vboom/swap/1.0.0'
+/**
+ * 2.0.0: a BLOCKS response carries its bytes in a frame of their own after
+ * the SwapResponse (BlockBatch.data stays empty), so neither side copies them.
+ */
+export const SWAP_PROTOCOL = '/vboom/swap/2.0.0'
 
 /** Swap ids are 16-32 random bytes chosen at agreement time. */
 export const MIN_SWAP_ID_BYTES = 16
@@ -32,8 +36,12 @@ export const MAX_ERROR_LENGTH = 256
 
 /** Requests in flight per stream: with 1 MiB batches, 4 x 1 MiB per stream bounds receive memory. */
 export const DEFAULT_WINDOW = 4
-/** Parallel streams: yamux on loopback peaks near 150-300 MiB/s per stream (STACK.md); two use both cores. */
-export const DEFAULT_STREAMS = 2
+/**
+ * Parallel streams. One: measured with bench:swap's random 512 MiB pair (both directions at once,
+ * window 4), 1 stream moved 239-250 MiB/s, 2 streams 183-201, 4 streams 174 (yamux and noise
+ * work per stream, no spare core). More pay only where one stream is the bottleneck (long RTT).
+ */
+export const DEFAULT_STREAMS = 1
 /** Bad blocks (hash mismatch, malformed batch) tolerated from a peer before it is dropped and the swap aborts. */
 export const DEFAULT_MAX_BAD_BLOCKS = 8
 /** A batch is at most 1 MiB: 30 s without a response means the peer or link is gone. */

@@ -81,6 +81,7 @@ async function main(c: AgentProcessConfig): Promise<void> {
     window: c.window,
     compress: c.compress,
     dedup: c.dedup,
+    applyWindows: c.applyWindows,
     maxBadBlocks: c.maxBadBlocks,
     stagingReserveBytes: c.stagingReserveBytes,
     timeoutMs: c.timeoutMs,
@@ -100,7 +101,14 @@ async function main(c: AgentProcessConfig): Promise<void> {
   })
   try {
     await agent.start()
-    send({ t: 'report', r: await agent.run() })
+    const report = await agent.run()
+    // the swap is over and every bit of its state durable: exit as soon as the
+    // report is delivered (the OS closes the sockets; a graceful libp2p stop
+    // cost ~1 s of wall time per swap and buys nothing here)
+    finished = true
+    if (process.connected) process.send?.({ t: 'report', r: report }, undefined, {}, () => process.exit(0))
+    else process.exit(0)
+    return
   } catch (err) {
     send({ t: 'error', err: serialize(err) })
   } finally {

@@ -5,7 +5,7 @@
  * the same configuration (it resumes from its journal) up to `maxRestarts`
  * times; its peer meanwhile retries its connection.
  */
-import { fork, type StdioOptions, spawn } from 'node:child_process'
+import { type ChildProcess, fork, type StdioOptions, spawn } from 'node:child_process'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { extname, join } from 'node:path'
@@ -77,6 +77,20 @@ function revive(e: SerializedError): Error {
   return err
 }
 
+/**
+ * Starts an agent process, idle until it is sent its configuration. Node's
+ * start-up and module loading take ~0.3 s (compiled) to ~0.65 s (tsx), so
+ * swapImages starts both while it checks the disks.
+ * `wrap`: a command prefix, e.g. ['ip', 'netns', 'exec', 'ns-a'].
+ */
+export function spawnAgentProcess(wrap?: string[]): ChildProcess {
+  const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc']
+  // a wrapper (e.g. `ip netns exec NS`) execs node with the IPC fd and NODE_CHANNEL_FD inherited
+  return wrap === undefined || wrap.length === 0
+    ? fork(ENTRY, [], { execArgv: process.execArgv, stdio })
+    : spawn(wrap[0]!, [...wrap.slice(1), process.execPath, ...process.execArgv, ENTRY], { stdio })
+}
+
 export interface AgentProcessesOptions {
   coordinator: Coordinator
   workDir: string
@@ -84,6 +98,8 @@ export interface AgentProcessesOptions {
   onProgress?: (e: SwapProgressEvent) => void
   /** Command prefix per agent, e.g. ['ip', 'netns', 'exec', 'ns-a'] to run it in a network namespace. */
   wrap?: Partial<Record<Role, string[]>>
+  /** Processes started earlier with spawnAgentProcess (same `wrap`), used for the first attempt. */
+  spawned?: Partial<Record<Role, ChildProcess>>
 }
 
 export async function runAgentProcesses(
@@ -95,13 +111,7 @@ export async function runAgentProcesses(
     await reapOrphan(pidFile)
     for (let attempt = 0; ; attempt++) {
       const config = attempt === 0 ? configs[role] : { ...configs[role], crashAt: undefined }
-      const wrap = opts.wrap?.[role]
-      const stdio: StdioOptions = ['ignore', 'inherit', 'inherit', 'ipc']
-      // a wrapper (e.g. `ip netns exec NS`) execs node with the IPC fd and NODE_CHANNEL_FD inherited
-      const child =
-        wrap === undefined || wrap.length === 0
-          ? fork(ENTRY, [], { execArgv: process.execArgv, stdio })
-          : spawn(wrap[0]!, [...wrap.slice(1), process.execPath, ...process.execArgv, ENTRY], { stdio })
+      const child = (attempt === 0 ? opts.spawned?.[role] : undefined) ?? spawnAgentProcess(opts.wrap?.[role])
       await writeFile(pidFile, String(child.pid))
       serveCoordinatorIpc(child, role, opts.coordinator)
       const outcome = await new Promise<AgentMessage | { t: 'died'; how: string }>((resolve) => {

@@ -12,7 +12,9 @@
  *   it no longer aborts on its own unless the coordinator agrees.
  * - commit point = the coordinator's commit record. From then on, each side
  *   rolls forward from its manifests and staging, idempotently, however often
- *   it restarts; staging is removed only after both sides completed, because
+ *   it restarts: apply runs in windows, each fsynced and recorded in the
+ *   journal before the next; a restart replays from the first unrecorded one
+ *   (apply.ts). Staging is removed only after both sides completed, because
  *   until then it is what rebuilds the peer's original image.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
@@ -49,7 +51,7 @@ import { type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fe
 import { equalBytes, merkleRoot } from './hash.js'
 import { Journal, phaseAtLeast } from './journal.js'
 import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
-import { makePlan, type Plan } from './plan.js'
+import { makePlan, noCounts, type Plan, type PlanOptions } from './plan.js'
 import { type ServeContext, type ServeFaults, serveChannel } from './serve.js'
 import { checkStagingSpace, findBadSlots, Staging, stageLocal } from './staging.js'
 
@@ -77,6 +79,12 @@ export interface SwapTuning {
   compress?: boolean
   /** Skip equal, zero and local blocks (default true); false = full transfer. */
   dedup?: boolean
+  /**
+   * Apply windows (durable checkpoints after the commit point), default
+   * PLAN_MAX_WINDOWS: more windows let more local copies run in place instead
+   * of through staging (plan.ts says when that pays). Must be the same on a restart.
+   */
+  applyWindows?: number
   /** Default DEFAULT_MAX_BAD_BLOCKS. */
   maxBadBlocks?: number
   /** Bytes to leave free beside staging. Default 64 MiB: the filesystem must stay usable. */
@@ -93,6 +101,7 @@ export const SWAP_TUNING_KEYS = [
   'window',
   'compress',
   'dedup',
+  'applyWindows',
   'maxBadBlocks',
   'stagingReserveBytes',
   'timeoutMs',
@@ -221,6 +230,11 @@ export class SwapAgent {
       abort: (id, role, reason) => retry(() => c.abort(id, role, reason)),
       complete: (id, role) => retry(() => c.complete(id, role)),
     }
+  }
+
+  /** The same before and after a restart: the plan is rebuilt from the manifests and must come out the same. */
+  private get planOptions(): PlanOptions {
+    return { dedup: this.o.dedup ?? true, maxWindows: this.o.applyWindows }
   }
 
   private emit(e: SwapProgressEvent): void {
@@ -409,9 +423,7 @@ export class SwapAgent {
     await this.journal.saveManifest('peer', peer.signed, peer.hashes)
     if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'planned')
 
-    const plan = await this.phase('plan', 0, async () =>
-      makePlan(local, peer.index, { dedup: o.dedup ?? true }),
-    )
+    const plan = await this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions))
     const loaded: Loaded = { local, peer: peer.index, localSigned, plan }
     await this.stage(loaded)
     if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'staged')
@@ -497,15 +509,20 @@ export class SwapAgent {
           this.bytes.read += plan.stagingBytes
           onBytes(plan.stagingBytes - todo.length * plan.blockSize)
         }
-        const local = await stageLocal(staging, plan, peer, this.disk!, todo, onBytes)
-        this.bytes.read += local.bytesRead
-        this.bytes.written += local.bytesWritten
         const jobs: FetchJob[] = []
         for (const k of todo) {
           const s = plan.slots[k]!
           if (s.from === 'peer') jobs.push({ block: s.source, slot: k })
         }
-        if (jobs.length > 0) await this.fetch(jobs, peer, staging, onBytes)
+        // local copies (disk and CPU) overlap the fetch (network); they fill different slots
+        const [local, fetched] = await Promise.allSettled([
+          stageLocal(staging, plan, peer, this.disk!, todo, onBytes),
+          jobs.length > 0 ? this.fetch(jobs, peer, staging, onBytes) : Promise.resolve(),
+        ])
+        if (local.status === 'rejected') throw local.reason
+        if (fetched.status === 'rejected') throw fetched.reason
+        this.bytes.read += local.value.bytesRead
+        this.bytes.written += local.value.bytesWritten
         await staging.sync()
       })
     } finally {
@@ -596,7 +613,7 @@ export class SwapAgent {
           while (k + m < got.length && got[k + m]!.slot === got[k]!.slot + m) m++
           let len = 0
           for (let j = k; j < k + m; j++) len += peer.blockLength(got[j]!.block)
-          await staging.write(got[k]!.slot, data.subarray(pos, pos + len))
+          await staging.write(got[k]!.slot, data.sublist(pos, pos + len))
           for (let j = k; j < k + m; j++) stored.add(got[j]!.slot)
           pos += len
           this.bytes.written += len
@@ -661,7 +678,7 @@ export class SwapAgent {
       verifyManifestHeader(p.signed, { swapId, role: this.peerRole, signer: parties[this.peerRole].swapKey }),
       p.hashes,
     )
-    return { local, peer, localSigned: l.signed, plan: makePlan(local, peer, { dedup: o.dedup ?? true }) }
+    return { local, peer, localSigned: l.signed, plan: makePlan(local, peer, this.planOptions) }
   }
 
   /** After the commit point: apply from staging, prove the root, complete, then drop staging once both completed. */
@@ -690,10 +707,14 @@ export class SwapAgent {
               `${bad.length} staged blocks fail verification after commit`,
             )
         }
-        const total =
-          l.plan.writeBlocks.length * l.plan.blockSize + l.plan.zeroBlocks.length * l.plan.blockSize
+        const p = l.plan
+        const total = (p.writeBlocks.length + p.zeroBlocks.length + p.copyTargets.length) * p.blockSize
         const r = await this.phase('apply', total, () =>
-          applyPlan(l.plan, staging, l.peer, disk, this.progress('apply', total)),
+          applyPlan(p, staging, l.peer, disk, {
+            fromWindow: rec?.phase === 'committed' ? (rec.appliedWindows ?? 0) : 0,
+            onWindowDone: (w) => this.journal.write(this.swapIdHex, this.role, 'committed', w + 1),
+            onBytes: this.progress('apply', total),
+          }),
         )
         this.bytes.read += r.bytesRead
         this.bytes.written += r.bytesWritten
@@ -741,14 +762,7 @@ export class SwapAgent {
     l: Loaded | null,
     stagingRemoved: boolean,
   ): SwapSideReport {
-    const counts = l?.plan.counts ?? {
-      skipped: 0,
-      zero: 0,
-      local: 0,
-      fetched: 0,
-      fetchedUnique: 0,
-      localUnique: 0,
-    }
+    const counts = l?.plan.counts ?? noCounts()
     return {
       role: this.role,
       outcome,

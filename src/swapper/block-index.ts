@@ -18,7 +18,7 @@
  * message, so the small block does not cost per-message overhead.
  */
 import type { Disk } from './disk.js'
-import { equalBytes, HASH_BYTES, hashBlock, merkleRoot, zeroHash } from './hash.js'
+import { HASH_BYTES, hashBlocksInto, merkleRoot, zeroHash } from './hash.js'
 
 export const DEFAULT_BLOCK_SIZE = 4096
 /** Bytes read per disk read while indexing: large sequential reads, two in flight. */
@@ -45,8 +45,11 @@ export class BlockIndex {
     }
     this.zero = new Uint8Array(this.blockCount)
     let zeros = 0
+    const hb = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)
+    const zh = zeroHash(blockSize)
     for (let i = 0; i < this.blockCount; i++) {
-      if (equalBytes(this.hashAt(i), zeroHash(this.blockLength(i)))) {
+      const z = this.blockLength(i) === blockSize ? zh : zeroHash(this.blockLength(i))
+      if (hb.compare(z, 0, HASH_BYTES, i * HASH_BYTES, (i + 1) * HASH_BYTES) === 0) {
         this.zero[i] = 1
         zeros++
       }
@@ -110,8 +113,11 @@ export async function hashDisk(
   const blockCount = blockCountOf(disk.size, blockSize)
   const hashes = new Uint8Array(blockCount * HASH_BYTES)
   const chunk = Math.max(blockSize, Math.floor(INDEX_READ_BYTES / blockSize) * blockSize)
+  // two buffers, reused: one is read into while the other is hashed (no 4 MiB allocation per read)
+  const bufs = [new Uint8Array(chunk), new Uint8Array(chunk)]
+  let turn = 0
   const readAt = async (pos: number): Promise<Uint8Array> => {
-    const buf = new Uint8Array(Math.min(chunk, disk.size - pos))
+    const buf = bufs[turn++ % 2]!.subarray(0, Math.min(chunk, disk.size - pos))
     await disk.read(buf, pos)
     return buf
   }
@@ -122,10 +128,7 @@ export async function hashDisk(
     const start = pos
     pos += buf.length
     pending = pos < disk.size ? readAt(pos) : null
-    for (let off = 0; off < buf.length; off += blockSize) {
-      const i = (start + off) / blockSize
-      hashes.set(hashBlock(buf.subarray(off, Math.min(off + blockSize, buf.length))), i * HASH_BYTES)
-    }
+    hashBlocksInto(buf, blockSize, hashes, start / blockSize)
     onProgress?.({ bytesDone: pos, bytesTotal: disk.size })
   }
   return hashes

@@ -10,13 +10,14 @@
  * before it is kept: a bad one is requested again and counts against the
  * peer; past `maxBadBlocks` the peer is dropped (BadPeerError).
  */
+import { Uint8ArrayList } from 'uint8arraylist'
 import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../protocols/proto/swap.js'
 import { MAX_BATCH_BYTES } from '../protocols/swap-constants.js'
 import type { SwapChannel } from '../protocols/swap-stream.js'
 import type { BlockIndex } from './block-index.js'
 import { BatchDecompressor } from './codec.js'
 import { BadPeerError, SwapProtocolError } from './errors.js'
-import { equalBytes, HASH_BYTES, hashBlock } from './hash.js'
+import { HASH_BYTES, hashBlock } from './hash.js'
 import {
   indexFromManifest,
   type ManifestExpectations,
@@ -98,8 +99,8 @@ export interface FetchStats {
   badBlocks: number
 }
 
-/** Verified blocks of one batch, in job order; `data` holds them back to back. */
-export type BlockSink = (jobs: FetchJob[], data: Uint8Array) => Promise<void>
+/** Verified blocks of one batch, in job order; `data` holds them back to back (as received: chunks). */
+export type BlockSink = (jobs: FetchJob[], data: Uint8ArrayList) => Promise<void>
 
 /** Verified batches whose staging write may still be running while the next one is received. */
 export const SINK_AHEAD = 2
@@ -152,7 +153,9 @@ export async function fetchBlocks(
             `response ${res.requestId} where ${want.id} was due`,
           )
         }
-        const { good, data, bad } = checkBatch(res.blocks, want.jobs, target, decompressor)
+        const received = await ch.nextBlockData(opts.timeoutMs)
+        if (received === null) refuse(null, 'the bytes of a block batch')
+        const { good, data, bad } = checkBatch(res.blocks, received, want.jobs, target, decompressor)
         if (bad.length > 0) {
           stats.badBlocks += bad.length
           // refetch first, before anything new
@@ -189,61 +192,89 @@ export async function fetchBlocks(
 }
 
 /**
- * Splits a batch into blocks and checks each against the target hash. A batch
- * that does not even have the right shape (other blocks, wrong length, bad
- * zstd) makes every block in it bad.
+ * Splits a batch into blocks and checks each against the target hash, reading
+ * the blocks straight from the received chunks (a block that straddles two
+ * chunks is copied into a scratch buffer first). A batch that does not even
+ * have the right shape (other blocks, wrong length, bad zstd) makes every
+ * block in it bad.
  */
 function checkBatch(
   batch: BlockBatch,
+  received: Uint8ArrayList,
   jobs: FetchJob[],
   target: BlockIndex,
   decompressor: BatchDecompressor,
-): { good: FetchJob[]; data: Uint8Array; bad: FetchJob[] } {
+): { good: FetchJob[]; data: Uint8ArrayList; bad: FetchJob[] } {
   const expectedLength = jobs.reduce((n, j) => n + target.blockLength(j.block), 0)
-  let raw: Uint8Array | null = null
+  let raw: Uint8ArrayList | null = null
   if (
     batch.indices.length === jobs.length &&
     batch.indices.every((b, k) => b === jobs[k]!.block) &&
-    batch.rawLength === expectedLength
+    batch.rawLength === expectedLength &&
+    // rule (2.0.0): the bytes come in their own frame, never inside the message
+    batch.data.length === 0
   ) {
     try {
       raw =
         batch.codec === BlockBatch.Compression.ZSTD
-          ? decompressor.decompress(batch.data, expectedLength)
-          : batch.data
+          ? new Uint8ArrayList(decompressor.decompress(received.subarray(), expectedLength))
+          : received
     } catch {
       raw = null
     }
-    if (raw !== null && raw.length !== expectedLength) raw = null
+    if (raw !== null && raw.byteLength !== expectedLength) raw = null
   }
-  if (raw === null) return { good: [], data: new Uint8Array(0), bad: jobs }
+  if (raw === null) return { good: [], data: new Uint8ArrayList(), bad: jobs }
   const good: FetchJob[] = []
   const bad: FetchJob[] = []
   const ok = new Uint8Array(jobs.length)
-  let inPos = 0
+  const th = Buffer.from(target.hashes.buffer, target.hashes.byteOffset, target.hashes.byteLength)
+  const scratch = new Uint8Array(target.blockSize)
+  const chunks = [...raw]
+  let ci = 0
+  let co = 0
   for (let k = 0; k < jobs.length; k++) {
     const j = jobs[k]!
     const len = target.blockLength(j.block)
-    if (equalBytes(hashBlock(raw.subarray(inPos, inPos + len)), target.hashAt(j.block))) {
+    let view: Uint8Array
+    if (co + len <= chunks[ci]!.length) {
+      view = chunks[ci]!.subarray(co, co + len)
+      co += len
+    } else {
+      // straddles chunks: gather it
+      let filled = 0
+      while (filled < len) {
+        const c = chunks[ci]!
+        const n = Math.min(len - filled, c.length - co)
+        scratch.set(c.subarray(co, co + n), filled)
+        filled += n
+        co += n
+        if (co === c.length && filled < len) {
+          ci++
+          co = 0
+        }
+      }
+      view = scratch.subarray(0, len)
+    }
+    if (co === chunks[ci]!.length && ci + 1 < chunks.length) {
+      ci++
+      co = 0
+    }
+    const at = j.block * HASH_BYTES
+    if (hashBlock(view).compare(th, at, at + HASH_BYTES) === 0) {
       ok[k] = 1
       good.push(j)
     } else {
       bad.push(j)
     }
-    inPos += len
   }
-  // the usual case, all good: hand on the received bytes as they are (no 1 MiB copy per batch)
+  // the usual case, all good: hand on the received chunks as they are (no copy)
   if (bad.length === 0) return { good, data: raw, bad }
-  const out = new Uint8Array(expectedLength)
-  let outPos = 0
-  inPos = 0
-  for (let k = 0; k < jobs.length; k++) {
+  const out = new Uint8ArrayList()
+  for (let k = 0, pos = 0; k < jobs.length; k++) {
     const len = target.blockLength(jobs[k]!.block)
-    if (ok[k] === 1) {
-      out.set(raw.subarray(inPos, inPos + len), outPos)
-      outPos += len
-    }
-    inPos += len
+    if (ok[k] === 1) out.append(raw.sublist(pos, pos + len))
+    pos += len
   }
-  return { good, data: out.subarray(0, outPos), bad }
+  return { good, data: out, bad }
 }

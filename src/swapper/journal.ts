@@ -25,6 +25,8 @@ export interface JournalRecord {
   swapId: string
   role: Role
   phase: JournalPhase
+  /** In phase `committed`: apply windows done and fsynced (apply.ts); a restart continues at this window. */
+  appliedWindows?: number
   updatedAt: string
 }
 
@@ -67,8 +69,15 @@ export class Journal {
     return r
   }
 
-  async write(swapId: string, role: Role, phase: JournalPhase): Promise<void> {
-    const r: JournalRecord = { version: 1, swapId, role, phase, updatedAt: new Date().toISOString() }
+  async write(swapId: string, role: Role, phase: JournalPhase, appliedWindows?: number): Promise<void> {
+    const r: JournalRecord = {
+      version: 1,
+      swapId,
+      role,
+      phase,
+      appliedWindows,
+      updatedAt: new Date().toISOString(),
+    }
     await writeFileAtomic(join(this.dir, 'journal.json'), JSON.stringify(r))
   }
 

@@ -55,7 +55,7 @@ export async function serveChannel(ch: SwapChannel, ctx: ServeContext): Promise<
   const queue: Promise<boolean>[] = []
   let last: Promise<boolean> = Promise.resolve(true)
   let stop = false
-  const respond = (req: SwapRequest, data: Promise<BlockBatch | string> | null): Promise<boolean> => {
+  const respond = (req: SwapRequest, data: Promise<OutgoingBatch | string> | null): Promise<boolean> => {
     const before = last
     return (async () => {
       if (!(await before)) return false
@@ -68,12 +68,15 @@ export async function serveChannel(ch: SwapChannel, ctx: ServeContext): Promise<
         await ch.sendResponse(errorResponse(req.requestId, batch))
         return false
       }
-      await ch.sendResponse({
-        kind: SwapResponse.Kind.BLOCKS,
-        requestId: req.requestId,
-        blocks: batch,
-        error: '',
-      })
+      await ch.sendBlocks(
+        {
+          kind: SwapResponse.Kind.BLOCKS,
+          requestId: req.requestId,
+          blocks: { ...batch.header, data: new Uint8Array(0) },
+          error: '',
+        },
+        batch.data,
+      )
       return true
     })()
   }
@@ -122,11 +125,17 @@ async function sendManifest(ch: SwapChannel, ctx: ServeContext, requestId: numbe
 }
 
 /** Reads the requested blocks (runs of consecutive blocks in one read), or returns why the request is refused. */
+/** A batch to send: its header (BlockBatch without data) and the bytes that follow it. */
+interface OutgoingBatch {
+  header: Omit<BlockBatch, 'data'>
+  data: Uint8Array
+}
+
 async function readBatch(
   ctx: ServeContext,
   indices: number[],
   compressor: BatchCompressor,
-): Promise<BlockBatch | string> {
+): Promise<OutgoingBatch | string> {
   const attempts = ctx.attempts
   const idx = ctx.index
   if (indices.length === 0) return 'empty request'
@@ -136,7 +145,8 @@ async function readBatch(
     total += idx.blockLength(i)
   }
   if (total > Math.max(MAX_BATCH_BYTES, idx.blockSize)) return 'batch too large'
-  const raw = new Uint8Array(total)
+  // every byte is overwritten by the reads below (or the read throws): no zero fill
+  const raw = Buffer.allocUnsafe(total)
   let off = 0
   for (let k = 0; k < indices.length; ) {
     let n = 1
@@ -161,6 +171,6 @@ async function readBatch(
   }
   const c = compressor.maybeCompress(raw)
   return c === null
-    ? { indices, codec: BlockBatch.Compression.RAW, data: raw, rawLength: total }
-    : { indices, codec: BlockBatch.Compression.ZSTD, data: Uint8Array.from(c), rawLength: total }
+    ? { header: { indices, codec: BlockBatch.Compression.RAW, rawLength: total }, data: raw }
+    : { header: { indices, codec: BlockBatch.Compression.ZSTD, rawLength: total }, data: c }
 }

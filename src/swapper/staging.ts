@@ -11,8 +11,10 @@
  * swap completes on both sides, staging is also what rebuilds this side's
  * peer's original image, so it is removed only then.
  */
+import { readSync } from 'node:fs'
 import { type FileHandle, open, stat, statfs } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import type { Uint8ArrayList } from 'uint8arraylist'
 import type { BlockIndex } from './block-index.js'
 import type { Disk } from './disk.js'
 import { InsufficientStagingSpaceError, SwapStateError } from './errors.js'
@@ -67,15 +69,20 @@ export class Staging {
     return new Staging(path, blockSize, slotCount, fh, fresh)
   }
 
-  async write(slot: number, data: Uint8Array): Promise<void> {
+  /** Writes `data` from slot `slot` on; a list of chunks (received blocks) goes out in one writev. */
+  async write(slot: number, data: Uint8Array | Uint8ArrayList): Promise<void> {
+    const position = slot * this.blockSize
+    if (data instanceof Uint8Array) return this.writeAt(position, data)
+    const { bytesWritten } = await this.fh.writev([...data], position)
+    // a short writev is rare; finish from where it stopped
+    if (bytesWritten < data.byteLength)
+      await this.writeAt(position + bytesWritten, data.subarray(bytesWritten))
+  }
+
+  private async writeAt(position: number, data: Uint8Array): Promise<void> {
     let done = 0
     while (done < data.length) {
-      const { bytesWritten } = await this.fh.write(
-        data,
-        done,
-        data.length - done,
-        slot * this.blockSize + done,
-      )
+      const { bytesWritten } = await this.fh.write(data, done, data.length - done, position + done)
       done += bytesWritten
     }
   }
@@ -87,6 +94,17 @@ export class Staging {
       if (bytesRead === 0)
         throw new SwapStateError('STAGING_SHORT', `staging ${this.path} ends early at slot ${slot}`)
       done += bytesRead
+    }
+  }
+
+  /** Synchronous read of whole slots (scattered slot reads in apply; see Disk.readSync). */
+  readSync(slot: number, buf: Uint8Array): void {
+    let done = 0
+    while (done < buf.length) {
+      const n = readSync(this.fh.fd, buf, done, buf.length - done, slot * this.blockSize + done)
+      if (n === 0)
+        throw new SwapStateError('STAGING_SHORT', `staging ${this.path} ends early at slot ${slot}`)
+      done += n
     }
   }
 
@@ -131,15 +149,13 @@ export interface StageLocalResult {
   bytesWritten: number
 }
 
-/** Local copies in flight at once: scattered 4 KiB reads are latency-bound, the thread pool has 4 threads. */
-export const LOCAL_COPY_CONCURRENCY = 8
-
 /**
- * Copies the local-source slots among `slots` from the local disk into staging,
- * each checked against the target hash. This reads sources before the commit
- * point, so no later write can have overwritten them. Runs of slots whose
- * sources are consecutive too (a file that moved) are copied with one read and
- * one write of up to STAGING_RUN_BYTES; runs are copied several at a time.
+ * Copies the local-source slots among `slots` (ascending) from the local disk
+ * into staging, each checked against the target hash. This reads sources
+ * before the commit point, so no later write can have overwritten them.
+ * Groups of consecutive slots (up to STAGING_RUN_BYTES) are assembled in
+ * memory, one synchronous read per run of consecutive sources (moved files
+ * make many short runs: see Disk.readSync), and written to staging at once.
  */
 export async function stageLocal(
   staging: Staging,
@@ -153,48 +169,41 @@ export async function stageLocal(
   const bs = plan.blockSize
   const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / bs))
   const local = slots.filter((k) => plan.slots[k]!.from === 'local')
-  const runs: [number, number][] = []
+  const buf = new Uint8Array(perRun * bs)
   for (let k = 0; k < local.length; ) {
+    // a group of consecutive slots
     let n = 1
-    const first = plan.slots[local[k]!]!
-    while (
-      k + n < local.length &&
-      n < perRun &&
-      local[k + n] === local[k]! + n &&
-      plan.slots[local[k + n]!]!.source === first.source + n
-    ) {
-      n++
-    }
-    runs.push([k, n])
-    k += n
-  }
-  const copyRun = async ([k, n]: [number, number]): Promise<void> => {
-    const firstSlot = local[k]!
-    const src = plan.slots[firstSlot]!.source
+    while (k + n < local.length && n < perRun && local[k + n] === local[k]! + n) n++
     let len = 0
-    for (let j = 0; j < n; j++) len += target.blockLength(plan.slots[local[k + j]!]!.target)
-    const buf = new Uint8Array(len)
-    await disk.read(buf, src * bs)
-    r.bytesRead += len
-    for (let j = 0, off = 0; j < n; j++) {
-      const t = plan.slots[local[k + j]!]!.target
-      const l = target.blockLength(t)
-      if (!equalBytes(hashBlock(buf.subarray(off, off + l)), target.hashAt(t))) {
-        throw new SwapStateError(
-          'LOCAL_SOURCE_CHANGED',
-          `local block ${src + j} no longer matches the index: disk changed`,
-        )
+    for (let j = 0; j < n; ) {
+      // a run of consecutive sources inside the group: one read
+      const first = plan.slots[local[k + j]!]!
+      let m = 1
+      let runLen = target.blockLength(first.target)
+      while (j + m < n && plan.slots[local[k + j + m]!]!.source === first.source + m) {
+        runLen += target.blockLength(plan.slots[local[k + j + m]!]!.target)
+        m++
       }
-      off += l
+      disk.readSync(buf.subarray(len, len + runLen), first.source * bs)
+      for (let q = 0, off = len; q < m; q++) {
+        const t = plan.slots[local[k + j + q]!]!.target
+        const l = target.blockLength(t)
+        if (!equalBytes(hashBlock(buf.subarray(off, off + l)), target.hashAt(t))) {
+          throw new SwapStateError(
+            'LOCAL_SOURCE_CHANGED',
+            `local block ${first.source + q} no longer matches the index: disk changed`,
+          )
+        }
+        off += l
+      }
+      len += runLen
+      j += m
     }
-    await staging.write(firstSlot, buf)
+    r.bytesRead += len
+    await staging.write(local[k]!, buf.subarray(0, len))
     r.bytesWritten += len
     onBlock?.(len)
+    k += n
   }
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < runs.length) await copyRun(runs[next++]!)
-  }
-  await Promise.all(Array.from({ length: Math.min(LOCAL_COPY_CONCURRENCY, runs.length) }, worker))
   return r
 }

@@ -9,6 +9,7 @@
  * session (swap id and keys) is kept in the work directory until both sides
  * completed or the swap aborted.
  */
+import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
@@ -17,7 +18,7 @@ import { publicKeyOf } from '../protocols/signing.js'
 import { writeFileAtomic } from '../runtime/atomic-file.js'
 import { pickTuning, SwapAgent, type SwapAgreement, type SwapTuning } from './agent.js'
 import type { AgentProcessConfig } from './agent-main.js'
-import { freePort, runAgentProcesses } from './agent-processes.js'
+import { freePort, runAgentProcesses, spawnAgentProcess } from './agent-processes.js'
 import { type Coordinator, LevelCoordinator } from './coordinator.js'
 import { assertSameSize, openDisk } from './disk.js'
 import { DiskOpenError, SwapAbortedError } from './errors.js'
@@ -137,6 +138,26 @@ export async function swapImages(
   } catch (err) {
     throw new DiskOpenError(`${aPath} / ${bPath}`, (err as Error).message, { cause: err })
   }
+  // agent processes start (node, modules) while the disks are checked; idle until configured
+  const spawned =
+    opts.isolate === true
+      ? { a: spawnAgentProcess(opts.placement?.a?.wrap), b: spawnAgentProcess(opts.placement?.b?.wrap) }
+      : undefined
+  try {
+    return await swapWith(aReal, bReal, opts, t0, spawned)
+  } finally {
+    // still running only if never started (refused before the start): nothing of the swap runs in it
+    for (const c of Object.values(spawned ?? {})) if (c.exitCode === null && c.signalCode === null) c.kill()
+  }
+}
+
+async function swapWith(
+  aReal: string,
+  bReal: string,
+  opts: SwapImagesOptions,
+  t0: number,
+  spawned: Record<Role, ChildProcess> | undefined,
+): Promise<SwapImagesReport> {
   const workDir = opts.workDir ?? defaultWorkDir(aReal, bReal)
   let resuming = false
   try {
@@ -226,6 +247,7 @@ export async function swapImages(
         maxRestarts: opts.maxRestarts,
         onProgress: opts.onProgress,
         wrap: { a: opts.placement?.a?.wrap, b: opts.placement?.b?.wrap },
+        spawned,
       },
     )
   }

@@ -68,16 +68,71 @@ t.test(
     // target: p same (skip), r moved to 1 (local), zero at 2, fresh x at 3 and 4 (one fetch), p at 5 (local)
     const x = random(bs)
     const target = indexOf([p!, r!, z, x, x, p!])
+    const staged = makePlan(local, target, { inPlace: false })
+    t.same(staged.counts, {
+      skipped: 1,
+      zero: 1,
+      local: 2,
+      fetched: 2,
+      fetchedUnique: 1,
+      localUnique: 2,
+      localInPlace: 0,
+    })
+    t.same(Array.from(staged.zeroBlocks), [2])
+    t.same(Array.from(staged.writeBlocks), [1, 3, 4, 5])
+    t.equal(staged.writeSlots[1], staged.writeSlots[2], 'duplicate content shares one slot')
+    t.same(staged.slots[staged.writeSlots[0]!], { from: 'local', source: 2, target: 1 })
+    t.same(staged.slots[staged.writeSlots[1]!], { from: 'peer', source: 3, target: 3 })
+    t.same(staged.slots[staged.writeSlots[3]!], { from: 'local', source: 0, target: 5 }, 'a stable source')
+    t.equal(staged.stagingBytes, 3 * bs)
+
+    // the default, one apply window: a copy from a block the swap never writes
+    // (p at 0) runs in place; r's source (block 2) is zeroed, so r goes through staging
     const plan = makePlan(local, target)
-    t.same(plan.counts, { skipped: 1, zero: 1, local: 2, fetched: 2, fetchedUnique: 1, localUnique: 2 })
-    t.same(Array.from(plan.zeroBlocks), [2])
-    t.same(Array.from(plan.writeBlocks), [1, 3, 4, 5])
-    t.equal(plan.writeSlots[1], plan.writeSlots[2], 'duplicate content shares one slot')
-    t.same(plan.slots[plan.writeSlots[0]!], { from: 'local', source: 2, target: 1 })
-    t.same(plan.slots[plan.writeSlots[1]!], { from: 'peer', source: 3, target: 3 })
-    t.equal(plan.stagingBytes, 3 * bs)
+    t.same(plan.counts, {
+      skipped: 1,
+      zero: 1,
+      local: 2,
+      fetched: 2,
+      fetchedUnique: 1,
+      localUnique: 1,
+      localInPlace: 1,
+    })
+    t.same(Array.from(plan.copyTargets), [5])
+    t.same(Array.from(plan.copySources), [0])
+    t.same(Array.from(plan.writeBlocks), [1, 3, 4])
+    t.equal(plan.windowCount, 1)
+    t.equal(plan.stagingBytes, 2 * bs)
+
+    // two windows: both copies in place, and block 2 is zeroed only in the
+    // window after the copy that reads it
+    const two = makePlan(local, target, { maxWindows: 2 })
+    t.equal(two.counts.localInPlace, 2)
+    t.same(Array.from(two.copyTargets), [1, 5])
+    t.same(Array.from(two.writeBlocks), [3, 4])
+    t.equal(two.stagingBytes, bs, 'only the fetched content is staged')
+    t.ok(two.zeroWindows[0]! > two.copyWindows[0]!, 'the zero write comes after the read of block 2')
     const full = makePlan(local, target, { dedup: false })
     t.equal(full.counts.fetched, 6, 'full transfer fetches every block')
     t.equal(full.stagingBytes, 6 * bs)
   },
 )
+
+t.test('Merkle root: wide inner nodes, several levels, every leaf counts', async (t) => {
+  const leaf = (i: number) => createHash('sha256').update(`leaf${i}`).digest()
+  const two = Buffer.concat([leaf(0), leaf(1)])
+  t.same(
+    Buffer.from(merkleRoot(two)),
+    Buffer.from(blake3(Buffer.concat([Buffer.from([1]), two]))),
+    'an inner node is BLAKE3(0x01 || children)',
+  )
+  // 600 leaves: three groups of 256/256/88 under one root
+  const leaves = Buffer.concat(Array.from({ length: 600 }, (_, i) => leaf(i)))
+  const root = Buffer.from(merkleRoot(leaves))
+  for (const i of [0, 255, 256, 511, 599]) {
+    const changed = Buffer.from(leaves)
+    changed[i * HASH_BYTES] = changed[i * HASH_BYTES]! ^ 1
+    t.notSame(Buffer.from(merkleRoot(changed)), root, `leaf ${i} changes the root`)
+  }
+  t.notSame(Buffer.from(merkleRoot(leaves.subarray(0, 599 * HASH_BYTES))), root, 'a leaf fewer changes it')
+})

@@ -41,24 +41,52 @@ const ALL_POINTS = [
   'b:manifest:phase-end:1',
   'a:plan:phase-end:1',
   'a:stage:progress:3',
+  'b:apply:progress:3',
   'b:apply:phase-end:1',
   'a:verify:phase-start:1',
   'b:cleanup:phase-start:1',
 ]
 const POINTS = process.env.VBOOM_CRASH_FULL === '1' ? ALL_POINTS : ALL_POINTS.filter((_, k) => k % 2 === 0)
 
-/** B is A's blocks moved by 9, some new blocks and zeros: every kind of plan entry. */
+/**
+ * B is A's blocks moved by 9, some new blocks and zeros, and pairs of blocks
+ * exchanged in place: every kind of plan entry, in-place copies in chains over
+ * several apply windows, and cycles that go through staging.
+ */
 function images(): [Buffer, Buffer] {
   const a = random(N * BS)
   const b = Buffer.alloc(N * BS)
   for (let i = 0; i < N; i++) a.copy(b, ((i + 9) % N) * BS, i * BS, (i + 1) * BS)
   for (let k = 0; k < 200; k++) random(BS).copy(b, k * 5 * BS)
   b.fill(0, 100 * BS, 140 * BS)
+  for (let i = 800; i < 820; i += 2) {
+    a.copy(b, i * BS, (i + 1) * BS, (i + 2) * BS)
+    a.copy(b, (i + 1) * BS, i * BS, (i + 1) * BS)
+  }
   return [a, b]
 }
 
-for (const point of POINTS) {
-  t.test(`killed at ${point}, restarted: converges to both swapped`, async (t) => {
+/**
+ * With 8 apply windows most local copies run in place, ordered across durable
+ * checkpoints (apply-order.ts): killed inside and between windows, the
+ * restart replays from the last checkpoint.
+ */
+const WINDOW_POINTS = [
+  'a:apply:progress:5',
+  'b:apply:progress:40',
+  'a:apply:progress:75',
+  'b:verify:phase-start:1',
+]
+const WINDOWED = process.env.VBOOM_CRASH_FULL === '1' ? WINDOW_POINTS : WINDOW_POINTS.slice(0, 2)
+
+const cases: [string, number | undefined][] = [
+  ...POINTS.map((p): [string, undefined] => [p, undefined]),
+  ...WINDOWED.map((p): [string, number] => [p, 8]),
+]
+
+for (const [point, windows] of cases) {
+  const how = windows === undefined ? '' : ` (${windows} apply windows)`
+  t.test(`killed at ${point}${how}, restarted: converges to both swapped`, async (t) => {
     const dir = t.testdir()
     const pa = join(dir, 'a.img')
     const pb = join(dir, 'b.img')
@@ -67,13 +95,13 @@ for (const point of POINTS) {
     await writeImage(pa, a)
     await writeImage(pb, b)
     const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
-    const child = spawnSync(process.execPath, ['--import', 'tsx', CHILD, pa, pb, work, point], {
-      encoding: 'utf8',
-      timeout: 60_000,
-    })
+    const args = ['--import', 'tsx', CHILD, pa, pb, work, point]
+    if (windows !== undefined) args.push(`windows=${windows}`)
+    const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 })
     t.equal(child.signal, 'SIGKILL', `child died at the kill point ${child.stderr.slice(0, 500)}`)
     // at every instant each original is rebuildable; after restart the swap completes
-    const r = await swapImages(pa, pb, { workDir: work, stagingReserveBytes: 0 })
+    const r = await swapImages(pa, pb, { workDir: work, stagingReserveBytes: 0, applyWindows: windows })
+    if (windows !== undefined) t.ok(r.a.blocks.localInPlace > 500, 'most local copies ran in place')
     t.equal(await sha256File(pa), hb, 'A holds B bit for bit')
     t.equal(await sha256File(pb), ha, 'B holds A bit for bit')
     t.notOk(existsSync(work), 'work directory removed')

@@ -48,6 +48,7 @@ t.test('two random images', async (t) => {
     fetched: 1024,
     fetchedUnique: 1024,
     localUnique: 0,
+    localInPlace: 0,
     total: 1024,
   })
   t.ok(r.totals.received >= 8 * MiB, 'every block crossed the wire')

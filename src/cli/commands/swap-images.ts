@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
+import { DEFAULT_STREAMS } from '../../protocols/swap-constants.js'
 import type { SwapSideReport } from '../../swapper/events.js'
 import { createProgressBars } from '../../swapper/progress-bars.js'
 import { type SwapImagesReport, swapImages } from '../../swapper/swap-images.js'
@@ -61,7 +62,7 @@ export function registerSwapImages(program: Command): void {
       'session, coordinator, staging and journals (default: .vboom-swap-<hash> beside A)',
     )
     .option('--block-size <bytes>', 'block size, a power of two', '4096')
-    .option('--streams <n>', 'parallel libp2p streams per direction', '2')
+    .option('--streams <n>', 'parallel libp2p streams per direction', String(DEFAULT_STREAMS))
     .option('--no-compress', 'send blocks uncompressed')
     .option('--no-dedup', 'full transfer: no skipping, no local copies (a baseline)')
     .option('--no-isolate', 'run both agents in this process instead of one child process each')
