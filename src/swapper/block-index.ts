@@ -19,6 +19,8 @@
  */
 import type { Disk } from './disk.js'
 import { HASH_BYTES, hashBlocksInto, merkleRoot, zeroHash } from './hash.js'
+import { defaultHashThreads, HashPool } from './hash-pool.js'
+import type { HashResult } from './hash-worker.js'
 
 export const DEFAULT_BLOCK_SIZE = 4096
 /** Bytes read per disk read while indexing: large sequential reads, two in flight. */
@@ -92,16 +94,17 @@ export interface IndexProgress {
 }
 
 /**
- * Streams the disk once, hashing each block. The next read is issued before
- * the current buffer is hashed, so disk I/O (libuv thread pool) overlaps with
- * hashing (main thread): the two cores are both busy on a cold disk.
+ * Streams the disk once, hashing each block: on worker threads where the
+ * machine has cores to spare (hash-pool.ts), while this thread reads ahead;
+ * inline otherwise, the next read overlapping the hashing of this one.
  */
 export async function indexDisk(
   disk: Disk,
   blockSize = DEFAULT_BLOCK_SIZE,
   onProgress?: (p: IndexProgress) => void,
+  threads = defaultHashThreads(),
 ): Promise<BlockIndex> {
-  return new BlockIndex(disk.size, blockSize, await hashDisk(disk, blockSize, onProgress))
+  return new BlockIndex(disk.size, blockSize, await hashDisk(disk, blockSize, onProgress, threads))
 }
 
 /** The block hashes of the whole disk (blockCount * HASH_BYTES), without the Merkle root or zero map. */
@@ -109,10 +112,49 @@ export async function hashDisk(
   disk: Disk,
   blockSize = DEFAULT_BLOCK_SIZE,
   onProgress?: (p: IndexProgress) => void,
+  threads = defaultHashThreads(),
 ): Promise<Uint8Array> {
-  const blockCount = blockCountOf(disk.size, blockSize)
-  const hashes = new Uint8Array(blockCount * HASH_BYTES)
+  const hashes = new Uint8Array(blockCountOf(disk.size, blockSize) * HASH_BYTES)
   const chunk = Math.max(blockSize, Math.floor(INDEX_READ_BYTES / blockSize) * blockSize)
+  if (threads === 0) {
+    await hashInline(disk, blockSize, chunk, hashes, onProgress)
+    return hashes
+  }
+  const pool = new HashPool(threads)
+  try {
+    // buffers circulate: read into one, hand it to a worker, get it back with its hashes
+    const free: Uint8Array[] = []
+    const inflight: { start: number; result: Promise<HashResult> }[] = []
+    const settle = async (): Promise<void> => {
+      const { start, result } = inflight.shift()!
+      const r = await result
+      hashes.set(r.hashes, (start / blockSize) * HASH_BYTES)
+      free.push(new Uint8Array(r.buf.buffer))
+      onProgress?.({ bytesDone: start + r.buf.length, bytesTotal: disk.size })
+    }
+    for (let pos = 0; pos < disk.size; pos += chunk) {
+      if (inflight.length > threads) await settle()
+      const buf = (free.pop() ?? new Uint8Array(chunk)).subarray(0, Math.min(chunk, disk.size - pos))
+      await disk.read(buf, pos)
+      const result = pool.hash(buf, blockSize)
+      result.catch(() => undefined)
+      inflight.push({ start: pos, result })
+    }
+    while (inflight.length > 0) await settle()
+  } finally {
+    await pool.close()
+  }
+  return hashes
+}
+
+/** One thread: the next read is issued before the current buffer is hashed, so I/O overlaps hashing. */
+async function hashInline(
+  disk: Disk,
+  blockSize: number,
+  chunk: number,
+  hashes: Uint8Array,
+  onProgress?: (p: IndexProgress) => void,
+): Promise<void> {
   // two buffers, reused: one is read into while the other is hashed (no 4 MiB allocation per read)
   const bufs = [new Uint8Array(chunk), new Uint8Array(chunk)]
   let turn = 0
@@ -131,5 +173,4 @@ export async function hashDisk(
     hashBlocksInto(buf, blockSize, hashes, start / blockSize)
     onProgress?.({ bytesDone: pos, bytesTotal: disk.size })
   }
-  return hashes
 }

@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { blake3 } from '@napi-rs/blake-hash'
 import t from 'tap'
-import { BlockIndex, indexDisk } from '../../src/swapper/block-index.js'
+import { BlockIndex, hashDisk, indexDisk } from '../../src/swapper/block-index.js'
 import { openDisk } from '../../src/swapper/disk.js'
 import { HASH_BYTES, merkleRoot } from '../../src/swapper/hash.js'
+import { defaultHashThreads } from '../../src/swapper/hash-pool.js'
 import { makePlan } from '../../src/swapper/plan.js'
 import { random, writeImage } from './helpers.js'
 
@@ -135,4 +136,23 @@ t.test('Merkle root: wide inner nodes, several levels, every leaf counts', async
     t.notSame(Buffer.from(merkleRoot(changed)), root, `leaf ${i} changes the root`)
   }
   t.notSame(Buffer.from(merkleRoot(leaves.subarray(0, 599 * HASH_BYTES))), root, 'a leaf fewer changes it')
+})
+
+t.test('hashing on worker threads gives the same hashes as inline', async (t) => {
+  const bs = 4096
+  const data = random(2600 * bs + 1000) // three 4 MiB reads, a short last block
+  data.fill(0, 10 * bs, 40 * bs) // and zero blocks
+  const path = join(t.testdir(), 'disk.img')
+  await writeImage(path, data)
+  const disk = await openDisk(path)
+  t.teardown(() => disk.close())
+  const inline = await hashDisk(disk, bs, undefined, 0)
+  for (const threads of [1, 3]) {
+    let last = 0
+    const pooled = await hashDisk(disk, bs, (p) => (last = p.bytesDone), threads)
+    t.same(Buffer.from(pooled), Buffer.from(inline), `${threads} worker(s)`)
+    t.equal(last, data.length, 'progress reaches the end')
+  }
+  t.equal(defaultHashThreads(2), 0, 'inline on 2 cores (measured faster)')
+  t.equal(defaultHashThreads(8), 4)
 })
