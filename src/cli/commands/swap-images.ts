@@ -33,7 +33,7 @@ function side(s: SwapSideReport): string[] {
   return [
     `disk ${s.role.toUpperCase()}: ${s.outcome}${s.resumed ? ' (resumed)' : ''}`,
     `  bytes   read ${mib(s.bytes.read)}, sent ${mib(s.bytes.sent)}, received ${mib(s.bytes.received)}, written ${mib(s.bytes.written)}`,
-    `  blocks  ${b.total} total: ${b.skipped} skipped (equal), ${b.zero} zero, ${b.local} copied locally, ${b.fetched} fetched (${b.fetchedUnique} distinct); ${s.badBlocks} bad from the peer`,
+    `  blocks  ${b.total} total: ${b.skipped} skipped (equal), ${b.zero} zero, ${b.local} copied locally (${b.localInPlace} in place, the rest through staging), ${b.fetched} fetched (${b.fetchedUnique} distinct); ${s.badBlocks} bad from the peer`,
     `  time    ${phases}`,
     `  root    before ${s.rootBefore.slice(0, 16)}…  after ${s.rootAfter.slice(0, 16)}…`,
   ]
