@@ -198,7 +198,7 @@ export async function fetchBlocks(
  * have the right shape (other blocks, wrong length, bad zstd) makes every
  * block in it bad.
  */
-function checkBatch(
+export function checkBatch(
   batch: BlockBatch,
   received: Uint8ArrayList,
   jobs: FetchJob[],

@@ -1,0 +1,92 @@
+/**
+ * checkBatch: every received block hashed against the peer's manifest straight
+ * from the decrypted chunks, whatever the chunk boundaries; a batch of the
+ * wrong shape makes every block bad.
+ */
+import '../../src/polyfill.js'
+import { blake3 } from '@napi-rs/blake-hash'
+import t from 'tap'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { compress } from 'zstd-napi'
+import { BlockBatch } from '../../src/protocols/proto/swap.js'
+import { BlockIndex } from '../../src/swapper/block-index.js'
+import { BatchDecompressor } from '../../src/swapper/codec.js'
+import { checkBatch, type FetchJob } from '../../src/swapper/fetch.js'
+import { random } from './helpers.js'
+
+const bs = 4096
+const blocks = Array.from({ length: 8 }, () => random(bs))
+const target = new BlockIndex(8 * bs, bs, Buffer.concat(blocks.map((b) => blake3(b))))
+const want = [1, 2, 5, 6]
+const jobs: FetchJob[] = want.map((block, slot) => ({ block, slot }))
+const bytes = Buffer.concat(want.map((i) => blocks[i]!))
+const header = (over: Partial<BlockBatch> = {}): BlockBatch => ({
+  indices: want,
+  codec: BlockBatch.Compression.RAW,
+  data: new Uint8Array(0),
+  rawLength: bytes.length,
+  ...over,
+})
+/** The bytes as received: chunks of `size` (noise frames are ~64 KiB, not block aligned). */
+const chunked = (b: Uint8Array, size: number): Uint8ArrayList => {
+  const l = new Uint8ArrayList()
+  for (let o = 0; o < b.length; o += size) l.append(b.subarray(o, Math.min(o + size, b.length)))
+  return l
+}
+
+t.test('good blocks pass whatever the chunk boundaries, and the chunks are handed on uncopied', async (t) => {
+  for (const size of [bs * 4, 1000, 4095, 4097, 7]) {
+    const received = chunked(bytes, size)
+    const r = checkBatch(header(), received, jobs, target, new BatchDecompressor())
+    t.equal(r.good.length, 4, `chunks of ${size}`)
+    t.equal(r.bad.length, 0)
+    t.equal(r.data, received, 'the received list itself')
+  }
+})
+
+t.test('a corrupted block is bad, the others pass and are kept in order', async (t) => {
+  const b = Buffer.from(bytes)
+  b[2 * bs + 100] = b[2 * bs + 100]! ^ 1 // third block (5)
+  const r = checkBatch(header(), chunked(b, 3000), jobs, target, new BatchDecompressor())
+  t.same(
+    r.bad.map((j) => j.block),
+    [5],
+  )
+  t.same(
+    r.good.map((j) => j.block),
+    [1, 2, 6],
+  )
+  t.same(Buffer.from(r.data.subarray()), Buffer.concat([blocks[1]!, blocks[2]!, blocks[6]!]))
+})
+
+t.test('a compressed batch is decompressed to exactly its raw length and checked', async (t) => {
+  const z = compress(bytes)
+  const r = checkBatch(
+    header({ codec: BlockBatch.Compression.ZSTD }),
+    chunked(z, 500),
+    jobs,
+    target,
+    new BatchDecompressor(),
+  )
+  t.equal(r.good.length, 4)
+})
+
+t.test('a batch of the wrong shape makes every block bad', async (t) => {
+  const d = new BatchDecompressor()
+  const all = (h: BlockBatch, data: Uint8ArrayList, why: string) =>
+    t.equal(checkBatch(h, data, jobs, target, d).bad.length, 4, why)
+  all(
+    header({ data: Uint8Array.from(bytes) }),
+    chunked(bytes, bs),
+    'bytes inside the message (refused since 2.0.0)',
+  )
+  all(header({ indices: [1, 2, 5, 7] }), chunked(bytes, bs), 'other blocks than asked for')
+  all(header({ rawLength: bytes.length - 1 }), chunked(bytes, bs), 'a raw length that does not add up')
+  all(header(), chunked(bytes.subarray(0, bytes.length - 10), bs), 'fewer bytes than announced')
+  all(header({ codec: BlockBatch.Compression.ZSTD }), chunked(bytes, bs), 'not a zstd frame')
+  all(
+    header({ codec: BlockBatch.Compression.ZSTD }),
+    chunked(compress(Buffer.concat([bytes, bytes])), bs),
+    'a zstd bomb: more than the raw length',
+  )
+})
