@@ -234,14 +234,25 @@ async function vboom(
   return { s, r }
 }
 
+/**
+ * The best of RAW_RUNS runs of an image's worth of bytes: the ceiling should
+ * not be lowered by a slow start or a noisy moment (seen here: 369 MiB/s over
+ * 512 MiB, 489 over 2 GiB between the same two processes).
+ */
+const RAW_RUNS = 3
+async function bestOf(run: () => Promise<number>): Promise<number> {
+  let best = 0
+  for (let k = 0; k < RAW_RUNS; k++) best = Math.max(best, await run())
+  return best
+}
+
 /** One raw libp2p stream, both nodes in this process (one thread encrypts and decrypts): the one-process swap's ceiling. */
 async function rawStreamOneProcess(): Promise<number> {
   const x = await createSwapNode(randomBytes(32))
   const y = await createSwapNode(randomBytes(32))
   try {
     await handleStreamProbe(y)
-    await probeStreamThroughput(x, y.getMultiaddrs(), 64 * MIB) // warm-up
-    return await probeStreamThroughput(x, y.getMultiaddrs(), Math.min(512, sizeMiB) * MIB)
+    return await bestOf(() => probeStreamThroughput(x, y.getMultiaddrs(), sizeMiB * MIB))
   } finally {
     await x.stop()
     await y.stop()
@@ -269,8 +280,7 @@ async function rawStreamTwoProcesses(): Promise<number> {
     const addrs = (JSON.parse(line) as { addrs: string[] }).addrs.map((a) => multiaddr(a))
     const x = await createSwapNode(randomBytes(32))
     try {
-      await probeStreamThroughput(x, addrs, 64 * MIB) // warm-up
-      return await probeStreamThroughput(x, addrs, Math.min(512, sizeMiB) * MIB)
+      return await bestOf(() => probeStreamThroughput(x, addrs, sizeMiB * MIB))
     } finally {
       await x.stop()
     }
