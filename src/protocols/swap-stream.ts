@@ -48,6 +48,7 @@ export class SwapChannel {
     this.frames = lp.decode(stream, { maxDataLength: MAX_SWAP_MESSAGE_BYTES })[Symbol.asyncIterator]()
   }
 
+  /** One length-prefixed frame; `bytes` are sent as they are (the prefix is a separate chunk, no copy). */
   private async sendFrame(bytes: Uint8Array): Promise<void> {
     const frame = lp.encode.single(bytes)
     this.bytesSent += frame.byteLength
@@ -98,9 +99,7 @@ export class SwapChannel {
    */
   async sendBlocks(res: SwapResponse, data: Uint8Array): Promise<void> {
     await this.sendFrame(SwapResponse.encode(res))
-    const frame = lp.encode.single(data)
-    this.bytesSent += frame.byteLength
-    if (!this.stream.send(frame)) await this.stream.onDrain()
+    await this.sendFrame(data)
   }
 
   /**

@@ -46,7 +46,6 @@
  * independent of blockCount. No recursion.
  */
 
-export const DEFAULT_MAX_WINDOWS = 64
 /** Windows are stored in Uint16Array. */
 export const MAX_WINDOWS_LIMIT = 65536
 
@@ -65,8 +64,8 @@ export interface InPlaceInput {
    * matter as writers that may overwrite some copy's source.
    */
   otherWrites: Uint32Array
-  /** Cap on the number of windows (checkpoints). Default 64. */
-  maxWindows?: number
+  /** Cap on the number of windows (checkpoints); the plan chooses it (plan.ts PLAN_MAX_WINDOWS). */
+  maxWindows: number
 }
 
 export interface InPlaceSchedule {
@@ -89,7 +88,7 @@ export interface InPlaceSchedule {
 
 export function scheduleInPlace(input: InPlaceInput): InPlaceSchedule {
   const { blockCount, copyTargets, copySources, otherWrites } = input
-  const maxWindows = input.maxWindows ?? DEFAULT_MAX_WINDOWS
+  const { maxWindows } = input
   if (!Number.isInteger(blockCount) || blockCount < 0 || blockCount > 2 ** 32) {
     throw new RangeError(`bad block count ${blockCount}`)
   }

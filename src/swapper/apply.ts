@@ -9,6 +9,7 @@
  * whatever part of it reached the disk, its sources are unchanged, so it
  * writes the same bytes to the same places (idempotent).
  */
+import { setImmediate as turn } from 'node:timers/promises'
 import type { BlockIndex } from './block-index.js'
 import type { Disk } from './disk.js'
 import type { Plan } from './plan.js'
@@ -116,7 +117,7 @@ export async function applyPlan(
       sinceYield += n
       if (sinceYield >= perRun) {
         sinceYield = 0
-        await new Promise<void>((resolve) => setImmediate(resolve))
+        await turn()
       }
     }
 

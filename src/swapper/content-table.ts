@@ -28,17 +28,21 @@ export class ContentTable {
     this.words = wordsOf(hashes)
   }
 
-  /** The block recorded for the content at `other`'s block `i`, or -1. */
-  find(other: Uint8Array, otherWords: Uint32Array, i: number): number {
+  /** The block recorded for the content at `other`'s block `i` (`otherWords` = wordsOf(other)), or -1. */
+  find(other: Buffer, otherWords: Uint32Array, i: number): number {
     const key = otherWords[i * (HASH_BYTES / 4)]!
-    const ov = Buffer.from(other.buffer, other.byteOffset, other.byteLength)
     for (let s = key & this.mask; ; s = (s + 1) & this.mask) {
       const j = this.slots[s]!
       if (j < 0) return -1
       if (
         this.words[j * (HASH_BYTES / 4)] === key &&
-        this.view.compare(ov, i * HASH_BYTES, (i + 1) * HASH_BYTES, j * HASH_BYTES, (j + 1) * HASH_BYTES) ===
-          0
+        this.view.compare(
+          other,
+          i * HASH_BYTES,
+          (i + 1) * HASH_BYTES,
+          j * HASH_BYTES,
+          (j + 1) * HASH_BYTES,
+        ) === 0
       ) {
         return j
       }

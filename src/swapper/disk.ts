@@ -182,11 +182,7 @@ class FileDisk implements Disk {
   ) {}
 
   async read(buf: Uint8Array, position: number): Promise<void> {
-    if (position < 0 || position + buf.length > this.size) {
-      throw new RangeError(
-        `read of ${buf.length} bytes at ${position} is outside the disk (${this.size} bytes)`,
-      )
-    }
+    this.check('read', buf, position)
     let done = 0
     while (done < buf.length) {
       const { bytesRead } = await this.fh.read(buf, done, buf.length - done, position + done)
@@ -196,11 +192,7 @@ class FileDisk implements Disk {
   }
 
   async write(buf: Uint8Array, position: number): Promise<void> {
-    if (position < 0 || position + buf.length > this.size) {
-      throw new RangeError(
-        `write of ${buf.length} bytes at ${position} is outside the disk (${this.size} bytes)`,
-      )
-    }
+    this.check('write', buf, position)
     let done = 0
     while (done < buf.length) {
       const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done)

@@ -1,14 +1,13 @@
 /**
  * Block hashing on worker threads, so that indexing and the final check use
  * the cores a VM has beside the one running the agent's event loop. Buffers
- * travel to a worker and back by transfer (no copies). With one core (or
- * `threads` 0) everything is hashed inline.
+ * travel to a worker and back by transfer (no copies). With fewer cores
+ * (defaultHashThreads 0), hashDisk hashes inline and starts no pool.
  */
 import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import { HASH_BYTES, hashBlocksInto } from './hash.js'
 import type { HashJob, HashResult } from './hash-worker.js'
 
 const here = fileURLToPath(import.meta.url)
@@ -47,7 +46,7 @@ export class HashPool {
   private nextId = 0
   private failed: Error | null = null
 
-  constructor(readonly threads = defaultHashThreads()) {
+  constructor(readonly threads: number) {
     for (let k = 0; k < threads; k++) {
       const w = startWorker()
       w.on('message', (r: HashResult) => {
@@ -68,11 +67,6 @@ export class HashPool {
   /** Hashes `buf` (moved to the worker: do not touch it until the result gives it back). */
   async hash(buf: Uint8Array, blockSize: number): Promise<HashResult> {
     if (this.failed !== null) throw this.failed
-    if (this.threads === 0) {
-      const hashes = new Uint8Array(Math.ceil(buf.length / blockSize) * HASH_BYTES)
-      hashBlocksInto(buf, blockSize, hashes, 0)
-      return { id: 0, buf, hashes }
-    }
     const w =
       this.idle.pop() ??
       (await new Promise<Worker>((resolve, reject) => this.waiting.push({ resolve, reject })))

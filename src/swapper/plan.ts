@@ -131,7 +131,7 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
       counts.zero++
       zeroList.push(i)
     } else {
-      const j = sources.find(target.hashes, tw, i)
+      const j = sources.find(th, tw, i)
       if (j >= 0) {
         counts.local++
         copyList.push(i)
@@ -164,14 +164,10 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
   const stagedCopy = new Uint8Array(ct.length)
   if (sched === null) stagedCopy.fill(1)
   else for (const k of sched.staged) stagedCopy[k] = 1
-  // a writer's window: after every in-place reader of its target (recomputed here for staged copies)
-  const lastRead = new Int32Array(n).fill(-1)
-  if (sched !== null) {
-    for (let k = 0; k < ct.length; k++) {
-      if (stagedCopy[k] === 0) lastRead[cs[k]!] = Math.max(lastRead[cs[k]!]!, sched.copyWindow[k]!)
-    }
-  }
-  const windowOfWrite = (t: number): number => lastRead[t]! + 1
+  // every write's window comes from the schedule (staged copies too: they still
+  // overwrite their target after its in-place readers); without it, one window
+  const windowOfCopy = (k: number): number => sched?.copyWindow[k] ?? 0
+  const windowOfOther = (j: number): number => sched?.otherWindow[j] ?? 0
 
   // staging slots: each distinct content once (fetched and staged local copies)
   const slots: StagingSlot[] = []
@@ -196,21 +192,24 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
     const i = ct[k]!
     if (stagedCopy[k] === 1) {
       slotAt[i] = slotFor(i, 'local', cs[k]!)
-      windowAt[i] = windowOfWrite(i)
+      windowAt[i] = windowOfCopy(k)
       writeKeys.push(i)
     } else {
       sourceAt[i] = cs[k]!
-      windowAt[i] = sched!.copyWindow[k]!
+      windowAt[i] = windowOfCopy(k)
       copyKeys.push(i)
       counts.localInPlace++
     }
   }
-  for (const i of ft) {
+  // others = zeros, then fetched (the order given to the schedule)
+  zb.forEach((i, j) => {
+    windowAt[i] = windowOfOther(j)
+  })
+  ft.forEach((i, j) => {
     slotAt[i] = slotFor(i, 'peer', i)
-    windowAt[i] = windowOfWrite(i)
+    windowAt[i] = windowOfOther(zb.length + j)
     writeKeys.push(i)
-  }
-  for (const i of zb) windowAt[i] = windowOfWrite(i)
+  })
   /** Targets sorted by (window, block): a numeric sort of window * n + block (exact below 2^53). */
   const byWindow = (targets: ArrayLike<number>): Uint32Array => {
     const keys = Float64Array.from(targets, (i) => windowAt[i]! * n + i).sort()
@@ -219,10 +218,8 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
   const writeBlocks = byWindow(writeKeys)
   const copyTargets = byWindow(copyKeys)
   const zeroBlocks = byWindow(zb)
-  let windowCount = sched?.windowCount ?? 1
-  for (const list of [writeBlocks, copyTargets, zeroBlocks]) {
-    if (list.length > 0) windowCount = Math.max(windowCount, windowAt[list[list.length - 1]!]! + 1)
-  }
+  // at least one (an empty plan still runs its one window: the fsync and checkpoint)
+  const windowCount = Math.max(1, sched?.windowCount ?? 1)
   return {
     blockSize: target.blockSize,
     blockCount: n,

@@ -14,6 +14,7 @@
 import { readSync } from 'node:fs'
 import { type FileHandle, open, stat, statfs } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { setImmediate as turn } from 'node:timers/promises'
 import type { Uint8ArrayList } from 'uint8arraylist'
 import type { BlockIndex } from './block-index.js'
 import type { Disk } from './disk.js'
@@ -87,17 +88,7 @@ export class Staging {
     }
   }
 
-  async read(slot: number, buf: Uint8Array): Promise<void> {
-    let done = 0
-    while (done < buf.length) {
-      const { bytesRead } = await this.fh.read(buf, done, buf.length - done, slot * this.blockSize + done)
-      if (bytesRead === 0)
-        throw new SwapStateError('STAGING_SHORT', `staging ${this.path} ends early at slot ${slot}`)
-      done += bytesRead
-    }
-  }
-
-  /** Synchronous read of whole slots (scattered slot reads in apply; see Disk.readSync). */
+  /** Reads whole slots from `slot` on; synchronous (scattered slot reads in apply; see Disk.readSync). */
   readSync(slot: number, buf: Uint8Array): void {
     let done = 0
     while (done < buf.length) {
@@ -132,7 +123,7 @@ export async function findBadSlots(
   const buf = new Uint8Array(perRun * plan.blockSize)
   for (let first = 0; first < plan.slots.length; first += perRun) {
     const n = Math.min(perRun, plan.slots.length - first)
-    await staging.read(first, buf.subarray(0, n * plan.blockSize))
+    staging.readSync(first, buf.subarray(0, n * plan.blockSize))
     for (let k = first; k < first + n; k++) {
       const t = plan.slots[k]!.target
       const len = target.blockLength(t)
@@ -140,6 +131,7 @@ export async function findBadSlots(
       if (!equalBytes(hashBlock(buf.subarray(off, off + len)), target.hashAt(t))) bad.push(k)
     }
     onBytes?.(n * plan.blockSize)
+    await turn() // synchronous reads: let the event loop run between runs
   }
   return bad
 }

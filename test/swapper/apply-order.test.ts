@@ -36,14 +36,14 @@ function input(c: Case): InPlaceInput {
     copyTargets: Uint32Array.from(c.copies.map((x) => x[0])),
     copySources: Uint32Array.from(c.copies.map((x) => x[1])),
     otherWrites: Uint32Array.from(c.others ?? []),
-    ...(c.maxWindows === undefined ? {} : { maxWindows: c.maxWindows }),
+    maxWindows: c.maxWindows ?? 64,
   }
 }
 
 /** Rules 1 and 2, plus the shape of the result. Returns the first violation, or null. */
 function violation(inp: InPlaceInput, s: InPlaceSchedule): string | null {
   const C = inp.copyTargets.length
-  const maxWindows = inp.maxWindows ?? 64
+  const { maxWindows } = inp
   if (s.copyWindow.length !== C || s.otherWindow.length !== inp.otherWrites.length) return 'lengths'
   if (s.windowCount > maxWindows) return `windowCount ${s.windowCount} > ${maxWindows}`
   for (let i = 1; i < s.staged.length; i++) if (s.staged[i]! <= s.staged[i - 1]!) return 'staged not sorted'
