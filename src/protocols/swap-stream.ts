@@ -202,16 +202,42 @@ export function hashPageCount(blockCount: number): number {
   return Math.ceil(blockCount / HASH_PAGE_HASHES)
 }
 
-/** Raw stream throughput probe for bench:swap: the ceiling the swap's transfer is compared with. */
+/** Raw stream throughput probes for bench:swap: the ceilings the swap's transfer is compared with. */
 export const SWAP_BENCH_PROTOCOL = '/vboom/swap-bench/1.0.0'
+/** Both ways at once: the dialer names a byte count (8 bytes, big-endian), then each side sends that many. */
+export const SWAP_BENCH_BOTH_PROTOCOL = '/vboom/swap-bench-both/1.0.0'
 
-/** Serves the probe: reads and discards everything, then replies with one byte. */
+/** Probe chunk: 1 MiB, the swap's batch size. */
+const PROBE_CHUNK_BYTES = 1024 * 1024
+
+async function pump(stream: Stream, bytes: number): Promise<void> {
+  const chunk = new Uint8Array(PROBE_CHUNK_BYTES).fill(7)
+  for (let sent = 0; sent < bytes; sent += chunk.length) {
+    const n = Math.min(chunk.length, bytes - sent)
+    if (!stream.send(n === chunk.length ? chunk : chunk.subarray(0, n))) await stream.onDrain()
+  }
+}
+
+/** Serves both probes: one way, reads and discards everything, then replies with one byte; both ways, see SWAP_BENCH_BOTH_PROTOCOL. */
 export async function handleStreamProbe(node: Libp2p): Promise<void> {
   await node.handle(SWAP_BENCH_PROTOCOL, async (stream: Stream) => {
     for await (const _ of stream) {
       // discard
     }
     stream.send(new Uint8Array([1]))
+    await stream.close()
+  })
+  await node.handle(SWAP_BENCH_BOTH_PROTOCOL, async (stream: Stream) => {
+    let sending: Promise<void> | null = null
+    for await (const chunk of stream) {
+      if (sending === null) {
+        // bench-only protocol between our own processes: the first chunk carries the count
+        const head = chunk.subarray(0, 8)
+        const bytes = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0))
+        sending = pump(stream, bytes)
+      }
+    }
+    await sending
     await stream.close()
   })
 }
@@ -223,12 +249,32 @@ export async function probeStreamThroughput(
   bytes: number,
 ): Promise<number> {
   const stream = await node.dialProtocol(addrs, SWAP_BENCH_PROTOCOL)
-  const chunk = new Uint8Array(1024 * 1024).fill(7)
   const t0 = performance.now()
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!stream.send(chunk)) await stream.onDrain()
-  }
+  await pump(stream, bytes)
   await stream.close()
   for await (const _ of stream) break
   return bytes / 2 ** 20 / ((performance.now() - t0) / 1000)
+}
+
+/**
+ * Sends `bytes` each way at once over one stream (as a swap moves both disks
+ * at once); resolves with MiB/s of both directions together, once each side
+ * has read all the other sent.
+ */
+export async function probeStreamBothWays(node: Libp2p, addrs: Multiaddr[], bytes: number): Promise<number> {
+  const stream = await node.dialProtocol(addrs, SWAP_BENCH_BOTH_PROTOCOL)
+  const head = new Uint8Array(8)
+  new DataView(head.buffer).setBigUint64(0, BigInt(bytes))
+  const t0 = performance.now()
+  stream.send(head)
+  const receiving = (async () => {
+    let got = 0
+    for await (const chunk of stream) got += chunk.byteLength
+    return got
+  })()
+  await pump(stream, bytes)
+  await stream.close()
+  const got = await receiving
+  if (got !== bytes) throw new Error(`both-ways probe received ${got} of ${bytes} bytes`)
+  return (2 * bytes) / 2 ** 20 / ((performance.now() - t0) / 1000)
 }

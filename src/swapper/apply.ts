@@ -48,6 +48,38 @@ function runs(a: Uint32Array, from: number, to: number, max: number): [number, n
   return out
 }
 
+/**
+ * Entries [from, to) of `slots` ordered by slot (a stable counting sort, so
+ * entries of one slot keep their block order); `slotCount` bounds the slots.
+ */
+function bySlot(slots: Uint32Array, slotCount: number, from: number, to: number): Uint32Array {
+  const start = new Uint32Array(slotCount + 1)
+  for (let k = from; k < to; k++) start[slots[k]! + 1]!++
+  for (let s = 0; s < slotCount; s++) start[s + 1]! += start[s]!
+  const order = new Uint32Array(to - from)
+  for (let k = from; k < to; k++) order[start[slots[k]!]!++] = k
+  return order
+}
+
+/** Consecutive runs [from, to) of `order` whose slots span at most `maxSlots` (one staging read each). */
+function slotGroups(slots: Uint32Array, order: Uint32Array, maxSlots: number): [number, number][] {
+  const out: [number, number][] = []
+  for (let e = 0; e < order.length; ) {
+    const first = slots[order[e]!]!
+    let f = e + 1
+    while (f < order.length && slots[order[f]!]! - first < maxSlots) f++
+    out.push([e, f])
+    e = f
+  }
+  return out
+}
+
+/**
+ * Staging reads in flight while apply writes (1 MiB each). Direct reads come
+ * from the device, which serves several at once faster than one at a time.
+ */
+export const APPLY_READ_AHEAD = 8
+
 export async function applyPlan(
   plan: Plan,
   staging: Staging,
@@ -59,7 +91,9 @@ export async function applyPlan(
   const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / bs))
   const r: ApplyResult = { bytesWritten: 0, bytesRead: 0 }
   const zeros = new Uint8Array(perRun * bs)
-  const buf = new Uint8Array(perRun * bs)
+  // one being written out while staging is read into the others
+  const bufs = Array.from({ length: APPLY_READ_AHEAD + 1 }, () => staging.buffer(perRun * bs))
+  const copyBuf = bufs[0]!
   const zb = windowBounds(plan.zeroWindows, plan.windowCount)
   const wbnd = windowBounds(plan.writeWindows, plan.windowCount)
   const cb = windowBounds(plan.copyWindows, plan.windowCount)
@@ -78,21 +112,48 @@ export async function applyPlan(
       wrote(len)
     }
 
-    // staged blocks: runs of consecutive targets; inside a run, consecutive slots read at once
-    const wb = plan.writeBlocks
-    const ws = plan.writeSlots
-    for (const [k, n] of runs(wb, wbnd[w]!, wbnd[w + 1]!, perRun)) {
-      const len = span(wb[k]!, n)
-      for (let j = 0; j < n; ) {
-        let m = 1
-        while (j + m < n && ws[k + j + m] === ws[k + j]! + m) m++
-        const end = Math.min(len, (j + m) * bs)
-        staging.readSync(ws[k + j]!, buf.subarray(j * bs, end))
-        r.bytesRead += end - j * bs
-        j += m
+    // staged blocks in slot order: staging is read front to back in runs of
+    // up to 1 MiB of slots (the next run read ahead while this one is
+    // written); each block goes to its target, consecutive targets at once
+    const order = bySlot(plan.writeSlots, plan.slots.length, wbnd[w]!, wbnd[w + 1]!)
+    const groups = slotGroups(plan.writeSlots, order, perRun)
+    const readGroup = async (g: number): Promise<void> => {
+      const [from, to] = groups[g]!
+      const first = plan.writeSlots[order[from]!]!
+      const slots = plan.writeSlots[order[to - 1]!]! - first + 1
+      await staging.read(first, bufs[g % bufs.length]!.subarray(0, slots * bs))
+      r.bytesRead += slots * bs
+    }
+    const ahead: Promise<void>[] = []
+    const readFrom = (g: number) => {
+      if (g >= groups.length) return
+      const p = readGroup(g)
+      p.catch(() => undefined) // awaited in turn; a failure surfaces there
+      ahead.push(p)
+    }
+    for (let g = 0; g < APPLY_READ_AHEAD; g++) readFrom(g)
+    for (let g = 0; g < groups.length; g++) {
+      await ahead.shift()
+      const buf = bufs[g % bufs.length]!
+      const [from, to] = groups[g]!
+      const base = plan.writeSlots[order[from]!]!
+      for (let e = from; e < to; ) {
+        const k0 = order[e]!
+        let n = 1
+        while (
+          e + n < to &&
+          plan.writeSlots[order[e + n]!] === plan.writeSlots[k0]! + n &&
+          plan.writeBlocks[order[e + n]!] === plan.writeBlocks[k0]! + n
+        )
+          n++
+        const len = span(plan.writeBlocks[k0]!, n)
+        const at = (plan.writeSlots[k0]! - base) * bs
+        disk.writeSync(buf.subarray(at, at + len), plan.writeBlocks[k0]! * bs)
+        wrote(len)
+        e += n
       }
-      await disk.write(buf.subarray(0, len), wb[k]! * bs)
-      wrote(len)
+      readFrom(g + APPLY_READ_AHEAD)
+      await turn() // synchronous writes: let the event loop run between runs
     }
 
     // in-place copies, sorted by target: a chunk of consecutive targets is
@@ -108,11 +169,11 @@ export async function applyPlan(
         let m = 1
         while (j + m < n && cs[k + j + m] === cs[k + j]! + m) m++
         const end = Math.min(len, (j + m) * bs)
-        disk.readSync(buf.subarray(j * bs, end), cs[k + j]! * bs)
+        disk.readSync(copyBuf.subarray(j * bs, end), cs[k + j]! * bs)
         r.bytesRead += end - j * bs
         j += m
       }
-      disk.writeSync(buf.subarray(0, len), ct[k]! * bs)
+      disk.writeSync(copyBuf.subarray(0, len), ct[k]! * bs)
       wrote(len)
       sinceYield += n
       if (sinceYield >= perRun) {

@@ -48,6 +48,9 @@ function errorResponse(requestId: number, error: string): SwapResponse {
  */
 export const SERVE_READ_AHEAD = 4
 
+/** Runs of blocks shorter than this are read synchronously (the rest through the thread pool, off the event loop). */
+export const SERVE_SYNC_READ_BYTES = 64 * 1024
+
 export async function serveChannel(ch: SwapChannel, ctx: ServeContext): Promise<void> {
   const compressor = new BatchCompressor(ctx.compress)
   const sentBefore = ch.bytesSent
@@ -154,7 +157,10 @@ async function readBatch(
     const first = indices[k]!
     const last = first + n - 1
     const len = last * idx.blockSize + idx.blockLength(last) - first * idx.blockSize
-    await ctx.disk.read(raw.subarray(off, off + len), first * idx.blockSize)
+    // short runs (scattered blocks) synchronously: a pread from the page cache
+    // costs ~2 us against ~30 us through the thread pool (see Disk.readSync)
+    if (len < SERVE_SYNC_READ_BYTES) ctx.disk.readSync(raw.subarray(off, off + len), first * idx.blockSize)
+    else await ctx.disk.read(raw.subarray(off, off + len), first * idx.blockSize)
     off += len
     k += n
   }
