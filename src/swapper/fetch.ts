@@ -17,7 +17,7 @@ import type { SwapChannel } from '../protocols/swap-stream.js'
 import type { BlockIndex } from './block-index.js'
 import { BatchDecompressor } from './codec.js'
 import { BadPeerError, SwapProtocolError } from './errors.js'
-import { HASH_BYTES, hashBlock } from './hash.js'
+import { HASH_BYTES, hashBlock, hashWholeBlocks } from './hash.js'
 import {
   indexFromManifest,
   type ManifestExpectations,
@@ -193,8 +193,9 @@ export async function fetchBlocks(
 
 /**
  * Splits a batch into blocks and checks each against the target hash, reading
- * the blocks straight from the received chunks (a block that straddles two
- * chunks is copied into a scratch buffer first). A batch that does not even
+ * the blocks straight from the received chunks (runs inside one chunk hashed
+ * in one batched call; a block that straddles two chunks is copied into a
+ * scratch buffer first). A batch that does not even
  * have the right shape (other blocks, wrong length, bad zstd) makes every
  * block in it bad.
  */
@@ -225,43 +226,66 @@ export function checkBatch(
     if (raw !== null && raw.byteLength !== expectedLength) raw = null
   }
   if (raw === null) return { good: [], data: new Uint8ArrayList(), bad: jobs }
-  const good: FetchJob[] = []
-  const bad: FetchJob[] = []
-  const ok = new Uint8Array(jobs.length)
-  const th = Buffer.from(target.hashes.buffer, target.hashes.byteOffset, target.hashes.byteLength)
-  const scratch = new Uint8Array(target.blockSize)
+  // hashes of every block, as received: runs of whole blocks inside one chunk
+  // in one batched call, a block that straddles chunks (or is short) alone
+  const got = new Uint8Array(jobs.length * HASH_BYTES)
+  const bs = target.blockSize
+  const scratch = new Uint8Array(bs)
   const chunks = [...raw]
   let ci = 0
   let co = 0
-  for (let k = 0; k < jobs.length; k++) {
-    const j = jobs[k]!
-    const len = target.blockLength(j.block)
+  const nextChunkIfDone = () => {
+    if (co === chunks[ci]!.length && ci + 1 < chunks.length) {
+      ci++
+      co = 0
+    }
+  }
+  for (let k = 0; k < jobs.length; ) {
+    const c = chunks[ci]!
+    let n = 0
+    const fit = Math.floor((c.length - co) / bs)
+    while (n < fit && k + n < jobs.length && target.blockLength(jobs[k + n]!.block) === bs) n++
+    if (n > 0) {
+      hashWholeBlocks(c.subarray(co, co + n * bs), bs, got.subarray(k * HASH_BYTES, (k + n) * HASH_BYTES))
+      co += n * bs
+      k += n
+      nextChunkIfDone()
+      continue
+    }
+    const len = target.blockLength(jobs[k]!.block)
     let view: Uint8Array
-    if (co + len <= chunks[ci]!.length) {
-      view = chunks[ci]!.subarray(co, co + len)
+    if (co + len <= c.length) {
+      view = c.subarray(co, co + len)
       co += len
     } else {
       // straddles chunks: gather it
       let filled = 0
       while (filled < len) {
-        const c = chunks[ci]!
-        const n = Math.min(len - filled, c.length - co)
-        scratch.set(c.subarray(co, co + n), filled)
-        filled += n
-        co += n
-        if (co === c.length && filled < len) {
+        const d = chunks[ci]!
+        const m = Math.min(len - filled, d.length - co)
+        scratch.set(d.subarray(co, co + m), filled)
+        filled += m
+        co += m
+        if (co === d.length && filled < len) {
           ci++
           co = 0
         }
       }
       view = scratch.subarray(0, len)
     }
-    if (co === chunks[ci]!.length && ci + 1 < chunks.length) {
-      ci++
-      co = 0
-    }
+    got.set(hashBlock(view), k * HASH_BYTES)
+    k++
+    nextChunkIfDone()
+  }
+  const good: FetchJob[] = []
+  const bad: FetchJob[] = []
+  const ok = new Uint8Array(jobs.length)
+  const th = Buffer.from(target.hashes.buffer, target.hashes.byteOffset, target.hashes.byteLength)
+  const gh = Buffer.from(got.buffer, got.byteOffset, got.byteLength)
+  for (let k = 0; k < jobs.length; k++) {
+    const j = jobs[k]!
     const at = j.block * HASH_BYTES
-    if (hashBlock(view).compare(th, at, at + HASH_BYTES) === 0) {
+    if (gh.compare(th, at, at + HASH_BYTES, k * HASH_BYTES, (k + 1) * HASH_BYTES) === 0) {
       ok[k] = 1
       good.push(j)
     } else {

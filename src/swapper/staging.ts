@@ -27,7 +27,7 @@ import type { BlockIndex } from './block-index.js'
 import { AlignedAllocator, DIRECT_ALIGN, O_DIRECT, roundUp } from './direct-io.js'
 import type { Disk } from './disk.js'
 import { InsufficientStagingSpaceError, SwapStateError } from './errors.js'
-import { equalBytes, hashBlock } from './hash.js'
+import { equalBytes, HASH_BYTES, hashBlock, hashBlocks, hashWholeBlocks } from './hash.js'
 import type { Plan } from './plan.js'
 
 /** Staging I/O in runs of up to 1 MiB: large enough for sequential throughput, bounded memory. */
@@ -123,7 +123,7 @@ export class Staging {
   }
 
   /**
-   * `data`, whose first byte belongs at `at`, as a view the kernel takes for
+   * `data` as a view the kernel takes for
    * direct I/O (aligned address, length rounded up to whole slots within the
    * same allocation), or null when it has to go through a bounce buffer.
    */
@@ -151,21 +151,30 @@ export class Staging {
     // copy into aligned bounce buffers, whole slots per piece (the last may end short: rounded up)
     const bounce = this.takeBounce()
     try {
-      for (let done = 0; done < data.byteLength; ) {
-        const n = Math.min(bounce.length, data.byteLength - done)
-        if (data instanceof Uint8Array) bounce.set(data.subarray(done, done + n))
+      for (const [done, n, piece] of this.pieces(data.byteLength, bounce)) {
+        if (data instanceof Uint8Array) piece.set(data.subarray(done, done + n))
         else {
           let at = 0
           for (const c of data.sublist(done, done + n)) {
-            bounce.set(c, at)
+            piece.set(c, at)
             at += c.byteLength
           }
         }
-        await this.writeAt(position + done, bounce.subarray(0, roundUp(n, this.blockSize)))
-        done += n
+        await this.writeAt(position + done, piece)
       }
     } finally {
       this.bounce.push(bounce)
+    }
+  }
+
+  /**
+   * Splits `length` bytes into pieces of `bounce`: [offset, bytes, the part of
+   * `bounce` to move] (whole slots; the last piece rounded up to a slot).
+   */
+  private *pieces(length: number, bounce: Uint8Array): Generator<[number, number, Uint8Array]> {
+    for (let done = 0; done < length; done += bounce.length) {
+      const n = Math.min(bounce.length, length - done)
+      yield [done, n, bounce.subarray(0, roundUp(n, this.blockSize))]
     }
   }
 
@@ -190,11 +199,9 @@ export class Staging {
     }
     const bounce = this.takeBounce()
     try {
-      for (let done = 0; done < buf.length; ) {
-        const n = Math.min(bounce.length, buf.length - done)
-        this.readAtSync(position + done, bounce.subarray(0, roundUp(n, this.blockSize)))
-        buf.set(bounce.subarray(0, n), done)
-        done += n
+      for (const [done, n, piece] of this.pieces(buf.length, bounce)) {
+        this.readAtSync(position + done, piece)
+        buf.set(piece.subarray(0, n), done)
       }
     } finally {
       this.bounce.push(bounce)
@@ -213,11 +220,9 @@ export class Staging {
     if (view !== null) return this.readAt(position, view)
     const bounce = this.takeBounce()
     try {
-      for (let done = 0; done < buf.length; ) {
-        const n = Math.min(bounce.length, buf.length - done)
-        await this.readAt(position + done, bounce.subarray(0, roundUp(n, this.blockSize)))
-        buf.set(bounce.subarray(0, n), done)
-        done += n
+      for (const [done, n, piece] of this.pieces(buf.length, bounce)) {
+        await this.readAt(position + done, piece)
+        buf.set(piece.subarray(0, n), done)
       }
     } finally {
       this.bounce.push(bounce)
@@ -272,14 +277,21 @@ export async function findBadSlots(
   const bad: number[] = []
   const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / plan.blockSize))
   const buf = staging.buffer(perRun * plan.blockSize)
+  const hashes = new Uint8Array(perRun * HASH_BYTES)
   for (let first = 0; first < plan.slots.length; first += perRun) {
     const n = Math.min(perRun, plan.slots.length - first)
     staging.readSync(first, buf.subarray(0, n * plan.blockSize))
+    // every slot as a whole block in one call; a slot holding the disk's short last block again alone
+    hashWholeBlocks(buf.subarray(0, n * plan.blockSize), plan.blockSize, hashes.subarray(0, n * HASH_BYTES))
     for (let k = first; k < first + n; k++) {
       const t = plan.slots[k]!.target
       const len = target.blockLength(t)
       const off = (k - first) * plan.blockSize
-      if (!equalBytes(hashBlock(buf.subarray(off, off + len)), target.hashAt(t))) bad.push(k)
+      const h =
+        len === plan.blockSize
+          ? hashes.subarray((k - first) * HASH_BYTES, (k - first + 1) * HASH_BYTES)
+          : hashBlock(buf.subarray(off, off + len))
+      if (!equalBytes(h, target.hashAt(t))) bad.push(k)
     }
     onBytes?.(n * plan.blockSize)
     await turn() // synchronous reads: let the event loop run between runs
@@ -318,6 +330,7 @@ export async function stageLocal(
   // a ring of buffers: staging writes of earlier groups run while the next is read and hashed
   const bufs = Array.from({ length: STAGE_WRITES_AHEAD + 1 }, () => staging.buffer(perRun * bs))
   const writes: Promise<void>[] = []
+  const hashes = new Uint8Array(perRun * HASH_BYTES)
   for (let k = 0, g = 0; k < local.length; g++) {
     const buf = bufs[g % bufs.length]!
     // a group of consecutive slots
@@ -334,19 +347,19 @@ export async function stageLocal(
         m++
       }
       disk.readSync(buf.subarray(len, len + runLen), first.source * bs)
-      for (let q = 0, off = len; q < m; q++) {
-        const t = plan.slots[local[k + j + q]!]!.target
-        const l = target.blockLength(t)
-        if (!equalBytes(hashBlock(buf.subarray(off, off + l)), target.hashAt(t))) {
-          throw new SwapStateError(
-            'LOCAL_SOURCE_CHANGED',
-            `local block ${first.source + q} no longer matches this swap's index: something wrote to the disk during the swap; the swap aborts with both disks as they were; stop the writer and start a new swap`,
-          )
-        }
-        off += l
-      }
       len += runLen
       j += m
+    }
+    // the group's blocks, hashed in one call (only the disk's last block can be short: it ends a group)
+    hashBlocks(buf.subarray(0, len), bs, hashes.subarray(0, n * HASH_BYTES))
+    for (let q = 0; q < n; q++) {
+      const s = plan.slots[local[k + q]!]!
+      if (!equalBytes(hashes.subarray(q * HASH_BYTES, (q + 1) * HASH_BYTES), target.hashAt(s.target))) {
+        throw new SwapStateError(
+          'LOCAL_SOURCE_CHANGED',
+          `local block ${s.source} no longer matches this swap's index: something wrote to the disk during the swap; the swap aborts with both disks as they were; stop the writer and start a new swap`,
+        )
+      }
     }
     r.bytesRead += len
     const w = staging.write(local[k]!, buf.subarray(0, len))
