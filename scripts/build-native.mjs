@@ -12,7 +12,7 @@
  * running node (<prefix>/include/node).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs'
 import { arch } from 'node:os'
 import { dirname, join } from 'node:path'
 
@@ -40,6 +40,9 @@ function nodeHeaders() {
 }
 
 function skip(why) {
+  // no stale build from an earlier source: the message below must be true
+  rmSync(out, { force: true })
+  rmSync(`${out}.tmp`, { force: true })
   console.log(
     `vboom: batched BLAKE3 not built (${why}); block hashing uses @napi-rs/blake-hash one block per call (same hashes, ~4x slower at 4 KiB). Install a C compiler and Debian's librust-blake3-dev (or set VBOOM_BLAKE3_SRC) and run npm run build:native.`,
   )
@@ -79,11 +82,12 @@ try {
       ...flags,
       ...files,
       '-o',
-      out,
+      `${out}.tmp`,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   )
 } catch (err) {
   skip(`compiling failed: ${String(err.stderr ?? err.message).split('\n')[0]}`)
 }
+renameSync(`${out}.tmp`, out)
 console.log(`vboom: built ${out} from ${src}`)
