@@ -48,7 +48,7 @@ import {
 } from './errors.js'
 import type { SwapPhase, SwapProgressEvent, SwapSideReport } from './events.js'
 import { type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fetch.js'
-import { equalBytes, merkleRoot } from './hash.js'
+import { BATCHED_HASHING, equalBytes, merkleRoot } from './hash.js'
 import { Journal, phaseAtLeast } from './journal.js'
 import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
 import { makePlan, noCounts, type Plan, type PlanOptions } from './plan.js'
@@ -178,6 +178,8 @@ export class SwapAgent {
   private readonly serveStats = { bytesRead: 0, bytesSent: 0, blocksServed: 0 }
   private badBlocks = 0
   private resumed = false
+  /** Whether this run's staging bypassed the page cache (for the report). */
+  private stagingDirect = false
 
   constructor(opts: SwapAgentOptions) {
     this.o = opts
@@ -497,6 +499,7 @@ export class SwapAgent {
       o.stagingReserveBytes ?? DEFAULT_STAGING_RESERVE_BYTES,
     )
     const staging = await Staging.open(this.journal.stagingPath, plan.slots.length, plan.blockSize)
+    this.stagingDirect = staging.direct
     try {
       await this.phase('stage', plan.stagingBytes, async () => {
         const onBytes = this.progress('stage', plan.stagingBytes)
@@ -692,6 +695,7 @@ export class SwapAgent {
       const disk = await openDisk(this.o.diskPath, { writable: true })
       this.disk = disk
       const staging = await Staging.open(this.journal.stagingPath, l.plan.slots.length, l.plan.blockSize)
+      this.stagingDirect = staging.direct
       try {
         if (staging.fresh)
           throw new SwapStateError('STAGING_LOST', `staging ${staging.path} is missing after commit`)
@@ -777,6 +781,7 @@ export class SwapAgent {
       rootBefore: l === null ? '' : hex(l.local.root),
       rootAfter: l === null ? '' : hex(l.peer.root),
       stagingRemoved,
+      io: { stagingDirect: this.stagingDirect, batchedHashing: BATCHED_HASHING },
     }
   }
 }

@@ -39,4 +39,6 @@ export interface SwapSideReport {
   rootAfter: string
   /** False when the peer had not completed in time: staging kept so its original stays rebuildable. */
   stagingRemoved: boolean
+  /** The fast paths this side ran on: staging bypassing the page cache (O_DIRECT), blocks hashed many per call. */
+  io: { stagingDirect: boolean; batchedHashing: boolean }
 }
