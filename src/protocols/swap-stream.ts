@@ -207,6 +207,9 @@ export const SWAP_BENCH_PROTOCOL = '/vboom/swap-bench/1.0.0'
 /** Both ways at once: the dialer names a byte count (8 bytes, big-endian), then each side sends that many. */
 export const SWAP_BENCH_BOTH_PROTOCOL = '/vboom/swap-bench-both/1.0.0'
 
+/** The most a both-ways probe sends back: 64 GiB. */
+const MAX_PROBE_BYTES = 64 * 2 ** 30
+
 /** Probe chunk: 1 MiB, the swap's batch size. */
 const PROBE_CHUNK_BYTES = 1024 * 1024
 
@@ -232,8 +235,15 @@ export async function handleStreamProbe(node: Libp2p): Promise<void> {
     for await (const chunk of stream) {
       if (sending === null) {
         // bench-only protocol between our own processes: the first chunk carries the count
+        if (chunk.byteLength < 8)
+          throw new SwapStreamError('BENCH_BAD_HEADER', 'probe header shorter than 8 bytes')
         const head = chunk.subarray(0, 8)
         const bytes = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0))
+        if (bytes > MAX_PROBE_BYTES)
+          throw new SwapStreamError(
+            'BENCH_TOO_LARGE',
+            `probe asks for ${bytes} bytes, at most ${MAX_PROBE_BYTES}`,
+          )
         sending = pump(stream, bytes)
       }
     }

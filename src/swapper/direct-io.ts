@@ -1,7 +1,7 @@
 /**
  * O_DIRECT for files written once and read once (staging): the bytes go
  * between our buffers and the device without passing through the page cache.
- * Measured on this project's VM (STACK.md, README bench:swap): buffered
+ * Measured on this project's VM (README, bench:swap): buffered
  * staging writes cost ~0.75 s of CPU per 512 MiB in the kernel's page-cache
  * copy plus ~0.45 s of fsync at the end of staging, where direct writes
  * cost neither; and a stateless agent runs from RAM, so a GiB of staging in
@@ -68,7 +68,10 @@ export class AlignedAllocator {
   /** `bytes` (a multiple of DIRECT_ALIGN) of memory whose address the kernel accepts for direct I/O. */
   alloc(bytes: number): Uint8Array {
     const view = this.tryAlloc(bytes)
-    if (view === null) throw new Error('no aligned offset accepted for O_DIRECT')
+    if (view === null)
+      throw new Error(
+        'no memory offset was accepted for O_DIRECT although the probe at open was: set direct: false for this staging directory',
+      )
     return view
   }
 

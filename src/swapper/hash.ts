@@ -39,7 +39,13 @@ function loadBatch(): Blake3Batch | null {
   for (const path of ['../../native/build/blake3_batch.node', '../../../native/build/blake3_batch.node']) {
     try {
       return require(path) as Blake3Batch
-    } catch {}
+    } catch (err) {
+      // not built is normal (build-native.mjs said so); built but unloadable is not
+      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND')
+        process.emitWarning(
+          `batched BLAKE3 at ${path} does not load (${(err as Error).message}); hashing one block per call. Rebuild with npm run build:native`,
+        )
+    }
   }
   return null
 }
