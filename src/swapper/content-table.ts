@@ -2,15 +2,18 @@
  * A set of block contents keyed by their hashes: which block of an index
  * holds a given content. Open addressing over an Int32Array, keyed by the
  * first 4 bytes of the hash (uniformly random: BLAKE3 output) and confirmed
- * with a full 32-byte compare. A Map keyed by hash strings cost ~0.3 s per
+ * with a full 32-byte compare (as 8 words: a Buffer.compare call per probe cost
+ * more than the table). A Map keyed by hash strings cost ~0.3 s per
  * GiB of 4 KiB blocks here (one string per block); this costs ~30 ms.
  */
 import { HASH_BYTES } from './hash.js'
 
+/** 32-bit words per hash. */
+const WORDS = HASH_BYTES / 4
+
 export class ContentTable {
   private readonly slots: Int32Array
   private readonly mask: number
-  private readonly view: Buffer
   private readonly words: Uint32Array
   private size = 0
 
@@ -24,34 +27,22 @@ export class ContentTable {
     while (size < capacity * 2) size *= 2
     this.slots = new Int32Array(size).fill(-1)
     this.mask = size - 1
-    this.view = Buffer.from(hashes.buffer, hashes.byteOffset, hashes.byteLength)
     this.words = wordsOf(hashes)
   }
 
-  /** The block recorded for the content at `other`'s block `i` (`otherWords` = wordsOf(other)), or -1. */
-  find(other: Buffer, otherWords: Uint32Array, i: number): number {
-    const key = otherWords[i * (HASH_BYTES / 4)]!
+  /** The block recorded for the content at block `i` of another index (`otherWords` = wordsOf(its hashes)), or -1. */
+  find(otherWords: Uint32Array, i: number): number {
+    const key = otherWords[i * WORDS]!
     for (let s = key & this.mask; ; s = (s + 1) & this.mask) {
       const j = this.slots[s]!
       if (j < 0) return -1
-      if (
-        this.words[j * (HASH_BYTES / 4)] === key &&
-        this.view.compare(
-          other,
-          i * HASH_BYTES,
-          (i + 1) * HASH_BYTES,
-          j * HASH_BYTES,
-          (j + 1) * HASH_BYTES,
-        ) === 0
-      ) {
-        return j
-      }
+      if (sameWords(this.words, j, otherWords, i)) return j
     }
   }
 
   /** Records block `j` for its content unless one is recorded; `replace` overrides it. Returns the block now recorded. */
   add(j: number, replace = false): number {
-    const key = this.words[j * (HASH_BYTES / 4)]!
+    const key = this.words[j * WORDS]!
     for (let s = key & this.mask; ; s = (s + 1) & this.mask) {
       const k = this.slots[s]!
       if (k < 0) {
@@ -60,21 +51,20 @@ export class ContentTable {
         this.slots[s] = j
         return j
       }
-      if (
-        this.words[k * (HASH_BYTES / 4)] === key &&
-        this.view.compare(
-          this.view,
-          j * HASH_BYTES,
-          (j + 1) * HASH_BYTES,
-          k * HASH_BYTES,
-          (k + 1) * HASH_BYTES,
-        ) === 0
-      ) {
+      if (sameWords(this.words, k, this.words, j)) {
         if (replace) this.slots[s] = j
         return replace ? j : k
       }
     }
   }
+}
+
+/** Whether hash i of `a` equals hash j of `b` (both as words): 8 compares, no call into Buffer. */
+export function sameWords(a: Uint32Array, i: number, b: Uint32Array, j: number): boolean {
+  const x = i * WORDS
+  const y = j * WORDS
+  for (let k = 0; k < WORDS; k++) if (a[x + k] !== b[y + k]) return false
+  return true
 }
 
 /** The hashes as 32-bit words (copied when the bytes are not 4-aligned). */

@@ -11,10 +11,18 @@ export interface RunResult {
   stderr: string
 }
 
-/** Runs `vboom ...args` to completion (through tsx, from the source tree). */
-export function vboom(args: string[], timeoutMs = 30_000): Promise<RunResult> {
+/** The compiled CLI, as `npm run build` leaves it (the package's bin). */
+export const BUILT_MAIN = 'dist/src/cli/main.js'
+
+/** Runs `vboom ...args` to completion: through tsx from the source tree, or the compiled CLI (`built`). */
+export function vboom(
+  args: string[],
+  timeoutMs = 30_000,
+  opts: { built?: boolean } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    const entry = opts.built === true ? [BUILT_MAIN] : ['--import', 'tsx', MAIN]
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     })

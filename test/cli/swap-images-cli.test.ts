@@ -4,10 +4,10 @@
  * printed, and bad input refused in one line.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { vboom } from './helpers.js'
+import { BUILT_MAIN, ROOT, vboom } from './helpers.js'
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
 
@@ -50,3 +50,32 @@ t.test('swap-images refuses images of different sizes in one line, nothing writt
   t.equal(sha(a), ha)
   t.equal(sha(b), hb)
 })
+
+/** Whether dist/ holds a build whose agent bundle is current (npm run build; CI builds before testing). */
+function freshBuild(): boolean {
+  try {
+    const compiled = statSync(join(ROOT, 'dist/src/swapper/agent-main.js')).mtimeMs
+    const bundle = statSync(join(ROOT, 'dist/src/swapper/agent-main.bundle.js')).mtimeMs
+    return bundle >= compiled && statSync(join(ROOT, BUILT_MAIN)).isFile()
+  } catch {
+    return false
+  }
+}
+
+t.test(
+  'the built CLI swaps through the bundled agent',
+  { skip: !freshBuild() && 'no current build in dist/: run npm run build' },
+  async (t) => {
+    const dir = t.testdir()
+    const a = join(dir, 'a.img')
+    const b = join(dir, 'b.img')
+    writeFileSync(a, randomBytes(1024 * 1024))
+    writeFileSync(b, randomBytes(1024 * 1024))
+    const [ha, hb] = [sha(a), sha(b)]
+    const r = await vboom(['swap-images', a, b], 120_000, { built: true })
+    t.equal(r.code, 0, r.stderr)
+    t.notMatch(r.stderr, /older than the compiled code/, 'the bundle was current, so the agents ran it')
+    t.equal(sha(a), hb, 'A holds B')
+    t.equal(sha(b), ha, 'B holds A')
+  },
+)

@@ -119,6 +119,62 @@ t.test(
   },
 )
 
+t.test('plan: every written block listed once, in (window, block) order, the right content', async (t) => {
+  // 600 blocks of 40 contents (duplicates everywhere), target = the local
+  // content shifted, shuffled in runs, zeros and fresh content mixed in
+  const bs = 4096
+  const pool = Array.from({ length: 40 }, () => random(bs))
+  const z = Buffer.alloc(bs)
+  let seed = 7
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed % n
+  }
+  const localBlocks = Array.from({ length: 600 }, () => (rnd(10) === 0 ? z : pool[rnd(30)]!))
+  const targetBlocks = localBlocks.map((b, i) => {
+    const r = rnd(10)
+    if (r < 3) return b
+    if (r < 6) return localBlocks[(i + 3) % 600]!
+    if (r === 6) return z
+    return pool[30 + rnd(10)]!
+  })
+  const local = indexOf(localBlocks)
+  const target = indexOf(targetBlocks)
+  for (const maxWindows of [1, 3, 64]) {
+    const p = makePlan(local, target, { maxWindows })
+    const seen = new Map<number, string>()
+    const check = (blocks: Uint32Array, windows: Uint32Array, kind: string) => {
+      for (let k = 0; k < blocks.length; k++) {
+        if (k > 0) {
+          const a = windows[k - 1]! * 1e6 + blocks[k - 1]!
+          const b = windows[k]! * 1e6 + blocks[k]!
+          if (a >= b) t.fail(`${kind} ${k} out of (window, block) order at ${maxWindows} windows`)
+        }
+        if (seen.has(blocks[k]!)) t.fail(`block ${blocks[k]} written twice`)
+        seen.set(blocks[k]!, kind)
+      }
+    }
+    check(p.writeBlocks, p.writeWindows, 'staged')
+    check(p.copyTargets, p.copyWindows, 'copy')
+    check(p.zeroBlocks, p.zeroWindows, 'zero')
+    let unchanged = 0
+    for (let i = 0; i < 600; i++) {
+      if (targetBlocks[i]!.equals(localBlocks[i]!)) unchanged++
+      else if (!seen.has(i)) t.fail(`block ${i} differs but is never written`)
+    }
+    t.equal(seen.size + unchanged, 600, `${maxWindows} windows: each block written or already right`)
+    for (let k = 0; k < p.writeBlocks.length; k++) {
+      const slot = p.slots[p.writeSlots[k]!]!
+      const content = slot.from === 'peer' ? targetBlocks[slot.source]! : localBlocks[slot.source]!
+      if (!content.equals(targetBlocks[p.writeBlocks[k]!]!)) t.fail(`slot of block ${p.writeBlocks[k]}`)
+    }
+    for (let k = 0; k < p.copyTargets.length; k++) {
+      if (!localBlocks[p.copySources[k]!]!.equals(targetBlocks[p.copyTargets[k]!]!))
+        t.fail(`copy to ${p.copyTargets[k]} from the wrong source`)
+    }
+  }
+})
+
 t.test('Merkle root: wide inner nodes, several levels, every leaf counts', async (t) => {
   const leaf = (i: number) => createHash('sha256').update(`leaf${i}`).digest()
   const two = Buffer.concat([leaf(0), leaf(1)])
