@@ -363,6 +363,7 @@ export class SwapAgent {
     // index (or reuse the stored manifest: the disk is untouched before commit)
     let localSigned: SignedManifest
     let local: BlockIndex
+    let savedLocal: Promise<void> = Promise.resolve()
     const stored = await this.journal.loadManifest('local')
     if (stored !== null) {
       const h = verifyManifestHeader(stored.signed, {
@@ -381,8 +382,11 @@ export class SwapAgent {
       )
       this.bytes.read += disk.size
       localSigned = createManifest(local, swapId, this.role, o.swapSecretKey)
-      await this.journal.saveManifest('local', localSigned, local.hashes)
-      await this.journal.write(this.swapIdHex, this.role, 'indexed')
+      const signed = localSigned
+      // stored while the peer's manifest is fetched; awaited before anything relies on it
+      savedLocal = this.journal
+        .saveManifest('local', signed, local.hashes)
+        .then(() => this.journal.write(this.swapIdHex, this.role, 'indexed'))
     }
     this.serveCtx = {
       swapId,
@@ -399,23 +403,25 @@ export class SwapAgent {
     this.serveReady.resolve()
 
     // the peer's manifest, checked against the agreement
-    const peer = await this.phase('manifest', 0, () =>
-      this.retryingConnection('manifest', async () => {
-        const ch = await this.dial()
-        try {
-          const m = await fetchManifest(
-            ch,
-            swapId,
-            { swapId, role: this.peerRole, signer: o.agreement.parties[this.peerRole].swapKey },
-            o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-          )
-          this.bytes.sent += ch.bytesSent
-          this.bytes.received += ch.bytesReceived
-          return m
-        } finally {
-          await ch.close()
-        }
-      }),
+    const peer = await this.afterAll([savedLocal], () =>
+      this.phase('manifest', 0, () =>
+        this.retryingConnection('manifest', async () => {
+          const ch = await this.dial()
+          try {
+            const m = await fetchManifest(
+              ch,
+              swapId,
+              { swapId, role: this.peerRole, signer: o.agreement.parties[this.peerRole].swapKey },
+              o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+            )
+            this.bytes.sent += ch.bytesSent
+            this.bytes.received += ch.bytesReceived
+            return m
+          } finally {
+            await ch.close()
+          }
+        }),
+      ),
     )
     if (peer.header.diskSize !== local.diskSize) {
       throw new DiskSizeMismatchError(
@@ -430,10 +436,12 @@ export class SwapAgent {
         `block sizes differ: ${local.blockSize} vs ${peer.header.blockSize}`,
       )
     }
-    await this.journal.saveManifest('peer', peer.signed, peer.hashes)
+    // stored while the plan is made (CPU here, I/O there); staging starts only once it is
+    const savedPeer = this.journal.saveManifest('peer', peer.signed, peer.hashes)
+    const plan = await this.afterAll([savedPeer], () =>
+      this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions)),
+    )
     if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'planned')
-
-    const plan = await this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions))
     const loaded: Loaded = { local, peer: peer.index, localSigned, plan }
     await this.stage(loaded)
     if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'staged')
@@ -442,6 +450,20 @@ export class SwapAgent {
     if (s.decision === 'aborted') throw new SwapAbortedError(this.swapIdHex, s.reason ?? 'aborted')
     await this.journal.write(this.swapIdHex, this.role, 'prepared')
     return loaded
+  }
+
+  /**
+   * Runs `fn` while `pending` writes finish, and returns or throws only once
+   * they have: nothing is left writing into the state directory behind a
+   * failure (an abort removes it). A failed write wins over `fn`'s result.
+   */
+  private async afterAll<T>(pending: Promise<void>[], fn: () => Promise<T>): Promise<T> {
+    for (const p of pending) p.catch(() => undefined) // settled below, not unhandled meanwhile
+    try {
+      return await fn()
+    } finally {
+      for (const p of pending) await p
+    }
   }
 
   /**
