@@ -26,6 +26,12 @@ export interface ApplyOptions {
   /** Called after window `w` is fsynced; must record it durably before resolving. */
   onWindowDone?: (w: number) => Promise<void>
   onBytes?: (bytes: number) => void
+  /**
+   * Called once every write of the plan has been issued, just before the last
+   * window's fsync: what reads the disk through the page cache from then on
+   * (the final check) sees its final bytes and can run during that fsync.
+   */
+  onLastWrites?: () => void
 }
 
 /** [start, end) of each window in a list sorted by window. */
@@ -182,6 +188,7 @@ export async function applyPlan(
       }
     }
 
+    if (w === plan.windowCount - 1) opts.onLastWrites?.()
     await disk.flush()
     await opts.onWindowDone?.(w)
   }

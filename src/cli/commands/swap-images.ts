@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
 import { DEFAULT_STREAMS } from '../../protocols/swap-constants.js'
-import type { SwapSideReport } from '../../swapper/events.js'
+import { SWAP_PHASES, type SwapSideReport } from '../../swapper/events.js'
 import { createProgressBars } from '../../swapper/progress-bars.js'
 import { type SwapImagesReport, swapImages } from '../../swapper/swap-images.js'
 
@@ -27,8 +27,9 @@ function positive(v: string, what: string): number {
 
 function side(s: SwapSideReport): string[] {
   const b = s.blocks
-  const phases = Object.entries(s.phaseMs)
-    .map(([p, ms]) => `${p} ${((ms ?? 0) / 1000).toFixed(2)} s`)
+  // in protocol order (the final check overlaps apply's last fsync, so it may end first)
+  const phases = SWAP_PHASES.filter((p) => s.phaseMs[p] !== undefined)
+    .map((p) => `${p} ${(s.phaseMs[p]! / 1000).toFixed(2)} s`)
     .join(', ')
   return [
     `disk ${s.role.toUpperCase()}: ${s.outcome}${s.resumed ? ' (resumed)' : ''}`,
