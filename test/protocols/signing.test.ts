@@ -1,4 +1,5 @@
-import { generateKeyPairSync, sign as nodeSign } from 'node:crypto'
+import { generateKeyPairSync, sign as nodeSign, randomBytes } from 'node:crypto'
+import * as ed from '@noble/ed25519'
 import t from 'tap'
 import {
   generateSecretKey,
@@ -36,4 +37,12 @@ t.test('@noble signatures and node:crypto signatures are interchangeable (RFC 80
   const viaNode = nodeSign(null, signable(SignatureDomain.advert, msg), privateKey)
   t.same(Buffer.from(sign(SignatureDomain.advert, msg, seed)), viaNode)
   t.ok(verify(SignatureDomain.advert, msg, new Uint8Array(viaNode), pk))
+})
+
+t.test('public keys derived by node:crypto are the ones @noble derives', async (t) => {
+  for (let k = 0; k < 16; k++) {
+    const seed = new Uint8Array(randomBytes(32))
+    t.same(publicKeyOf(seed), ed.getPublicKey(seed), `seed ${k}`)
+  }
+  t.throws(() => publicKeyOf(new Uint8Array(31)), RangeError, 'a secret key of the wrong length is refused')
 })
