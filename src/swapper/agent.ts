@@ -140,6 +140,8 @@ const POLL_MS = 50
 const DIAL_RETRY_MS = 100
 /** Pause between retries of a coordinator call that failed in transit. */
 const COORDINATOR_RETRY_MS = 500
+/** Longest wait for our manifest to reach the peer before planning (a send takes ~50-100 ms per GiB of disk here). */
+const MANIFEST_SEND_WAIT_MS = 500
 /** Progress events per phase: a bar needs no finer steps (1 %). */
 const PROGRESS_STEPS = 100
 
@@ -174,6 +176,7 @@ export class SwapAgent {
   private disk: Disk | null = null
   private serveCtx: ServeContext | null = null
   private readonly serveReady = Promise.withResolvers<void>()
+  private readonly manifestDelivered = Promise.withResolvers<void>()
   private committed = false
   private readonly phaseMs: Partial<Record<SwapPhase, number>> = {}
   private readonly bytes = { read: 0, sent: 0, received: 0, written: 0 }
@@ -399,6 +402,7 @@ export class SwapAgent {
       faults: o.faults,
       attempts: new Map(),
       stats: this.serveStats,
+      onManifestSent: () => this.manifestDelivered.resolve(),
     }
     this.serveReady.resolve()
 
@@ -436,6 +440,9 @@ export class SwapAgent {
         `block sizes differ: ${local.blockSize} vs ${peer.header.blockSize}`,
       )
     }
+    // the plan holds this thread for ~0.1 s: our manifest reaches the peer
+    // first (it asks for it as we ask for its), or the peer waits that long
+    await this.manifestSent()
     // stored while the plan is made (CPU here, I/O there); staging starts only once it is
     const savedPeer = this.journal.saveManifest('peer', peer.signed, peer.hashes)
     const plan = await this.afterAll([savedPeer], () =>
@@ -450,6 +457,22 @@ export class SwapAgent {
     if (s.decision === 'aborted') throw new SwapAbortedError(this.swapIdHex, s.reason ?? 'aborted')
     await this.journal.write(this.swapIdHex, this.role, 'prepared')
     return loaded
+  }
+
+  /**
+   * Until our manifest has been sent once, at most MANIFEST_SEND_WAIT_MS: a
+   * peer that stored it before a restart never asks again, and a stalled one
+   * holds nothing up for longer.
+   */
+  private async manifestSent(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.manifestDelivered.promise,
+      new Promise((r) => {
+        timer = setTimeout(r, MANIFEST_SEND_WAIT_MS)
+      }),
+    ])
+    clearTimeout(timer)
   }
 
   /**

@@ -35,6 +35,8 @@ export interface ServeContext {
   /** Times each block was served, across all streams (drives `faults.corruptBlock`). */
   attempts: Map<number, number>
   stats: { bytesRead: number; bytesSent: number; blocksServed: number }
+  /** Called each time our whole manifest has been sent (the agent waits for it before it plans: see agent.ts). */
+  onManifestSent?: () => void
 }
 
 function errorResponse(requestId: number, error: string): SwapResponse {
@@ -64,6 +66,7 @@ export async function serveChannel(ch: SwapChannel, ctx: ServeContext): Promise<
       if (!(await before)) return false
       if (data === null) {
         await sendManifest(ch, ctx, req.requestId)
+        ctx.onManifestSent?.()
         return true
       }
       const batch = await data
