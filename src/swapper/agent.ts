@@ -135,8 +135,21 @@ export interface SwapAgentOptions extends SwapTuning {
 
 export const DEFAULT_STAGING_RESERVE_BYTES = 64 * 1024 * 1024
 export const DEFAULT_DECISION_TIMEOUT_MS = 10 * 60 * 1000
-/** How often to ask the coordinator while waiting for the other side. */
-const POLL_MS = 50
+const POLL_FIRST_MS = 5
+const POLL_MAX_MS = 250
+
+/**
+ * Pauses between polls of the coordinator: 5, 10, 20 ... 250 ms. The peer is
+ * usually a few tens of ms behind (a fixed 50 ms poll cost ~25 ms per wait on
+ * average), and a long wait does not load a remote coordinator.
+ */
+function pollPauses(): () => Promise<void> {
+  let ms = POLL_FIRST_MS
+  return async () => {
+    await sleep(ms)
+    ms = Math.min(POLL_MAX_MS, ms * 2)
+  }
+}
 const DIAL_RETRY_MS = 100
 /** Pause between retries of a coordinator call that failed in transit. */
 const COORDINATOR_RETRY_MS = 500
@@ -689,12 +702,13 @@ export class SwapAgent {
   private async awaitDecision(): Promise<SwapStatus> {
     return this.phase('commit', 0, async () => {
       const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
+      const pause = pollPauses()
       for (;;) {
         const s = await this.coordinator.commit(this.swapIdHex)
         if (s.decision !== 'pending') return s
         if (Date.now() > deadline)
           return this.coordinator.abort(this.swapIdHex, this.role, 'peer did not stage in time')
-        await sleep(POLL_MS)
+        await pause()
       }
     })
   }
@@ -788,11 +802,12 @@ export class SwapAgent {
     await dropStaging
     const removed = await this.phase('cleanup', 0, async () => {
       const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
+      const pause = pollPauses()
       for (;;) {
         const s = await this.coordinator.status(this.swapIdHex)
         if (s.completed.a && s.completed.b) break
         if (Date.now() > deadline) return false
-        await sleep(POLL_MS)
+        await pause()
       }
       await this.journal.clean()
       await this.journal.write(this.swapIdHex, this.role, 'done')
