@@ -15,12 +15,10 @@
  *   it restarts: apply runs in windows, each fsynced and recorded in the
  *   journal before the next; a restart replays from the first unrecorded one
  *   (apply.ts). Once the last window is recorded, no run reads staging again
- *   (a restart goes straight to the final check), so it is removed while the
- *   final check runs. The manifests stay until both sides completed.
+ *   (a restart goes straight to the final check), so it is removed then,
+ *   before this side reports. The manifests stay until both sides completed.
  */
 import { rm } from 'node:fs/promises'
-import type { Libp2p, PeerId } from '@libp2p/interface'
-import type { Multiaddr } from '@multiformats/multiaddr'
 import { VBoomError } from '../protocols/errors.js'
 import type { SignedManifest } from '../protocols/proto/swap.js'
 import { publicKeyOf } from '../protocols/signing.js'
@@ -37,6 +35,11 @@ import {
   type SwapChannel,
   unhandleSwapStreams,
 } from '../protocols/swap-stream.js'
+import {
+  DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_STAGING_RESERVE_BYTES,
+  type SwapAgentOptions,
+} from './agent-options.js'
 import { applyPlan } from './apply.js'
 import { type BlockIndex, DEFAULT_BLOCK_SIZE, hashDisk, indexDisk } from './block-index.js'
 import type { Coordinator, SwapStatus } from './coordinator.js'
@@ -54,87 +57,20 @@ import { BATCHED_HASHING, equalBytes, merkleRoot } from './hash.js'
 import { Journal, phaseAtLeast } from './journal.js'
 import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
 import { makePlan, noCounts, type Plan, type PlanOptions } from './plan.js'
-import { type ServeContext, type ServeFaults, serveChannel } from './serve.js'
+import { type ServeContext, serveChannel } from './serve.js'
 import { checkStagingSpace, findBadSlots, Staging, stageLocal } from './staging.js'
 
-export interface SwapParty {
-  peerId: PeerId
-  /** Ed25519 public key that signs this party's manifest. */
-  swapKey: Uint8Array
-}
+export {
+  DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_STAGING_RESERVE_BYTES,
+  pickTuning,
+  SWAP_TUNING_KEYS,
+  type SwapAgentOptions,
+  type SwapAgreement,
+  type SwapParty,
+  type SwapTuning,
+} from './agent-options.js'
 
-/** What the two owners agreed (negotiation produces it; here only what the swapper needs). */
-export interface SwapAgreement {
-  swapId: Uint8Array
-  parties: Record<Role, SwapParty>
-}
-
-/** The swap's tuning knobs, shared by the agent, its process wrapper and swap-images. */
-export interface SwapTuning {
-  /** Default DEFAULT_BLOCK_SIZE (4 KiB, see block-index.ts). */
-  blockSize?: number
-  /** Parallel streams for blocks. Default DEFAULT_STREAMS. */
-  streams?: number
-  /** Batch requests in flight per stream. Default DEFAULT_WINDOW. */
-  window?: number
-  /** zstd where it pays (default true). */
-  compress?: boolean
-  /** Skip equal, zero and local blocks (default true); false = full transfer. */
-  dedup?: boolean
-  /**
-   * Apply windows (durable checkpoints after the commit point), default
-   * PLAN_MAX_WINDOWS: more windows let more local copies run in place instead
-   * of through staging (plan.ts says when that pays). Must be the same on a restart.
-   */
-  applyWindows?: number
-  /** Default DEFAULT_MAX_BAD_BLOCKS. */
-  maxBadBlocks?: number
-  /** Bytes to leave free beside staging. Default 64 MiB: the filesystem must stay usable. */
-  stagingReserveBytes?: number
-  /** Per-message deadline on streams. Default DEFAULT_REQUEST_TIMEOUT_MS. */
-  timeoutMs?: number
-  /** How long to wait for the peer to stage / complete. Default 10 min. */
-  decisionTimeoutMs?: number
-}
-
-export const SWAP_TUNING_KEYS = [
-  'blockSize',
-  'streams',
-  'window',
-  'compress',
-  'dedup',
-  'applyWindows',
-  'maxBadBlocks',
-  'stagingReserveBytes',
-  'timeoutMs',
-  'decisionTimeoutMs',
-] as const satisfies readonly (keyof SwapTuning)[]
-
-/** The tuning fields of `opts`, and nothing else (for passing on across a process boundary). */
-export function pickTuning(opts: SwapTuning): SwapTuning {
-  const out: Record<string, unknown> = {}
-  for (const k of SWAP_TUNING_KEYS) if (opts[k] !== undefined) out[k] = opts[k]
-  return out as SwapTuning
-}
-
-export interface SwapAgentOptions extends SwapTuning {
-  role: Role
-  diskPath: string
-  /** Journal, manifests and staging of this side; same path on restart. */
-  stateDir: string
-  agreement: SwapAgreement
-  /** Secret key of this side's swap key (agreement.parties[role].swapKey). */
-  swapSecretKey: Uint8Array
-  coordinator: Coordinator
-  /** Started libp2p node whose peer id is agreement.parties[role].peerId. */
-  node: Libp2p
-  peerAddrs: Multiaddr[]
-  faults?: ServeFaults
-  onProgress?: (e: SwapProgressEvent) => void
-}
-
-export const DEFAULT_STAGING_RESERVE_BYTES = 64 * 1024 * 1024
-export const DEFAULT_DECISION_TIMEOUT_MS = 10 * 60 * 1000
 const POLL_FIRST_MS = 5
 const POLL_MAX_MS = 250
 
