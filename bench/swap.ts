@@ -376,8 +376,8 @@ for (const [name, build, runs] of [
   sh('sync', [])
   const methods = new Map<string, Samples>()
   const record = (method: string, s: number, row: string[]): void => {
-    let m = methods.get(method)
-    if (m === undefined) methods.set(method, (m = new Samples()))
+    const m = methods.get(method) ?? new Samples()
+    methods.set(method, m)
     m.add(s, [name, method, '', ...row])
   }
   for (let round = 0; round < runs; round++) {
