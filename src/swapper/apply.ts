@@ -12,6 +12,7 @@
 import { setImmediate as turn } from 'node:timers/promises'
 import type { BlockIndex } from './block-index.js'
 import type { Disk } from './disk.js'
+import { orderByKey } from './order-by-key.js'
 import type { Plan } from './plan.js'
 import { STAGING_RUN_BYTES, type Staging } from './staging.js'
 
@@ -52,19 +53,6 @@ function runs(a: Uint32Array, from: number, to: number, max: number): [number, n
     k += n
   }
   return out
-}
-
-/**
- * Entries [from, to) of `slots` ordered by slot (a stable counting sort, so
- * entries of one slot keep their block order); `slotCount` bounds the slots.
- */
-function bySlot(slots: Uint32Array, slotCount: number, from: number, to: number): Uint32Array {
-  const start = new Uint32Array(slotCount + 1)
-  for (let k = from; k < to; k++) start[slots[k]! + 1]!++
-  for (let s = 0; s < slotCount; s++) start[s + 1]! += start[s]!
-  const order = new Uint32Array(to - from)
-  for (let k = from; k < to; k++) order[start[slots[k]!]!++] = k
-  return order
 }
 
 /** Consecutive runs [from, to) of `order` whose slots span at most `maxSlots` (one staging read each). */
@@ -121,7 +109,8 @@ export async function applyPlan(
     // staged blocks in slot order: staging is read front to back in runs of
     // up to 1 MiB of slots (the next run read ahead while this one is
     // written); each block goes to its target, consecutive targets at once
-    const order = bySlot(plan.writeSlots, plan.slots.length, wbnd[w]!, wbnd[w + 1]!)
+    const slotOf = plan.writeSlots
+    const order = orderByKey(wbnd[w]!, wbnd[w + 1]!, (k) => slotOf[k]!, plan.slots.length)
     const groups = slotGroups(plan.writeSlots, order, perRun)
     const readGroup = async (g: number): Promise<void> => {
       const [from, to] = groups[g]!

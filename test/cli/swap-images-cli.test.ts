@@ -6,19 +6,28 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { BUILT_MAIN, ROOT, vboom } from './helpers.js'
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex')
 
-t.test('swap-images swaps two images and reports every phase', async (t) => {
+/** Two image files with these contents in a fresh test dir, and their sha256 before any swap. */
+function images(t: Test, aBytes: Buffer, bBytes: Buffer): { a: string; b: string; ha: string; hb: string } {
   const dir = t.testdir()
   const a = join(dir, 'a.img')
   const b = join(dir, 'b.img')
+  writeFileSync(a, aBytes)
+  writeFileSync(b, bBytes)
+  return { a, b, ha: sha(a), hb: sha(b) }
+}
+
+t.test('swap-images swaps two images and reports every phase', async (t) => {
   const shared = randomBytes(2 * 1024 * 1024)
-  writeFileSync(a, Buffer.concat([shared, randomBytes(1024 * 1024)]))
-  writeFileSync(b, Buffer.concat([randomBytes(1024 * 1024), shared]))
-  const [ha, hb] = [sha(a), sha(b)]
+  const { a, b, ha, hb } = images(
+    t,
+    Buffer.concat([shared, randomBytes(1024 * 1024)]),
+    Buffer.concat([randomBytes(1024 * 1024), shared]),
+  )
   const r = await vboom(['swap-images', a, b], 120_000)
   t.equal(r.code, 0, r.stderr)
   t.equal(sha(a), hb, 'A holds B')
@@ -37,12 +46,7 @@ t.test('swap-images swaps two images and reports every phase', async (t) => {
 })
 
 t.test('swap-images refuses images of different sizes in one line, nothing written', async (t) => {
-  const dir = t.testdir()
-  const a = join(dir, 'a.img')
-  const b = join(dir, 'b.img')
-  writeFileSync(a, randomBytes(64 * 1024))
-  writeFileSync(b, randomBytes(128 * 1024))
-  const [ha, hb] = [sha(a), sha(b)]
+  const { a, b, ha, hb } = images(t, randomBytes(64 * 1024), randomBytes(128 * 1024))
   const r = await vboom(['swap-images', a, b], 60_000)
   t.not(r.code, 0)
   t.match(r.stderr, /size/i)
@@ -66,12 +70,7 @@ t.test(
   'the built CLI swaps through the bundled agent',
   { skip: !freshBuild() && 'no current build in dist/: run npm run build' },
   async (t) => {
-    const dir = t.testdir()
-    const a = join(dir, 'a.img')
-    const b = join(dir, 'b.img')
-    writeFileSync(a, randomBytes(1024 * 1024))
-    writeFileSync(b, randomBytes(1024 * 1024))
-    const [ha, hb] = [sha(a), sha(b)]
+    const { a, b, ha, hb } = images(t, randomBytes(1024 * 1024), randomBytes(1024 * 1024))
     const r = await vboom(['swap-images', a, b], 120_000, { built: true })
     t.equal(r.code, 0, r.stderr)
     t.notMatch(r.stderr, /older than the compiled code/, 'the bundle was current, so the agents ran it')
