@@ -2,9 +2,10 @@
 /**
  * Bundles the swap agent's process entry (dist/src/swapper/agent-main.js, as
  * tsc emitted it) into one module beside it: agent-main.bundle.js. Node 20
- * loads the agent's ~600 modules (libp2p and the rest) in ~250 ms, one at a
+ * loads the agent's ~400 modules (libp2p and the rest) in ~250 ms, one at a
  * time through its ESM resolver, and in ~400 ms when both agents of a local
- * swap start at once on two cores; the bundle loads in ~60 ms (README, "Start-up").
+ * swap start at once on two cores; the bundle loads in ~60 ms (README,
+ * "Dependencies and why").
  *
  * The bundle sits in the same directory as the module it replaces, so every
  * path found relative to import.meta.url (the hash worker, native/build) is
@@ -34,8 +35,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20.19',
-  // packages with native addons: loaded from node_modules at run time
-  external: ['@napi-rs/*', 'zstd-napi', 'classic-level', 'level', 'node-gyp-build'],
+  // the agent's packages with native addons: loaded from node_modules at run time
+  external: ['@napi-rs/*', 'zstd-napi'],
   // CommonJS dependencies inside an ES module still call require() for Node's builtins
   banner: {
     js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",

@@ -708,19 +708,17 @@ export class SwapAgent {
       // without ~65k inner-node hashes per GiB. It reads through the page
       // cache, so it can start once apply has issued its last write: it then
       // runs (CPU) during apply's last fsync (device), ~0.2-0.3 s each per GiB here
-      const check: { running: Promise<void> | null } = { running: null }
+      let checking = undefined as Promise<void> | undefined
       const startCheck = (): Promise<void> => {
-        if (check.running === null) {
-          check.running = this.finalCheck(l, disk)
-          check.running.catch(() => undefined) // awaited below
-        }
-        return check.running
+        checking ??= this.finalCheck(l, disk)
+        checking.catch(() => undefined) // awaited below
+        return checking
       }
       try {
         if (applied < p.windowCount) await this.applyFromStaging(l, disk, applied, startCheck)
       } finally {
         // never left reading behind a failed apply (the disk closes after)
-        await check.running?.catch(() => undefined)
+        await checking?.catch(() => undefined)
       }
       // every window is on the disk and recorded: staging is no longer read by
       // any run (a restart goes straight to the final check), so it is removed
@@ -805,11 +803,7 @@ export class SwapAgent {
     }
   }
 
-  private report(
-    outcome: SwapSideReport['outcome'],
-    l: Loaded | null,
-    stagingRemoved: boolean,
-  ): SwapSideReport {
+  private report(outcome: SwapSideReport['outcome'], l: Loaded | null, cleanedUp: boolean): SwapSideReport {
     const counts = l?.plan.counts ?? noCounts()
     return {
       role: this.role,
@@ -826,7 +820,7 @@ export class SwapAgent {
       phaseMs: { ...this.phaseMs },
       rootBefore: l === null ? '' : hex(l.local.root),
       rootAfter: l === null ? '' : hex(l.peer.root),
-      stagingRemoved,
+      cleanedUp,
       io: { stagingDirect: this.stagingDirect, batchedHashing: BATCHED_HASHING },
     }
   }

@@ -37,8 +37,12 @@ export interface SwapSideReport {
   /** Merkle roots (hex) of this disk before and after the swap: after = the peer's original. */
   rootBefore: string
   rootAfter: string
-  /** False when the peer had not completed in time: staging kept so its original stays rebuildable. */
-  stagingRemoved: boolean
+  /**
+   * True once both sides completed and this side removed its swap state
+   * (staging goes earlier, after apply). False when the peer had not
+   * completed in time: the manifests and journal stay for a rerun to finish.
+   */
+  cleanedUp: boolean
   /** The fast paths this side ran on: staging bypassing the page cache (O_DIRECT), blocks hashed many per call. */
   io: { stagingDirect: boolean; batchedHashing: boolean }
 }

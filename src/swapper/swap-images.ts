@@ -265,7 +265,7 @@ async function swapWith(
     }
     const a = ra.value
     const b = rb.value
-    finished = a.stagingRemoved && b.stagingRemoved
+    finished = a.cleanedUp && b.cleanedUp
     return {
       swapId: session.swapId,
       a,
