@@ -6,12 +6,20 @@
  * (an advert) can never be replayed as a signature for another (a swap
  * agreement). Build signables only through `signable()`.
  *
- * Signing uses @noble/ed25519 (pure JS, audited, deterministic RFC 8032).
- * Verification is on the gossip hot path and uses node:crypto, measured here
- * at ~12x @noble's verify rate (see README, bench:mesh); both produce and accept
- * the same RFC 8032 signatures, which a unit test checks.
+ * Signatures are made and checked by node:crypto (OpenSSL). Verification is
+ * on the gossip hot path, measured here at ~12x @noble/ed25519's rate (see
+ * README, bench:mesh); a process's first @noble signature builds its tables
+ * (~40 ms of CPU here, on the swap's critical path in each agent), where
+ * node:crypto signs in ~0.1 ms. Ed25519 is deterministic (RFC 8032): both give
+ * the same bytes, which unit tests check against @noble/ed25519.
  */
-import { createPrivateKey, createPublicKey, type KeyObject, verify as nodeVerify } from 'node:crypto'
+import {
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+} from 'node:crypto'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
 
@@ -52,7 +60,16 @@ export function signable(domain: SignatureDomainTag, payload: Uint8Array): Bytes
 }
 
 export function sign(domain: SignatureDomainTag, payload: Uint8Array, secretKey: Uint8Array): Bytes {
-  return ed.sign(signable(domain, payload), secretKey) as Bytes
+  return Uint8Array.from(nodeSign(null, signable(domain, payload), privateKeyOf(secretKey))) as Bytes
+}
+
+/** A 32-byte secret key (seed) as node:crypto's key object. */
+function privateKeyOf(secretKey: Uint8Array): KeyObject {
+  if (secretKey.length !== ED25519_SECRET_KEY_BYTES)
+    throw new RangeError(
+      `an Ed25519 secret key is ${ED25519_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`,
+    )
+  return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })
 }
 
 // DER prefix of an Ed25519 PKCS#8 private key (RFC 8410) holding a 32-byte seed.
@@ -67,16 +84,7 @@ const PKCS8_PREFIX = Uint8Array.from([
  * RFC 8032 derivation; a unit test compares both.
  */
 export function publicKeyOf(secretKey: Uint8Array): Bytes {
-  if (secretKey.length !== ED25519_SECRET_KEY_BYTES)
-    throw new RangeError(
-      `an Ed25519 secret key is ${ED25519_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`,
-    )
-  const priv = createPrivateKey({
-    key: Buffer.concat([PKCS8_PREFIX, secretKey]),
-    format: 'der',
-    type: 'pkcs8',
-  })
-  const spki = createPublicKey(priv).export({ format: 'der', type: 'spki' })
+  const spki = createPublicKey(privateKeyOf(secretKey)).export({ format: 'der', type: 'spki' })
   return Uint8Array.from(spki.subarray(spki.length - ED25519_PUBLIC_KEY_BYTES)) as Bytes
 }
 

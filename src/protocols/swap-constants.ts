@@ -1,5 +1,5 @@
 /**
- * Protocol id, limits and defaults of the disk swap (/vboom/swap/1.0.0).
+ * Protocol id, limits and defaults of the disk swap (SWAP_PROTOCOL below).
  * Every number says why it is what it is.
  */
 
@@ -7,8 +7,9 @@
 /**
  * 2.0.0: a BLOCKS response carries its bytes in a frame of their own after
  * the SwapResponse (BlockBatch.data stays empty), so neither side copies them.
+ * 3.0.0: hash pages leave out the hashes of zero blocks (HashPage.zero_map).
  */
-export const SWAP_PROTOCOL = '/vboom/swap/2.0.0'
+export const SWAP_PROTOCOL = '/vboom/swap/3.0.0'
 
 /** Swap ids are 16-32 random bytes chosen at agreement time. */
 export const MIN_SWAP_ID_BYTES = 16

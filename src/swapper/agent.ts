@@ -16,7 +16,8 @@
  *   journal before the next; a restart replays from the first unrecorded one
  *   (apply.ts). Once the last window is recorded, no run reads staging again
  *   (a restart goes straight to the final check), so it is removed then,
- *   before this side reports. The manifests stay until both sides completed.
+ *   before this side reports. The manifests stay until both sides completed
+ *   and `done` is recorded.
  */
 import { rm } from 'node:fs/promises'
 import { VBoomError } from '../protocols/errors.js'
@@ -86,6 +87,8 @@ function pollPauses(): () => Promise<void> {
     ms = Math.min(POLL_MAX_MS, ms * 2)
   }
 }
+/** Longest single long poll of the coordinator (ms): a lost answer costs at most this. */
+const WATCH_SLICE_MS = 5_000
 const DIAL_RETRY_MS = 100
 /** Pause between retries of a coordinator call that failed in transit. */
 const COORDINATOR_RETRY_MS = 500
@@ -159,7 +162,9 @@ export class SwapAgent {
    * restarting or briefly unreachable, and every transition is idempotent, so
    * a call is repeated until the decision timeout. Refusals are not retried.
    */
-  private get coordinator(): Pick<Coordinator, 'status' | 'prepare' | 'commit' | 'abort' | 'complete'> {
+  private get coordinator(): Pick<Coordinator, 'status' | 'prepare' | 'commit' | 'abort' | 'complete'> & {
+    retry: <T>(fn: () => Promise<T>) => Promise<T>
+  } {
     const c = this.o.coordinator
     const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
       const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
@@ -185,6 +190,7 @@ export class SwapAgent {
       commit: (id) => retry(() => c.commit(id)),
       abort: (id, role, reason) => retry(() => c.abort(id, role, reason)),
       complete: (id, role) => retry(() => c.complete(id, role)),
+      retry,
     }
   }
 
@@ -274,6 +280,7 @@ export class SwapAgent {
       throw new SwapAbortedError(this.swapIdHex, status.reason ?? 'aborted')
     }
     if (rec?.phase === 'done' || (status.completed[this.role] && rec === null)) {
+      if (rec !== null) await this.journal.clean() // what a run killed after `done` left
       return this.report('already-swapped', null, true)
     }
     if (status.decision === 'committed' || phaseAtLeast(rec, 'committed')) {
@@ -638,15 +645,36 @@ export class SwapAgent {
   private async awaitDecision(): Promise<SwapStatus> {
     return this.phase('commit', 0, async () => {
       const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
-      const pause = pollPauses()
+      const change = this.peerChange(deadline)
       for (;;) {
         const s = await this.coordinator.commit(this.swapIdHex)
         if (s.decision !== 'pending') return s
         if (Date.now() > deadline)
           return this.coordinator.abort(this.swapIdHex, this.role, 'peer did not stage in time')
-        await pause()
+        await change(s)
       }
     })
+  }
+
+  /**
+   * Waits for the swap's status to move on from `seen` (the peer's vote or
+   * completion), at most until `deadline`: through the coordinator's long
+   * poll where it has one, else by polling with growing pauses.
+   */
+  private peerChange(deadline: number): (seen: SwapStatus) => Promise<SwapStatus> {
+    const c = this.o.coordinator
+    if (c.watch !== undefined) {
+      const watch = c.watch.bind(c)
+      return (seen) =>
+        this.coordinator.retry(() =>
+          watch(this.swapIdHex, seen, Math.max(0, Math.min(WATCH_SLICE_MS, deadline - Date.now()))),
+        )
+    }
+    const pause = pollPauses()
+    return async () => {
+      await pause()
+      return this.coordinator.status(this.swapIdHex)
+    }
   }
 
   /** A failure before our commit point: abort, unless the coordinator already committed (then roll forward). */
@@ -736,15 +764,17 @@ export class SwapAgent {
     await dropStaging
     const removed = await this.phase('cleanup', 0, async () => {
       const deadline = Date.now() + (this.o.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS)
-      const pause = pollPauses()
-      for (;;) {
-        const s = await this.coordinator.status(this.swapIdHex)
-        if (s.completed.a && s.completed.b) break
+      const change = this.peerChange(deadline)
+      let s = await this.coordinator.status(this.swapIdHex)
+      while (!(s.completed.a && s.completed.b)) {
         if (Date.now() > deadline) return false
-        await pause()
+        s = await change(s)
       }
-      await this.journal.clean()
+      // `done` first: a run that dies between the two finds `done` and only
+      // cleans again; the other order left `applied` without the manifests
+      // that a resumed `applied` needs (JOURNAL_LOST)
       await this.journal.write(this.swapIdHex, this.role, 'done')
+      await this.journal.clean()
       return true
     })
     return this.report('swapped', l, removed)

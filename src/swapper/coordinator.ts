@@ -33,7 +33,25 @@ export interface Coordinator {
   /** Marks a side done after commit: its disk verifiably holds the peer's original image. */
   complete(swapId: string, role: Role): Promise<SwapStatus>
   status(swapId: string): Promise<SwapStatus>
+  /**
+   * Optional long poll: resolves with the status as soon as it differs from
+   * `seen`, or with the current status after `timeoutMs`. Agents waiting for
+   * their peer use it to learn of the peer's vote or completion at once;
+   * without it they poll with growing pauses.
+   */
+  watch?(swapId: string, seen: SwapStatus, timeoutMs: number): Promise<SwapStatus>
   close(): Promise<void>
+}
+
+/** True when two statuses of a swap record the same state. */
+export function sameStatus(x: SwapStatus, y: SwapStatus): boolean {
+  return (
+    x.decision === y.decision &&
+    x.prepared.a === y.prepared.a &&
+    x.prepared.b === y.prepared.b &&
+    x.completed.a === y.completed.a &&
+    x.completed.b === y.completed.b
+  )
 }
 
 function fresh(swapId: string): SwapStatus {
@@ -52,6 +70,9 @@ export class LevelCoordinator implements Coordinator {
   private readonly db: Level<string, string>
   private queue: Promise<unknown> = Promise.resolve()
   private seq = 0
+  /** Callers of `watch`, by swap id: woken by the next transition of their swap. */
+  private readonly watchers = new Map<string, Set<(s: SwapStatus) => void>>()
+  private closed = false
 
   private constructor(db: Level<string, string>) {
     this.db = db
@@ -90,7 +111,34 @@ export class LevelCoordinator implements Coordinator {
       ],
       SYNC_WRITE,
     )
+    const waiting = this.watchers.get(s.swapId)
+    if (waiting !== undefined) {
+      this.watchers.delete(s.swapId)
+      for (const wake of waiting) wake(structuredClone(s))
+    }
     return s
+  }
+
+  watch(swapId: string, seen: SwapStatus, timeoutMs: number): Promise<SwapStatus> {
+    if (this.closed || timeoutMs <= 0) return this.status(swapId)
+    return new Promise<SwapStatus>((resolve, reject) => {
+      const set = this.watchers.get(swapId) ?? new Set()
+      this.watchers.set(swapId, set)
+      const wake = (s: SwapStatus): void => {
+        clearTimeout(timer)
+        set.delete(wake)
+        resolve(s)
+      }
+      const timer = setTimeout(() => {
+        set.delete(wake)
+        this.status(swapId).then(resolve, reject)
+      }, timeoutMs)
+      set.add(wake)
+      // registered before reading: a transition landing meanwhile wakes it
+      this.status(swapId).then((now) => {
+        if (!sameStatus(now, seen)) wake(now)
+      }, reject)
+    })
   }
 
   prepare(swapId: string, role: Role): Promise<SwapStatus> {
@@ -138,7 +186,14 @@ export class LevelCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     await this.queue
+    // wake every watcher while the database is still open
+    for (const [swapId, set] of this.watchers) {
+      const now = await this.status(swapId)
+      for (const wake of set) wake(now)
+    }
+    this.watchers.clear()
     await this.db.close()
   }
 }

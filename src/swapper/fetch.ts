@@ -18,6 +18,7 @@ import type { BlockIndex } from './block-index.js'
 import { BatchDecompressor } from './codec.js'
 import { BadPeerError, SwapProtocolError } from './errors.js'
 import { HASH_BYTES, hashBlock, hashWholeBlocks } from './hash.js'
+import { decodeHashPage } from './hash-pages.js'
 import {
   indexFromManifest,
   type ManifestExpectations,
@@ -63,18 +64,7 @@ export async function fetchManifest(
   while (have < header.blockCount) {
     const res = await ch.nextResponse(timeoutMs)
     if (res?.kind !== SwapResponse.Kind.HASH_PAGE || res.page === undefined) refuse(res, 'a hash page')
-    const p = res.page
-    // rule: pages arrive in order, whole hashes, within the block count
-    if (
-      p.first !== have ||
-      p.hashes.length === 0 ||
-      p.hashes.length % HASH_BYTES !== 0 ||
-      have + p.hashes.length / HASH_BYTES > header.blockCount
-    ) {
-      throw new SwapProtocolError('SWAP_BAD_PAGE', `hash page at ${p.first} does not continue at ${have}`)
-    }
-    hashes.set(p.hashes, have * HASH_BYTES)
-    have += p.hashes.length / HASH_BYTES
+    have = decodeHashPage(res.page, hashes, have, header)
   }
   return { signed, header, hashes, index: indexFromManifest(header, hashes) }
 }

@@ -9,7 +9,10 @@ import type { Coordinator, SwapStatus } from './coordinator.js'
 import { CoordinatorError } from './errors.js'
 import type { Role } from './manifest.js'
 
-type Op = 'prepare' | 'commit' | 'abort' | 'complete' | 'status'
+type Op = 'prepare' | 'commit' | 'abort' | 'complete' | 'status' | 'watch'
+
+/** Longest watch the parent holds open for a child (ms); the child asks again after it. */
+export const MAX_WATCH_MS = 60_000
 
 export interface CoordCall {
   t: 'coord'
@@ -18,6 +21,9 @@ export interface CoordCall {
   swapId: string
   role?: Role
   reason?: string
+  /** For `watch`: the status the child last saw, and how long to wait for a change (ms). */
+  seen?: SwapStatus
+  timeoutMs?: number
 }
 
 export interface CoordReply {
@@ -50,12 +56,18 @@ export class IpcCoordinatorClient implements Coordinator {
     })
   }
 
-  private call(op: Op, swapId: string, role?: Role, reason?: string): Promise<SwapStatus> {
+  private call(
+    op: Op,
+    swapId: string,
+    role?: Role,
+    reason?: string,
+    watch?: Pick<CoordCall, 'seen' | 'timeoutMs'>,
+  ): Promise<SwapStatus> {
     if (this.proc.send === undefined || !this.proc.connected) {
       return Promise.reject(new CoordinatorError('COORDINATOR_GONE', 'no IPC channel to the coordinator'))
     }
     const id = this.nextId++
-    const msg: CoordCall = { t: 'coord', id, op, swapId, role, reason }
+    const msg: CoordCall = { t: 'coord', id, op, swapId, role, reason, ...watch }
     return new Promise<SwapStatus>((resolve, reject) => {
       this.pending.set(id, { resolve, reject })
       this.proc.send!(msg)
@@ -77,6 +89,9 @@ export class IpcCoordinatorClient implements Coordinator {
   status(swapId: string): Promise<SwapStatus> {
     return this.call('status', swapId)
   }
+  watch(swapId: string, seen: SwapStatus, timeoutMs: number): Promise<SwapStatus> {
+    return this.call('watch', swapId, undefined, undefined, { seen, timeoutMs })
+  }
   async close(): Promise<void> {}
 }
 
@@ -93,6 +108,7 @@ export function serveCoordinatorIpc(child: ChildProcess, role: Role, coordinator
     }
     let p: Promise<SwapStatus>
     if (c.op === 'status') p = coordinator.status(c.swapId)
+    else if (c.op === 'watch') p = watchFor(coordinator, c)
     else if (c.op === 'commit') p = coordinator.commit(c.swapId)
     else if (c.role !== role)
       p = Promise.reject(new CoordinatorError('WRONG_ROLE', `agent ${role} acted as ${c.role}`))
@@ -106,4 +122,23 @@ export function serveCoordinatorIpc(child: ChildProcess, role: Role, coordinator
         reply({ error: { code: err.code ?? 'COORDINATOR', message: err.message } }),
     )
   })
+}
+
+/** A child's watch, checked: a malformed one is refused; a coordinator without `watch` answers at once. */
+function watchFor(coordinator: Coordinator, c: CoordCall): Promise<SwapStatus> {
+  const seen = c.seen
+  const wellFormed =
+    typeof c.timeoutMs === 'number' &&
+    Number.isFinite(c.timeoutMs) &&
+    typeof seen?.decision === 'string' &&
+    typeof seen.prepared === 'object' &&
+    typeof seen.completed === 'object'
+  if (!wellFormed || seen === undefined || c.timeoutMs === undefined)
+    return Promise.reject(
+      new CoordinatorError('BAD_CALL', 'a watch needs the status last seen and a timeout in ms'),
+    )
+  if (coordinator.watch === undefined) return coordinator.status(c.swapId)
+  const timeoutMs = Math.min(MAX_WATCH_MS, Math.max(0, c.timeoutMs))
+  // the child's copy is only compared field by field (sameStatus), never stored
+  return coordinator.watch(c.swapId, { ...seen, swapId: c.swapId }, timeoutMs)
 }

@@ -10,7 +10,8 @@ import type { SwapChannel } from '../protocols/swap-stream.js'
 import type { BlockIndex } from './block-index.js'
 import { BatchCompressor } from './codec.js'
 import type { Disk } from './disk.js'
-import { equalBytes, HASH_BYTES } from './hash.js'
+import { equalBytes } from './hash.js'
+import { encodeHashPage } from './hash-pages.js'
 
 /**
  * Deliberate misbehaviour for tests of the receiving side: a real serving
@@ -117,14 +118,11 @@ export async function serveChannel(ch: SwapChannel, ctx: ServeContext): Promise<
 
 async function sendManifest(ch: SwapChannel, ctx: ServeContext, requestId: number): Promise<void> {
   await ch.sendResponse({ kind: SwapResponse.Kind.MANIFEST, requestId, manifest: ctx.signed, error: '' })
-  const n = ctx.index.blockCount
-  for (let first = 0; first < n; first += HASH_PAGE_HASHES) {
-    const count = Math.min(HASH_PAGE_HASHES, n - first)
-    const hashes = ctx.index.hashes.slice(first * HASH_BYTES, (first + count) * HASH_BYTES)
+  for (let first = 0; first < ctx.index.blockCount; first += HASH_PAGE_HASHES) {
     await ch.sendResponse({
       kind: SwapResponse.Kind.HASH_PAGE,
       requestId,
-      page: { first, hashes },
+      page: encodeHashPage(ctx.index, first),
       error: '',
     })
   }

@@ -39,6 +39,18 @@ t.test('@noble signatures and node:crypto signatures are interchangeable (RFC 80
   t.ok(verify(SignatureDomain.advert, msg, new Uint8Array(viaNode), pk))
 })
 
+t.test('signatures made by node:crypto are the bytes @noble makes, and @noble verifies them', async (t) => {
+  for (let k = 0; k < 16; k++) {
+    const seed = new Uint8Array(randomBytes(32))
+    const msg = new Uint8Array(randomBytes(k * 37))
+    const sig = sign(SignatureDomain.swapManifest, msg, seed)
+    const bytes = signable(SignatureDomain.swapManifest, msg)
+    t.same(sig, ed.sign(bytes, seed), `seed ${k}`)
+    t.ok(ed.verify(sig, bytes, ed.getPublicKey(seed)))
+  }
+  t.throws(() => sign(SignatureDomain.advert, new Uint8Array(1), new Uint8Array(33)), RangeError)
+})
+
 t.test('public keys derived by node:crypto are the ones @noble derives', async (t) => {
   for (let k = 0; k < 16; k++) {
     const seed = new Uint8Array(randomBytes(32))

@@ -29,3 +29,46 @@ t.test('commit needs both votes; abort and commit exclude each other; decisions 
   await t.rejects(LevelCoordinator.open(path), { name: 'CoordinatorError', code: 'COORDINATOR_LOCKED' })
   await again.close()
 })
+
+t.test(
+  'watch: wakes on the next transition, returns at once when already moved on, times out with the status',
+  async (t) => {
+    const c = await LevelCoordinator.open(join(t.testdir(), 'coord'))
+    const start = await c.status('w1')
+    const woken = c.watch('w1', start, 60_000)
+    await c.prepare('w1', 'a')
+    const s = await woken
+    t.same(s.prepared, { a: true, b: false }, 'woken with the new status')
+
+    t.same(
+      (await c.watch('w1', start, 60_000)).prepared,
+      { a: true, b: false },
+      'a stale view returns at once',
+    )
+
+    const t0 = Date.now()
+    const same = await c.watch('w1', s, 50)
+    t.ok(Date.now() - t0 >= 45, 'an unchanged swap waits out the timeout')
+    t.same(same, s, 'and returns the status as it is')
+
+    // two watchers of one swap both wake; a watcher of another swap does not
+    const other = c.watch('w2', await c.status('w2'), 60_000)
+    let otherDone = false
+    other.then(() => {
+      otherDone = true
+    })
+    const [x, y] = [c.watch('w1', s, 60_000), c.watch('w1', s, 60_000)]
+    await c.prepare('w1', 'b')
+    t.same(
+      [(await x).prepared, (await y).prepared],
+      [
+        { a: true, b: true },
+        { a: true, b: true },
+      ],
+    )
+    t.notOk(otherDone, 'another swap is not woken')
+    // closing wakes what still waits, with the status as it is
+    await c.close()
+    t.equal((await other).decision, 'pending')
+  },
+)

@@ -7,9 +7,9 @@
 import '../../src/polyfill.js'
 import { spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { swapImages } from '../../src/swapper/swap-images.js'
 import { random, sha256File, writeImage } from './helpers.js'
 
@@ -84,21 +84,27 @@ const cases: [string, number | undefined][] = [
   ...WINDOWED.map((p): [string, number] => [p, 8]),
 ]
 
+/** Writes the two images and runs a swap that SIGKILLs itself at `point`; returns the paths and the originals' sha256. */
+async function killedAt(t: Test, point: string, windows?: number) {
+  const dir = t.testdir()
+  const pa = join(dir, 'a.img')
+  const pb = join(dir, 'b.img')
+  const work = join(dir, 'work')
+  const [a, b] = images()
+  await writeImage(pa, a)
+  await writeImage(pb, b)
+  const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
+  const args = ['--import', 'tsx', CHILD, pa, pb, work, point]
+  if (windows !== undefined) args.push(`windows=${windows}`)
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 })
+  t.equal(child.signal, 'SIGKILL', `child died at the kill point ${child.stderr.slice(0, 500)}`)
+  return { pa, pb, work, ha, hb }
+}
+
 for (const [point, windows] of cases) {
   const how = windows === undefined ? '' : ` (${windows} apply windows)`
   t.test(`killed at ${point}${how}, restarted: converges to both swapped`, async (t) => {
-    const dir = t.testdir()
-    const pa = join(dir, 'a.img')
-    const pb = join(dir, 'b.img')
-    const work = join(dir, 'work')
-    const [a, b] = images()
-    await writeImage(pa, a)
-    await writeImage(pb, b)
-    const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
-    const args = ['--import', 'tsx', CHILD, pa, pb, work, point]
-    if (windows !== undefined) args.push(`windows=${windows}`)
-    const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 })
-    t.equal(child.signal, 'SIGKILL', `child died at the kill point ${child.stderr.slice(0, 500)}`)
+    const { pa, pb, work, ha, hb } = await killedAt(t, point, windows)
     // at every instant each original is rebuildable; after restart the swap completes
     const r = await swapImages(pa, pb, { workDir: work, stagingReserveBytes: 0, applyWindows: windows })
     if (windows !== undefined) t.ok(r.a.blocks.localInPlace > 500, 'most local copies ran in place')
@@ -113,23 +119,7 @@ for (const [point, windows] of cases) {
 t.test(
   'killed after staging, then staging corrupted: the restart finds the bad slots and restages them',
   async (t) => {
-    const dir = t.testdir()
-    const pa = join(dir, 'a.img')
-    const pb = join(dir, 'b.img')
-    const work = join(dir, 'work')
-    const [a, b] = images()
-    await writeImage(pa, a)
-    await writeImage(pb, b)
-    const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', CHILD, pa, pb, work, 'a:stage:phase-end:1'],
-      {
-        encoding: 'utf8',
-        timeout: 60_000,
-      },
-    )
-    t.equal(child.signal, 'SIGKILL', `child died at the kill point ${child.stderr.slice(0, 500)}`)
+    const { pa, pb, work, ha, hb } = await killedAt(t, 'a:stage:phase-end:1')
     const staging = join(work, 'a', 'staging.bin')
     const size = statSync(staging).size
     t.ok(size > 2 * BS, 'staging was written')
@@ -141,6 +131,27 @@ t.test(
     await fh.close()
     const r = await swapImages(pa, pb, { workDir: work, stagingReserveBytes: 0 })
     t.ok(r.a.resumed, 'A resumed from its journal')
+    t.equal(await sha256File(pa), hb, 'A holds B bit for bit')
+    t.equal(await sha256File(pb), ha, 'B holds A bit for bit')
+    t.notOk(existsSync(work), 'work directory removed')
+  },
+)
+
+// a side records `done` before it removes its manifests: killed between the
+// two, the restart finds `done` and only cleans (the other order left
+// `applied` without the manifests a resumed `applied` needs)
+t.test(
+  'killed between recording done and cleaning: the restart cleans and reports already swapped',
+  async (t) => {
+    const { pa, pb, work, ha, hb } = await killedAt(t, 'b:cleanup:phase-start:1')
+    // B has completed: make its state what a kill right after writing `done` leaves
+    const journal = join(work, 'b', 'journal.json')
+    const rec = JSON.parse(await readFile(journal, 'utf8'))
+    t.equal(rec.phase, 'applied', 'B had applied and completed')
+    await writeFile(journal, JSON.stringify({ ...rec, phase: 'done' }))
+    t.ok(existsSync(join(work, 'b', 'local.manifest')), 'its manifests still there')
+    const r = await swapImages(pa, pb, { workDir: work, stagingReserveBytes: 0 })
+    t.equal(r.b.outcome, 'already-swapped')
     t.equal(await sha256File(pa), hb, 'A holds B bit for bit')
     t.equal(await sha256File(pb), ha, 'B holds A bit for bit')
     t.notOk(existsSync(work), 'work directory removed')

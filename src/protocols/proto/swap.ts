@@ -391,6 +391,8 @@ export namespace SignedManifest {
 export interface HashPage {
   first: number
   hashes: Uint8Array<ArrayBuffer>
+  zeroMap: Uint8Array<ArrayBuffer>
+  count: number
 }
 
 export namespace HashPage {
@@ -413,13 +415,25 @@ export namespace HashPage {
           w.bytes(obj.hashes)
         }
 
+        if ((obj.zeroMap != null && obj.zeroMap.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.zeroMap)
+        }
+
+        if ((obj.count != null && obj.count !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.count)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
           first: 0,
-          hashes: uint8ArrayAlloc(0)
+          hashes: uint8ArrayAlloc(0),
+          zeroMap: uint8ArrayAlloc(0),
+          count: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -434,6 +448,14 @@ export namespace HashPage {
             }
             case 2: {
               obj.hashes = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.zeroMap = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.count = reader.uint32()
               break
             }
             default: {
@@ -465,6 +487,20 @@ export namespace HashPage {
               }
               break
             }
+            case 3: {
+              yield {
+                field: `${prefix}.zeroMap`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.count`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -487,6 +523,16 @@ export namespace HashPage {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface HashPageZeroMapFieldEvent {
+    field: '$.zeroMap'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface HashPageCountFieldEvent {
+    field: '$.count'
+    value: number
+  }
+
   export function encode (obj: Partial<HashPage>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, HashPage.codec())
   }
@@ -495,7 +541,7 @@ export namespace HashPage {
     return decodeMessage(buf, HashPage.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HashPage>): Generator<HashPageFirstFieldEvent | HashPageHashesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<HashPage>): Generator<HashPageFirstFieldEvent | HashPageHashesFieldEvent | HashPageZeroMapFieldEvent | HashPageCountFieldEvent> {
     return streamMessage(buf, HashPage.codec(), opts)
   }
 }
@@ -1100,6 +1146,16 @@ export namespace SwapResponse {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SwapResponsePageZeroMapFieldEvent {
+    field: '$.page.zeroMap'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SwapResponsePageCountFieldEvent {
+    field: '$.page.count'
+    value: number
+  }
+
   export interface SwapResponseBlocksIndicesFieldEvent {
     field: '$.blocks.indices[]'
     index: number
@@ -1134,7 +1190,7 @@ export namespace SwapResponse {
     return decodeMessage(buf, SwapResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwapResponse>): Generator<SwapResponseKindFieldEvent | SwapResponseRequestIdFieldEvent | SwapResponseManifestHeaderFieldEvent | SwapResponseManifestSignatureFieldEvent | SwapResponsePageFirstFieldEvent | SwapResponsePageHashesFieldEvent | SwapResponseBlocksIndicesFieldEvent | SwapResponseBlocksCodecFieldEvent | SwapResponseBlocksDataFieldEvent | SwapResponseBlocksRawLengthFieldEvent | SwapResponseErrorFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwapResponse>): Generator<SwapResponseKindFieldEvent | SwapResponseRequestIdFieldEvent | SwapResponseManifestHeaderFieldEvent | SwapResponseManifestSignatureFieldEvent | SwapResponsePageFirstFieldEvent | SwapResponsePageHashesFieldEvent | SwapResponsePageZeroMapFieldEvent | SwapResponsePageCountFieldEvent | SwapResponseBlocksIndicesFieldEvent | SwapResponseBlocksCodecFieldEvent | SwapResponseBlocksDataFieldEvent | SwapResponseBlocksRawLengthFieldEvent | SwapResponseErrorFieldEvent> {
     return streamMessage(buf, SwapResponse.codec(), opts)
   }
 }
