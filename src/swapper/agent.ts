@@ -131,6 +131,8 @@ export class SwapAgent {
   private readonly manifestDelivered = Promise.withResolvers<void>()
   private committed = false
   private readonly phaseMs: Partial<Record<SwapPhase, number>> = {}
+  /** The journal's `prepared` record, written during the wait for the decision. */
+  private recordingPrepared: Promise<void> = Promise.resolve()
   private readonly bytes = { read: 0, sent: 0, received: 0, written: 0 }
   private readonly serveStats = { bytesRead: 0, bytesSent: 0, blocksServed: 0 }
   private badBlocks = 0
@@ -294,19 +296,29 @@ export class SwapAgent {
     }
     let loaded: Loaded
     try {
-      loaded = await this.prepareSide(rec?.phase === 'prepared')
+      loaded = await this.prepareSide(phaseAtLeast(rec, 'staged'))
     } catch (err) {
       return this.abortOrRollForward(err)
     }
     const decision = await this.awaitDecision()
+    try {
+      await this.recordingPrepared
+    } catch (err) {
+      return this.abortOrRollForward(err)
+    }
     if (decision.decision !== 'committed') {
       return this.abortOrRollForward(new SwapAbortedError(this.swapIdHex, decision.reason ?? 'aborted'))
     }
     return this.rollForward(loaded)
   }
 
-  /** Everything before the vote. Throws on any failure; nothing written to the disk. */
-  private async prepareSide(alreadyPrepared: boolean): Promise<Loaded> {
+  /**
+   * Everything before the vote. Throws on any failure; nothing written to the
+   * disk. `staged`: the journal is at `staged` or later (a restart), and is
+   * never written back to an earlier phase (a resumed side that had voted
+   * could otherwise be found committed with its journal at `planned`).
+   */
+  private async prepareSide(staged: boolean): Promise<Loaded> {
     const o = this.o
     const disk = await openDisk(o.diskPath)
     this.disk = disk
@@ -404,14 +416,18 @@ export class SwapAgent {
     const plan = await this.afterAll([savedPeer], () =>
       this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions)),
     )
-    if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'planned')
+    if (!staged) await this.journal.write(this.swapIdHex, this.role, 'planned')
     const loaded: Loaded = { local, peer: peer.index, localSigned, plan }
     await this.stage(loaded)
-    if (!alreadyPrepared) await this.journal.write(this.swapIdHex, this.role, 'staged')
+    if (!staged) await this.journal.write(this.swapIdHex, this.role, 'staged')
 
     const s = await this.coordinator.prepare(this.swapIdHex, this.role)
     if (s.decision === 'aborted') throw new SwapAbortedError(this.swapIdHex, s.reason ?? 'aborted')
-    await this.journal.write(this.swapIdHex, this.role, 'prepared')
+    // recorded while the coordinator decides (the vote is the coordinator's;
+    // this record only tells a restart it voted, and `staged` resumes the
+    // same way); run() awaits it before anything else writes the journal
+    this.recordingPrepared = this.journal.write(this.swapIdHex, this.role, 'prepared')
+    this.recordingPrepared.catch(() => undefined)
     return loaded
   }
 

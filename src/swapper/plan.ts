@@ -14,7 +14,7 @@
  * Each distinct staged content takes one slot, however many targets carry it.
  */
 
-import { scheduleInPlace } from './apply-order.js'
+import { type InPlaceSchedule, scheduleInPlace } from './apply-order.js'
 import type { BlockIndex } from './block-index.js'
 import { ContentTable, sameWords, wordsOf } from './content-table.js'
 import { DiskSizeMismatchError } from './errors.js'
@@ -116,50 +116,50 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
   }
 
   const counts = noCounts()
-  const zeroList: number[] = []
-  const copyList: number[] = []
-  const sourceList: number[] = []
-  const fetchTargets: number[] = []
+  // typed lists filled in one scan (ascending blocks), trimmed after
+  const zb0 = new Uint32Array(n)
+  const ct0 = new Uint32Array(n)
+  const cs0 = new Uint32Array(n)
+  const ft0 = new Uint32Array(n)
   for (let i = 0; i < n; i++) {
     if (stable[i] === 1) {
       counts.skipped++
     } else if (target.isZero(i)) {
-      counts.zero++
-      zeroList.push(i)
+      zb0[counts.zero++] = i
     } else {
       const j = sources.find(tw, i)
       if (j >= 0) {
-        counts.local++
-        copyList.push(i)
-        sourceList.push(j)
+        ct0[counts.local] = i
+        cs0[counts.local++] = j
       } else {
-        counts.fetched++
-        fetchTargets.push(i)
+        ft0[counts.fetched++] = i
       }
     }
   }
+  const zb = zb0.subarray(0, counts.zero)
+  const ct = ct0.subarray(0, counts.local)
+  const cs = cs0.subarray(0, counts.local)
+  const ft = ft0.subarray(0, counts.fetched)
 
   // which copies run in place, and in which window each write goes
-  const ct = Uint32Array.from(copyList)
-  const cs = Uint32Array.from(sourceList)
-  const zb = Uint32Array.from(zeroList)
-  const ft = Uint32Array.from(fetchTargets)
-  const inPlace = opts.inPlace !== false
-  const others = new Uint32Array(zb.length + ft.length)
-  others.set(zb)
-  others.set(ft, zb.length)
-  const sched = inPlace
-    ? scheduleInPlace({
-        blockCount: n,
-        copyTargets: ct,
-        copySources: cs,
-        otherWrites: others,
-        maxWindows: opts.maxWindows ?? PLAN_MAX_WINDOWS,
-      })
-    : null
+  const maxWindows = opts.maxWindows ?? PLAN_MAX_WINDOWS
   const stagedCopy = new Uint8Array(ct.length)
-  if (sched === null) stagedCopy.fill(1)
-  else for (const k of sched.staged) stagedCopy[k] = 1
+  let sched: InPlaceSchedule | null = null
+  if (opts.inPlace === false) stagedCopy.fill(1)
+  else if (maxWindows === 1) stageOverwrittenSources(stable, cs, stagedCopy)
+  else {
+    const others = new Uint32Array(zb.length + ft.length)
+    others.set(zb)
+    others.set(ft, zb.length)
+    sched = scheduleInPlace({
+      blockCount: n,
+      copyTargets: ct,
+      copySources: cs,
+      otherWrites: others,
+      maxWindows,
+    })
+    for (const k of sched.staged) stagedCopy[k] = 1
+  }
   // every write's window comes from the schedule (staged copies too: they still
   // overwrite their target after its in-place readers); without it, one window
   const windowOfCopy = (k: number): number => sched?.copyWindow[k] ?? 0
@@ -198,13 +198,12 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
     }
   }
   // others = zeros, then fetched (the order given to the schedule)
-  zb.forEach((i, j) => {
-    windowAt[i] = windowOfOther(j)
-  })
-  ft.forEach((i, j) => {
+  for (let j = 0; j < zb.length; j++) windowAt[zb[j]!] = windowOfOther(j)
+  for (let j = 0; j < ft.length; j++) {
+    const i = ft[j]!
     slotAt[i] = slotFor(i, 'peer', i)
     windowAt[i] = windowOfOther(zb.length + j)
-  })
+  }
   // every list here is in ascending block order (copies and fetches were found in a scan of i)
   const writeKeys = mergeAscending(stagedCopyKeys, ft)
   // at least one (an empty plan still runs its one window: the fsync and checkpoint)
@@ -228,6 +227,17 @@ export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOption
     counts,
     stagingBytes: slots.length * target.blockSize,
   }
+}
+
+/**
+ * In one window, what scheduleInPlace decides without its graph: every block
+ * the swap writes is written in the same window, so a copy runs in place
+ * exactly when its source is a block the swap never writes (`stable`: it
+ * already holds its target content); every other copy reads its source into
+ * staging before the commit point. (A test checks both agree.)
+ */
+function stageOverwrittenSources(stable: Uint8Array, copySources: Uint32Array, staged: Uint8Array): void {
+  for (let k = 0; k < copySources.length; k++) if (stable[copySources[k]!] !== 1) staged[k] = 1
 }
 
 /** values[i] for each i of `at` (a loop: TypedArray.map with a callback cost ~8 ms per 130k here). */

@@ -451,6 +451,15 @@ t.test('random copies and writes (seeded property test)', async (t) => {
     const s = verify(t, c, { exhaustive: copies.length + others.length <= 8, seed: n, name: `case ${n}` })
     const inp = input(c)
     const cycles = cycleCount(inp)
+    if (maxWindows === 1) {
+      // plan.ts decides one window without the scheduler: staged exactly when the source is written
+      const written = new Set([...copies.map((x) => x[0]), ...others])
+      const want = copies.flatMap(([, src], k) => (written.has(src) ? [k] : []))
+      if (JSON.stringify([...s.staged]) !== JSON.stringify(want))
+        t.fail(
+          `case ${n}: one window stages ${[...s.staged]}, not the copies whose source is written ${want}`,
+        )
+    }
     if (maxWindows === 65536) {
       if (s.staged.length !== cycles) t.fail(`case ${n}: ${s.staged.length} staged, ${cycles} cycles`)
     } else if (s.staged.length > cycles + Math.floor(copies.length / maxWindows)) {
