@@ -2,6 +2,11 @@
  * hashBlocks(data, blockSize, out): the BLAKE3-256 hash of each block of
  * `data` (whole blocks of `blockSize`, a power of two >= 1024) into `out`
  * (32 bytes per block), in one call.
+ * hashBlocksSkippingZeros(data, blockSize, out, zeroHash): the same, except
+ * that an all-zero block is recognised by a memcmp and gets `zeroHash` (the
+ * hash BLAKE3 gives it) without being hashed. Disks are often half zeros;
+ * doing this here saves a JS Buffer.compare call per block (~50 ms per GiB
+ * of 4 KiB blocks, on a core that indexing keeps busy).
  *
  * Why: hashing 4 KiB blocks one N-API call at a time runs at ~1.4 GB/s here
  * (a call's overhead, and a 4-chunk input fills a quarter of an AVX-512 lane
@@ -24,8 +29,8 @@
 
 #define CHUNK_BLOCKS (BLAKE3_CHUNK_LEN / BLAKE3_BLOCK_LEN)
 
-/* Returns 0, or -1 when memory ran out (nothing written then). */
-static int hash_blocks(const uint8_t *data, size_t block_len, size_t count, uint8_t *out) {
+/* Hashes the `count` blocks at blocks[0..count) into out. Returns 0, or -1 when memory ran out (nothing written then). */
+static int hash_blocks(const uint8_t *const *blocks, size_t block_len, size_t count, uint8_t *out) {
   size_t chunks = block_len / BLAKE3_CHUNK_LEN;
   size_t pointers = count * (chunks > 1 ? chunks : 1);
   const uint8_t **inputs = malloc(pointers * sizeof(uint8_t *));
@@ -38,14 +43,14 @@ static int hash_blocks(const uint8_t *data, size_t block_len, size_t count, uint
     return -1;
   }
   if (chunks == 1) {
-    for (size_t j = 0; j < count; j++) inputs[j] = data + j * block_len;
+    for (size_t j = 0; j < count; j++) inputs[j] = blocks[j];
     blake3_hash_many(inputs, count, CHUNK_BLOCKS, IV, 0, false, 0, CHUNK_START, CHUNK_END | ROOT, out);
     free(inputs);
     return 0;
   }
   /* chunk chaining values, by chunk index (each index has its own counter), then regrouped per block */
   for (size_t k = 0; k < chunks; k++) {
-    for (size_t j = 0; j < count; j++) inputs[j] = data + j * block_len + k * BLAKE3_CHUNK_LEN;
+    for (size_t j = 0; j < count; j++) inputs[j] = blocks[j] + k * BLAKE3_CHUNK_LEN;
     blake3_hash_many(inputs, count, CHUNK_BLOCKS, IV, k, false, 0, CHUNK_START, CHUNK_END, tmp);
     for (size_t j = 0; j < count; j++)
       memcpy(level + (j * chunks + k) * BLAKE3_OUT_LEN, tmp + j * BLAKE3_OUT_LEN, BLAKE3_OUT_LEN);
@@ -73,29 +78,99 @@ static bool uint8_array(napi_env env, napi_value v, uint8_t **data, size_t *len)
          type == napi_uint8_array;
 }
 
+static const uint8_t ZERO_PAGE[4096];
+
+static bool all_zero(const uint8_t *p, size_t n) {
+  for (size_t off = 0; off < n; off += sizeof(ZERO_PAGE)) {
+    size_t k = n - off < sizeof(ZERO_PAGE) ? n - off : sizeof(ZERO_PAGE);
+    if (memcmp(p + off, ZERO_PAGE, k) != 0) return false;
+  }
+  return true;
+}
+
+/* The arguments both functions take: data, blockSize, out (and zeroHash when `skip_zeros`). Throws and returns false when they are wrong. */
+static bool block_args(napi_env env, napi_callback_info info, bool skip_zeros, uint8_t **data, size_t *len,
+                       uint32_t *bs, uint8_t **out, uint8_t **zero_hash) {
+  const char *usage = skip_zeros ? "hashBlocksSkippingZeros(data, blockSize, out, zeroHash)" : "hashBlocks(data, blockSize, out)";
+  size_t want = skip_zeros ? 4 : 3, argc = 4, out_len, zh_len;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  if (!uint8_array(env, argv[0], data, len) || !uint8_array(env, argv[2], out, &out_len) ||
+      (skip_zeros && !uint8_array(env, argv[3], zero_hash, &zh_len))) {
+    napi_throw_type_error(env, NULL, "block hashing: data, out and zeroHash must be Uint8Arrays");
+    return false;
+  }
+  if (napi_get_value_uint32(env, argv[1], bs) != napi_ok || *bs < BLAKE3_CHUNK_LEN || (*bs & (*bs - 1)) != 0) {
+    napi_throw_range_error(env, NULL, "block hashing: blockSize must be a power of two of at least 1024");
+    return false;
+  }
+  if (*len % *bs != 0 || out_len != (*len / *bs) * BLAKE3_OUT_LEN) {
+    napi_throw_range_error(env, NULL, "block hashing: data must be whole blocks and out 32 bytes per block");
+    return false;
+  }
+  if (skip_zeros && zh_len != BLAKE3_OUT_LEN) {
+    napi_throw_range_error(env, NULL, "block hashing: zeroHash must be 32 bytes");
+    return false;
+  }
+  return true;
+}
+
 static napi_value HashBlocks(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
   uint8_t *data, *out;
-  size_t len, out_len;
+  size_t len;
   uint32_t bs;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
-    napi_throw_type_error(env, NULL, "hashBlocks(data, blockSize, out) takes three arguments");
+  if (!block_args(env, info, false, &data, &len, &bs, &out, NULL)) return NULL;
+  size_t count = len / bs;
+  if (count == 0) return NULL;
+  const uint8_t **blocks = malloc(count * sizeof(uint8_t *));
+  if (blocks == NULL) {
+    napi_throw_error(env, NULL, "hashBlocks: out of memory");
     return NULL;
   }
-  if (!uint8_array(env, argv[0], &data, &len) || !uint8_array(env, argv[2], &out, &out_len)) {
-    napi_throw_type_error(env, NULL, "hashBlocks: data and out must be Uint8Arrays");
+  for (size_t j = 0; j < count; j++) blocks[j] = data + j * bs;
+  if (hash_blocks(blocks, bs, count, out) != 0) napi_throw_error(env, NULL, "hashBlocks: out of memory");
+  free(blocks);
+  return NULL;
+}
+
+static napi_value HashBlocksSkippingZeros(napi_env env, napi_callback_info info) {
+  uint8_t *data, *out, *zero_hash;
+  size_t len;
+  uint32_t bs;
+  if (!block_args(env, info, true, &data, &len, &bs, &out, &zero_hash)) return NULL;
+  size_t count = len / bs, n = 0;
+  if (count == 0) return NULL;
+  /* the non-zero blocks, hashed together; their hashes then go to their places */
+  const uint8_t **blocks = malloc(count * sizeof(uint8_t *));
+  size_t *at = malloc(count * sizeof(size_t));
+  uint8_t *hashed = malloc(count * BLAKE3_OUT_LEN);
+  if (blocks == NULL || at == NULL || hashed == NULL) {
+    free(blocks);
+    free(at);
+    free(hashed);
+    napi_throw_error(env, NULL, "hashBlocksSkippingZeros: out of memory");
     return NULL;
   }
-  if (napi_get_value_uint32(env, argv[1], &bs) != napi_ok || bs < BLAKE3_CHUNK_LEN || (bs & (bs - 1)) != 0) {
-    napi_throw_range_error(env, NULL, "hashBlocks: blockSize must be a power of two of at least 1024");
-    return NULL;
+  for (size_t j = 0; j < count; j++) {
+    const uint8_t *b = data + j * bs;
+    if (all_zero(b, bs)) {
+      memcpy(out + j * BLAKE3_OUT_LEN, zero_hash, BLAKE3_OUT_LEN);
+    } else {
+      blocks[n] = b;
+      at[n++] = j;
+    }
   }
-  if (len % bs != 0 || out_len != (len / bs) * BLAKE3_OUT_LEN) {
-    napi_throw_range_error(env, NULL, "hashBlocks: data must be whole blocks and out 32 bytes per block");
-    return NULL;
+  if (n > 0 && hash_blocks(blocks, bs, n, hashed) != 0) {
+    napi_throw_error(env, NULL, "hashBlocksSkippingZeros: out of memory");
+  } else {
+    for (size_t q = 0; q < n; q++) memcpy(out + at[q] * BLAKE3_OUT_LEN, hashed + q * BLAKE3_OUT_LEN, BLAKE3_OUT_LEN);
   }
-  if (len > 0 && hash_blocks(data, bs, len / bs, out) != 0) napi_throw_error(env, NULL, "hashBlocks: out of memory");
+  free(blocks);
+  free(at);
+  free(hashed);
   return NULL;
 }
 
@@ -103,5 +178,9 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   if (napi_create_function(env, "hashBlocks", NAPI_AUTO_LENGTH, HashBlocks, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "hashBlocks", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "hashBlocksSkippingZeros", NAPI_AUTO_LENGTH, HashBlocksSkippingZeros, NULL, &fn) !=
+      napi_ok)
+    return NULL;
+  if (napi_set_named_property(env, exports, "hashBlocksSkippingZeros", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -12,6 +12,7 @@ import { SwapAgent, type SwapTuning } from './agent.js'
 import type { SwapSideReport } from './events.js'
 import { IpcCoordinatorClient } from './ipc-coordinator.js'
 import type { Role } from './manifest.js'
+import { ProgressRelay } from './progress-relay.js'
 import { createSwapNode } from './swap-node.js'
 
 /** Everything an agent process needs, as plain data (hex strings for bytes). */
@@ -58,6 +59,7 @@ async function main(c: AgentProcessConfig): Promise<void> {
     // with a callback, a parent that died meanwhile (EPIPE) is not an unhandled 'error' event
     if (process.connected) process.send?.(m, undefined, {}, () => undefined)
   }
+  const relay = new ProgressRelay((e) => send({ t: 'event', e }))
   const [phase, type, nth] = (c.crashAt ?? '').split(':')
   let seen = 0
   const node = await createSwapNode(bytes(c.nodeSeed), c.listen)
@@ -87,7 +89,7 @@ async function main(c: AgentProcessConfig): Promise<void> {
     timeoutMs: c.timeoutMs,
     decisionTimeoutMs: c.decisionTimeoutMs,
     onProgress: (e) => {
-      send({ t: 'event', e })
+      relay.push(e)
       if (
         c.crashAt !== undefined &&
         e.type === type &&
@@ -106,10 +108,12 @@ async function main(c: AgentProcessConfig): Promise<void> {
     // report is delivered (the OS closes the sockets; a graceful libp2p stop
     // cost ~1 s of wall time per swap and buys nothing here)
     finished = true
+    relay.flush()
     if (process.connected) process.send?.({ t: 'report', r: report }, undefined, {}, () => process.exit(0))
     else process.exit(0)
     return
   } catch (err) {
+    relay.flush()
     send({ t: 'error', err: serialize(err) })
   } finally {
     await agent.stop().catch(() => undefined)

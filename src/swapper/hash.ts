@@ -27,6 +27,8 @@ export function hashBlock(data: Uint8Array): Buffer {
 
 interface Blake3Batch {
   hashBlocks(data: Uint8Array, blockSize: number, out: Uint8Array): void
+  /** The same, all-zero blocks recognised (memcmp) and given `zeroHash` unhashed. */
+  hashBlocksSkippingZeros(data: Uint8Array, blockSize: number, out: Uint8Array, zeroHash: Uint8Array): void
 }
 
 /** Smallest block the batched hash takes: one BLAKE3 chunk. */
@@ -106,6 +108,17 @@ export function hashBlocksInto(
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   const whole = Math.floor(data.length / blockSize)
   const at = (k: number) => (firstBlock + k) * HASH_BYTES
+  if (batch !== null && blockSize >= BATCH_MIN_BLOCK) {
+    // the zero check and the hashing in one native call: no call per block
+    batch.hashBlocksSkippingZeros(
+      data.subarray(0, whole * blockSize),
+      blockSize,
+      out.subarray(at(0), at(whole)),
+      zeroHash(blockSize),
+    )
+    hashTail(b, whole * blockSize, out, at(whole))
+    return
+  }
   // runs of non-zero whole blocks go to the batched hash in one call
   let run = 0
   const hashRun = (end: number) => {
@@ -124,14 +137,15 @@ export function hashBlocksInto(
     run = k + 1
   }
   hashRun(whole)
-  const tail = data.length - whole * blockSize
-  if (tail > 0) {
-    const off = whole * blockSize
-    out.set(
-      b.compare(zeros, 0, tail, off, data.length) === 0 ? zeroHash(tail) : blake3(b.subarray(off)),
-      at(whole),
-    )
-  }
+  hashTail(b, whole * blockSize, out, at(whole))
+}
+
+/** The hash of a short last block (the bytes of `b` from `off` on, if any) into `out` at `at`. */
+function hashTail(b: Buffer, off: number, out: Uint8Array, at: number): void {
+  const tail = b.length - off
+  if (tail === 0) return
+  if (zeros.length < tail) zeros = new Uint8Array(tail)
+  out.set(b.compare(zeros, 0, tail, off, b.length) === 0 ? zeroHash(tail) : blake3(b.subarray(off)), at)
 }
 
 const NODE_TAG = new Uint8Array([1])

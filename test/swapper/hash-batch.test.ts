@@ -76,6 +76,7 @@ t.test('a short last block and zero blocks hash as BLAKE3 gives them', async (t)
 t.test('the native call refuses what it cannot hash', { skip: notBuilt }, async (t) => {
   const native = createRequire(import.meta.url)(addon) as {
     hashBlocks(data: Uint8Array, blockSize: number, out: Uint8Array): void
+    hashBlocksSkippingZeros(data: Uint8Array, blockSize: number, out: Uint8Array, zeroHash: Uint8Array): void
   }
   const data = new Uint8Array(8192)
   t.throws(() => native.hashBlocks(data, 4096, new Uint8Array(32)), RangeError, 'out too short')
@@ -87,4 +88,46 @@ t.test('the native call refuses what it cannot hash', { skip: notBuilt }, async 
   t.throws(() => native.hashBlocks(data, 3000, new Uint8Array(64)), RangeError, 'not a power of two')
   t.throws(() => native.hashBlocks(data, 512, new Uint8Array(512)), RangeError, 'below one chunk')
   t.throws(() => native.hashBlocks([] as unknown as Uint8Array, 4096, new Uint8Array(0)), TypeError)
+  const zh = new Uint8Array(32)
+  t.throws(
+    () => native.hashBlocksSkippingZeros(data, 4096, new Uint8Array(64), new Uint8Array(31)),
+    RangeError,
+    'zeroHash not 32 bytes',
+  )
+  t.throws(
+    () => native.hashBlocksSkippingZeros(data, 4096, new Uint8Array(32), zh),
+    RangeError,
+    'out too short',
+  )
+  t.throws(
+    () => native.hashBlocksSkippingZeros(data, 3000, new Uint8Array(64), zh),
+    RangeError,
+    'not a power of two',
+  )
+  t.throws(
+    () => (native.hashBlocksSkippingZeros as (...a: unknown[]) => void)(data, 4096, new Uint8Array(64)),
+    TypeError,
+    'three arguments',
+  )
 })
+
+t.test(
+  'a block is zero only when every byte is: the last byte, and past the first 4 KiB of a large block',
+  async (t) => {
+    for (const bs of [1024, 4096, 65536]) {
+      const count = 6
+      const data = new Uint8Array(bs * count)
+      data[1 * bs + bs - 1] = 1 // block 1: its last byte
+      data[3 * bs + Math.min(bs - 1, 4096 + 7)] = 9 // block 3: past the first 4 KiB where the block is larger
+      data[5 * bs] = 2 // block 5: its first byte
+      const out = new Uint8Array(count * HASH_BYTES)
+      hashBlocksInto(data, bs, out, 0)
+      for (let i = 0; i < count; i++)
+        t.same(
+          Buffer.from(out.subarray(i * 32, i * 32 + 32)),
+          blake3(data.subarray(i * bs, (i + 1) * bs)),
+          `${bs}: block ${i}`,
+        )
+    }
+  },
+)
