@@ -131,6 +131,8 @@ export class SwapAgent {
   private readonly manifestDelivered = Promise.withResolvers<void>()
   private committed = false
   private readonly phaseMs: Partial<Record<SwapPhase, number>> = {}
+  /** State-directory writes left running in the background (see `background`). */
+  private readonly pendingWrites: Promise<void>[] = []
   /** The journal's `prepared` record, written during the wait for the decision. */
   private recordingPrepared: Promise<void> = Promise.resolve()
   private readonly bytes = { read: 0, sent: 0, received: 0, written: 0 }
@@ -334,7 +336,6 @@ export class SwapAgent {
     // index (or reuse the stored manifest: the disk is untouched before commit)
     let localSigned: SignedManifest
     let local: BlockIndex
-    let savedLocal: Promise<void> = Promise.resolve()
     const stored = await this.journal.loadManifest('local')
     if (stored !== null) {
       const h = verifyManifestHeader(stored.signed, {
@@ -354,10 +355,11 @@ export class SwapAgent {
       this.bytes.read += disk.size
       localSigned = createManifest(local, swapId, this.role, o.swapSecretKey)
       const signed = localSigned
-      // stored while the peer's manifest is fetched; awaited before anything relies on it
-      savedLocal = this.journal
-        .saveManifest('local', signed, local.hashes)
-        .then(() => this.journal.write(this.swapIdHex, this.role, 'indexed'))
+      this.background(
+        this.journal
+          .saveManifest('local', signed, local.hashes)
+          .then(() => this.journal.write(this.swapIdHex, this.role, 'indexed')),
+      )
     }
     this.serveCtx = {
       swapId,
@@ -375,25 +377,23 @@ export class SwapAgent {
     this.serveReady.resolve()
 
     // the peer's manifest, checked against the agreement
-    const peer = await this.afterAll([savedLocal], () =>
-      this.phase('manifest', 0, () =>
-        this.retryingConnection('manifest', async () => {
-          const ch = await this.dial()
-          try {
-            const m = await fetchManifest(
-              ch,
-              swapId,
-              { swapId, role: this.peerRole, signer: o.agreement.parties[this.peerRole].swapKey },
-              o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-            )
-            this.bytes.sent += ch.bytesSent
-            this.bytes.received += ch.bytesReceived
-            return m
-          } finally {
-            await ch.close()
-          }
-        }),
-      ),
+    const peer = await this.phase('manifest', 0, () =>
+      this.retryingConnection('manifest', async () => {
+        const ch = await this.dial()
+        try {
+          const m = await fetchManifest(
+            ch,
+            swapId,
+            { swapId, role: this.peerRole, signer: o.agreement.parties[this.peerRole].swapKey },
+            o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+          )
+          this.bytes.sent += ch.bytesSent
+          this.bytes.received += ch.bytesReceived
+          return m
+        } finally {
+          await ch.close()
+        }
+      }),
     )
     if (peer.header.diskSize !== local.diskSize) {
       throw new DiskSizeMismatchError(
@@ -412,13 +412,13 @@ export class SwapAgent {
     // first (it asks for it as we ask for its), or the peer waits that long
     await this.manifestSent()
     // stored while the plan is made (CPU here, I/O there); staging starts only once it is
-    const savedPeer = this.journal.saveManifest('peer', peer.signed, peer.hashes)
-    const plan = await this.afterAll([savedPeer], () =>
-      this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions)),
-    )
-    if (!staged) await this.journal.write(this.swapIdHex, this.role, 'planned')
+    this.background(this.journal.saveManifest('peer', peer.signed, peer.hashes))
+    const plan = await this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions))
+    if (!staged) this.background(this.journal.write(this.swapIdHex, this.role, 'planned'))
     const loaded: Loaded = { local, peer: peer.index, localSigned, plan }
     await this.stage(loaded)
+    // both manifests durable before `staged`: a restart after the vote rebuilds the plan from them
+    await this.settleBackground()
     if (!staged) await this.journal.write(this.swapIdHex, this.role, 'staged')
 
     const s = await this.coordinator.prepare(this.swapIdHex, this.role)
@@ -445,6 +445,25 @@ export class SwapAgent {
       }),
     ])
     clearTimeout(timer)
+  }
+
+  /**
+   * A write to the state directory that nothing waits for until staging is
+   * done: the manifests and the early journal records are needed only by a
+   * restart after the vote, and their fsyncs, queued behind the peer's
+   * staging writes on a shared disk, held up the plan and staging by up to
+   * ~0.15 s here. `settleBackground` waits for them (and throws the first
+   * failure) before `staged`, and before an abort removes the directory.
+   */
+  private background(write: Promise<void>): void {
+    write.catch(() => undefined) // settled in settleBackground
+    this.pendingWrites.push(write)
+  }
+
+  private async settleBackground(): Promise<void> {
+    const pending = this.pendingWrites.splice(0)
+    const results = await Promise.allSettled(pending)
+    for (const r of results) if (r.status === 'rejected') throw r.reason
   }
 
   /**
@@ -542,13 +561,16 @@ export class SwapAgent {
           const s = plan.slots[k]!
           if (s.from === 'peer') jobs.push({ block: s.source, slot: k })
         }
-        // one after the other: the local copies hold the event loop in 1 MiB
-        // steps and share the thread pool with the serving of the peer's
-        // requests; run together they measured no faster here
-        const local = await stageLocal(staging, plan, peer, this.disk!, todo, onBytes)
+        // the fetch runs while local copies are staged: on loopback this is
+        // no faster (both share one thread), but over a real link the
+        // fetch's round trips and wire time hide under the local copies
+        const fetched = jobs.length > 0 ? this.fetch(jobs, peer, staging, onBytes) : Promise.resolve()
+        const local = await this.afterAll([fetched], () =>
+          stageLocal(staging, plan, peer, this.disk!, todo, onBytes),
+        )
         this.bytes.read += local.bytesRead
         this.bytes.written += local.bytesWritten
-        if (jobs.length > 0) await this.fetch(jobs, peer, staging, onBytes)
+        await fetched
         await staging.sync()
       })
     } finally {
@@ -695,6 +717,8 @@ export class SwapAgent {
 
   /** A failure before our commit point: abort, unless the coordinator already committed (then roll forward). */
   private async abortOrRollForward(err: unknown): Promise<SwapSideReport> {
+    // nothing may still be writing into the state directory when it is removed
+    await this.settleBackground().catch(() => undefined)
     const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
     const s = await this.coordinator.abort(this.swapIdHex, this.role, reason)
     if (s.decision === 'committed') {

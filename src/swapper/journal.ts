@@ -44,6 +44,9 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 export class Journal {
+  /** Record writes, one after the other in call order: two at once would share the temp file. */
+  private writes: Promise<unknown> = Promise.resolve()
+
   constructor(readonly dir: string) {}
 
   static async open(dir: string): Promise<Journal> {
@@ -78,7 +81,9 @@ export class Journal {
       appliedWindows,
       updatedAt: new Date().toISOString(),
     }
-    await writeFileAtomic(join(this.dir, 'journal.json'), JSON.stringify(r))
+    const done = this.writes.then(() => writeFileAtomic(join(this.dir, 'journal.json'), JSON.stringify(r)))
+    this.writes = done.catch(() => undefined)
+    await done
   }
 
   /** Stored as u32 header length (big endian) || SignedManifest || hashes. */
