@@ -13,8 +13,10 @@
  * restart. Every transition is idempotent and serialised in-process.
  */
 import type { Level } from 'level'
-import type { WireRole, WireSwapStatus } from '../protocols/coordinator-wire.js'
+import { MAX_COORDINATOR_WATCHERS } from '../protocols/anchor-constants.js'
+import { sameSwapStatus, type WireRole, type WireSwapStatus } from '../protocols/coordinator-wire.js'
 import { ValidationError } from '../protocols/errors.js'
+import { StatusWatchers } from '../swapper/status-watchers.js'
 import { MAX_TEXT_LENGTH } from './ledger/constants.js'
 import type { Ledger } from './ledger/index.js'
 import type { SwapRecord } from './ledger/state.js'
@@ -36,6 +38,8 @@ const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Bu
 
 export class AnchorCoordinator {
   private queue: Promise<unknown> = Promise.resolve()
+  /** WATCH calls held open: answered at the swap's next transition. */
+  private readonly watchers = new StatusWatchers<WireSwapStatus>(sameSwapStatus)
 
   constructor(
     private readonly ledger: Ledger,
@@ -80,6 +84,30 @@ export class AnchorCoordinator {
     return s
   }
 
+  /**
+   * Resolves with the status as soon as it differs from `seen`, or with the
+   * status as it is after `waitMs`: a VM waiting for its peer's vote or
+   * completion hears of it at once instead of polling.
+   */
+  watch(swapId: string, seen: WireSwapStatus, waitMs: number): Promise<WireSwapStatus> {
+    const open = this.watchers.count(swapId)
+    if (open >= MAX_COORDINATOR_WATCHERS)
+      return Promise.reject(
+        new CoordinatorRefusedError(
+          'TOO_MANY_WATCHERS',
+          `swap ${swapId} has ${open} watches open; retry later`,
+        ),
+      )
+    return this.watchers.wait(swapId, seen, waitMs, () => this.status(swapId))
+  }
+
+  /** The status after a transition, handed to the swap's watchers too. */
+  private async changed(swapId: string): Promise<WireSwapStatus> {
+    const s = await this.status(swapId)
+    this.watchers.changed(swapId, s)
+    return s
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn)
     this.queue = run.catch(() => undefined)
@@ -92,7 +120,7 @@ export class AnchorCoordinator {
       const s = await this.status(swapId)
       if (s.decision !== 'pending' || s.prepared[role]) return s
       await this.db.put(`coord/vote/${swapId}/${role}`, new Uint8Array([1]), SYNC)
-      return this.status(swapId)
+      return this.changed(swapId)
     })
   }
 
@@ -102,7 +130,7 @@ export class AnchorCoordinator {
       const s = await this.status(swapId)
       if (s.decision !== 'pending' || !s.prepared.a || !s.prepared.b) return s
       await this.ledger.commitSwap(new Uint8Array(Buffer.from(swapId, 'hex')))
-      return this.status(swapId)
+      return this.changed(swapId)
     })
   }
 
@@ -113,7 +141,7 @@ export class AnchorCoordinator {
       if (s.decision !== 'pending') return s
       const text = `${role}: ${reason}`.slice(0, MAX_TEXT_LENGTH)
       await this.ledger.abortSwap(new Uint8Array(Buffer.from(swapId, 'hex')), text)
-      return this.status(swapId)
+      return this.changed(swapId)
     })
   }
 
@@ -125,7 +153,7 @@ export class AnchorCoordinator {
         refuse('NOT_COMMITTED', `swap ${swapId} is ${s.decision}: ${role} cannot complete it`)
       if (s.completed[role]) return s
       await this.db.put(`coord/done/${swapId}/${role}`, new Uint8Array([1]), SYNC)
-      return this.status(swapId)
+      return this.changed(swapId)
     })
   }
 

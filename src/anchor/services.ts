@@ -182,6 +182,8 @@ export class AnchorServices {
         return c.abort(call.swapId, call.role!, call.reason ?? '')
       case CoordinatorOp.COMPLETE:
         return c.complete(call.swapId, call.role!)
+      case CoordinatorOp.WATCH:
+        return c.watch(call.swapId, call.seen!, call.waitMs ?? 0)
       default:
         return c.status(call.swapId)
     }

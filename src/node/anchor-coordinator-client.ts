@@ -10,6 +10,7 @@ import {
   COORDINATOR_PROTOCOL,
   DEFAULT_ANCHOR_CALL_TIMEOUT_MS,
   MAX_COORDINATOR_RESPONSE_BYTES,
+  MAX_COORDINATOR_WATCH_MS,
 } from '../protocols/anchor-constants.js'
 import {
   type CoordinatorCallBody,
@@ -36,7 +37,8 @@ export interface AnchorCoordinatorClientInit {
 export class AnchorCoordinatorClient implements Coordinator {
   constructor(private readonly init: AnchorCoordinatorClientInit) {}
 
-  private async call(body: CoordinatorCallBody): Promise<SwapStatus> {
+  /** `waitMs`: how long the anchor may hold the call (WATCH), on top of the call timeout. */
+  private async call(body: CoordinatorCallBody, waitMs = 0): Promise<SwapStatus> {
     const now = (this.init.now ?? Date.now)()
     let bytes: Uint8Array
     try {
@@ -47,7 +49,7 @@ export class AnchorCoordinatorClient implements Coordinator {
         signCoordinatorCall(body, this.init.key, now),
         {
           maxResponseBytes: MAX_COORDINATOR_RESPONSE_BYTES,
-          timeoutMs: this.init.timeoutMs ?? DEFAULT_ANCHOR_CALL_TIMEOUT_MS,
+          timeoutMs: (this.init.timeoutMs ?? DEFAULT_ANCHOR_CALL_TIMEOUT_MS) + waitMs,
         },
       )
       const r = decodeCoordinatorResponse(bytes, body.swapId)
@@ -78,6 +80,11 @@ export class AnchorCoordinatorClient implements Coordinator {
   }
   status(swapId: string): Promise<SwapStatus> {
     return this.call({ op: CoordinatorOp.STATUS, swapId })
+  }
+  /** A long poll at the anchor, at most MAX_COORDINATOR_WATCH_MS; the caller asks again after it. */
+  watch(swapId: string, seen: SwapStatus, timeoutMs: number): Promise<SwapStatus> {
+    const waitMs = Math.max(0, Math.min(MAX_COORDINATOR_WATCH_MS, Math.floor(timeoutMs)))
+    return this.call({ op: CoordinatorOp.WATCH, swapId, seen, waitMs }, waitMs)
   }
   /** Nothing to release: each call opens and closes its own stream. */
   async close(): Promise<void> {}

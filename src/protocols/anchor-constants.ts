@@ -40,6 +40,13 @@ export const COORDINATOR_SWAP_ID_BYTES = 32
 export const MAX_REASON_LENGTH = 512
 /** Peer-supplied failure text is short and never logged at info. */
 export const MAX_FAILURE_LENGTH = 256
+/**
+ * Longest WATCH the anchor holds open: well inside the call timeout, so an
+ * answer that changes nothing still comes back before the caller gives up.
+ */
+export const MAX_COORDINATOR_WATCH_MS = 5_000
+/** WATCH calls one swap may hold open at once: its two VMs, with room for a retry each. */
+export const MAX_COORDINATOR_WATCHERS = 8
 /** A signed coordinator call is accepted within this distance of the anchor's clock (NTP-synced VMs). */
 export const COORDINATOR_CALL_SKEW_MS = 5 * 60 * 1000
 

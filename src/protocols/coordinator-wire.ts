@@ -7,6 +7,7 @@
 import {
   COORDINATOR_CALL_SKEW_MS,
   COORDINATOR_SWAP_ID_BYTES,
+  MAX_COORDINATOR_WATCH_MS,
   MAX_FAILURE_LENGTH,
   MAX_REASON_LENGTH,
 } from './anchor-constants.js'
@@ -40,12 +41,26 @@ export interface CoordinatorCallBody {
   swapId: string
   role?: WireRole
   reason?: string
+  /** WATCH: the status the caller last saw, and the longest wait for a change (ms). */
+  seen?: WireSwapStatus
+  waitMs?: number
 }
 
 export interface VerifiedCall extends CoordinatorCallBody {
   swapIdBytes: Bytes
   signer: Bytes
   issuedAtMs: number
+}
+
+/** True when two statuses of a swap record the same state (the reason aside: it only comes with an abort). */
+export function sameSwapStatus(x: WireSwapStatus, y: WireSwapStatus): boolean {
+  return (
+    x.decision === y.decision &&
+    x.prepared.a === y.prepared.a &&
+    x.prepared.b === y.prepared.b &&
+    x.completed.a === y.completed.a &&
+    x.completed.b === y.completed.b
+  )
 }
 
 const hexToBytes = (h: string): Bytes => new Uint8Array(Buffer.from(h, 'hex'))
@@ -66,6 +81,8 @@ export function signCoordinatorCall(
     reason: (body.reason ?? '').slice(0, MAX_REASON_LENGTH),
     issuedAtMs: BigInt(nowMs),
     signer: new Uint8Array(key.publicKey),
+    seen: body.seen === undefined ? undefined : statusToPb(body.seen),
+    waitMs: body.waitMs ?? 0,
   })
   return CoordinatorRequest.encode({
     call,
@@ -96,6 +113,16 @@ export function validateCoordinatorRequest(bytes: Uint8Array, nowMs: number): Ve
   if (needsRole && call.role !== 'a' && call.role !== 'b') reject('BAD_ROLE', 'role must be a or b')
   if (call.reason.length > MAX_REASON_LENGTH) reject('MALFORMED', 'abort reason too long')
   if (call.signer.length !== ED25519_PUBLIC_KEY_BYTES) reject('MALFORMED', 'signer is not an Ed25519 key')
+  // Rule: a watch says what it saw, about this swap, and waits no longer than the anchor holds a call.
+  let seen: WireSwapStatus | undefined
+  if (call.op === CoordinatorOp.WATCH) {
+    if (call.seen === undefined) reject('MALFORMED', 'a watch needs the status last seen')
+    else seen = statusFromPb(call.seen)
+    if (seen?.swapId !== Buffer.from(call.swapId).toString('hex'))
+      reject('WRONG_SWAP', 'a watch must name the status of the swap it watches')
+    if (call.waitMs > MAX_COORDINATOR_WATCH_MS)
+      reject('MALFORMED', `a watch waits at most ${MAX_COORDINATOR_WATCH_MS} ms`)
+  }
   // Rule: fresh, so a recorded call cannot be replayed much later.
   if (call.issuedAtMs > BigInt(Number.MAX_SAFE_INTEGER)) reject('MALFORMED', 'issued_at_ms out of range')
   const issuedAtMs = Number(call.issuedAtMs)
@@ -112,6 +139,8 @@ export function validateCoordinatorRequest(bytes: Uint8Array, nowMs: number): Ve
     reason: call.reason,
     signer: call.signer,
     issuedAtMs,
+    seen,
+    waitMs: seen === undefined ? undefined : call.waitMs,
   }
 }
 
@@ -153,18 +182,24 @@ export function decodeCoordinatorResponse(
       },
     }
   }
-  const s = r.status ?? reject('MALFORMED', 'coordinator response has neither status nor failure')
-  const swapId = Buffer.from(s.swapId).toString('hex')
+  const status = statusFromPb(
+    r.status ?? reject('MALFORMED', 'coordinator response has neither status nor failure'),
+  )
   // Rule: the answer is about the swap asked for.
-  if (swapId !== expectSwapId) reject('WRONG_SWAP', 'coordinator answered about another swap')
+  if (status.swapId !== expectSwapId) reject('WRONG_SWAP', 'coordinator answered about another swap')
+  return { status }
+}
+
+/** A status off the wire, checked: a known decision, a bounded reason. */
+function statusFromPb(s: SwapStatusMessage): WireSwapStatus {
   if (s.decision !== 'pending' && s.decision !== 'committed' && s.decision !== 'aborted')
     reject('MALFORMED', 'unknown swap decision')
   const status: WireSwapStatus = {
-    swapId,
+    swapId: Buffer.from(s.swapId).toString('hex'),
     decision: s.decision as WireDecision,
     prepared: { a: s.preparedA, b: s.preparedB },
     completed: { a: s.completedA, b: s.completedB },
   }
   if (s.reason.length > 0) status.reason = s.reason.slice(0, MAX_REASON_LENGTH)
-  return { status }
+  return status
 }

@@ -9,8 +9,10 @@
  * the in-process implementation used until then and by the local CLI.
  */
 import { Level } from 'level'
+import { sameSwapStatus } from '../protocols/coordinator-wire.js'
 import { CoordinatorError } from './errors.js'
 import type { Role } from './manifest.js'
+import { StatusWatchers } from './status-watchers.js'
 
 export type SwapDecision = 'pending' | 'committed' | 'aborted'
 
@@ -43,16 +45,8 @@ export interface Coordinator {
   close(): Promise<void>
 }
 
-/** True when two statuses of a swap record the same state. */
-export function sameStatus(x: SwapStatus, y: SwapStatus): boolean {
-  return (
-    x.decision === y.decision &&
-    x.prepared.a === y.prepared.a &&
-    x.prepared.b === y.prepared.b &&
-    x.completed.a === y.completed.a &&
-    x.completed.b === y.completed.b
-  )
-}
+/** True when two statuses of a swap record the same state (one rule for the wire's and this one). */
+export const sameStatus: (x: SwapStatus, y: SwapStatus) => boolean = sameSwapStatus
 
 function fresh(swapId: string): SwapStatus {
   return { swapId, decision: 'pending', prepared: { a: false, b: false }, completed: { a: false, b: false } }
@@ -70,8 +64,8 @@ export class LevelCoordinator implements Coordinator {
   private readonly db: Level<string, string>
   private queue: Promise<unknown> = Promise.resolve()
   private seq = 0
-  /** Callers of `watch`, by swap id: woken by the next transition of their swap. */
-  private readonly watchers = new Map<string, Set<(s: SwapStatus) => void>>()
+  /** Callers of `watch`: answered at the next transition of their swap. */
+  private readonly watchers = new StatusWatchers<SwapStatus>(sameStatus)
   private closed = false
 
   private constructor(db: Level<string, string>) {
@@ -111,34 +105,13 @@ export class LevelCoordinator implements Coordinator {
       ],
       SYNC_WRITE,
     )
-    const waiting = this.watchers.get(s.swapId)
-    if (waiting !== undefined) {
-      this.watchers.delete(s.swapId)
-      for (const wake of waiting) wake(structuredClone(s))
-    }
+    this.watchers.changed(s.swapId, structuredClone(s))
     return s
   }
 
   watch(swapId: string, seen: SwapStatus, timeoutMs: number): Promise<SwapStatus> {
     if (this.closed || timeoutMs <= 0) return this.status(swapId)
-    return new Promise<SwapStatus>((resolve, reject) => {
-      const set = this.watchers.get(swapId) ?? new Set()
-      this.watchers.set(swapId, set)
-      const wake = (s: SwapStatus): void => {
-        clearTimeout(timer)
-        set.delete(wake)
-        resolve(s)
-      }
-      const timer = setTimeout(() => {
-        set.delete(wake)
-        this.status(swapId).then(resolve, reject)
-      }, timeoutMs)
-      set.add(wake)
-      // registered before reading: a transition landing meanwhile wakes it
-      this.status(swapId).then((now) => {
-        if (!sameStatus(now, seen)) wake(now)
-      }, reject)
-    })
+    return this.watchers.wait(swapId, seen, timeoutMs, () => this.status(swapId))
   }
 
   prepare(swapId: string, role: Role): Promise<SwapStatus> {
@@ -188,12 +161,8 @@ export class LevelCoordinator implements Coordinator {
   async close(): Promise<void> {
     this.closed = true
     await this.queue
-    // wake every watcher while the database is still open
-    for (const [swapId, set] of this.watchers) {
-      const now = await this.status(swapId)
-      for (const wake of set) wake(now)
-    }
-    this.watchers.clear()
+    // every watcher answered while the database is still open
+    await this.watchers.release((id) => this.status(id))
     await this.db.close()
   }
 }

@@ -44,8 +44,10 @@ async function fsyncDir(dir: string): Promise<void> {
 }
 
 export class Journal {
-  /** Record writes, one after the other in call order: two at once would share the temp file. */
+  /** Record writes, one after the other in call order, so the last one called is the one kept. */
   private writes: Promise<unknown> = Promise.resolve()
+  /** The phase this process last recorded: a record never goes back to an earlier phase. */
+  private last: JournalPhase | null = null
 
   constructor(readonly dir: string) {}
 
@@ -81,7 +83,12 @@ export class Journal {
       appliedWindows,
       updatedAt: new Date().toISOString(),
     }
-    const done = this.writes.then(() => writeFileAtomic(join(this.dir, 'journal.json'), JSON.stringify(r)))
+    const done = this.writes.then(async () => {
+      // a record made in the background (agent.ts) may land after a later one: it is dropped
+      if (this.last !== null && PHASES.indexOf(phase) < PHASES.indexOf(this.last)) return
+      await writeFileAtomic(join(this.dir, 'journal.json'), JSON.stringify(r))
+      this.last = phase
+    })
     this.writes = done.catch(() => undefined)
     await done
   }

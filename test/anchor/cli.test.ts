@@ -13,7 +13,7 @@ import { loadOrCreateAnchorKey } from '../../src/anchor/key.js'
 import { entryKey } from '../../src/anchor/ledger/chain.js'
 import { Ledger } from '../../src/anchor/ledger/index.js'
 import { ROOT, vboom } from '../cli/helpers.js'
-import { agreeSwap, registerLocation, registerOwner } from './helpers.js'
+import { agreedSwapOfTwo } from './helpers.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const oneLine = (s: string): boolean => s.trim().split('\n').length === 1 && s.startsWith('vboom: ')
@@ -22,15 +22,7 @@ t.test('ledger queries, verify-ledger and sign-benchmark from the command line',
   const dir = t.testdir()
   const anchorKey = await loadOrCreateAnchorKey(dir)
   const ledger = await Ledger.open({ dir: join(dir, 'ledger'), anchorKey })
-  const alice = await registerOwner(ledger, 'alice')
-  const bob = await registerOwner(ledger, 'bob')
-  const vmA = await registerLocation(ledger, 'loc-a', alice)
-  const vmB = await registerLocation(ledger, 'loc-b', bob)
-  const swapId = await agreeSwap(
-    ledger,
-    { location: 'loc-a', owner: alice, vm: vmA },
-    { location: 'loc-b', owner: bob, vm: vmB },
-  )
+  const { swapId, bob } = await agreedSwapOfTwo(ledger)
   await ledger.commitSwap(swapId)
   await ledger.close()
 

@@ -71,3 +71,20 @@ export async function agreeSwap(
   )
   return swapId
 }
+
+/** Owners alice and bob, a location each (alice's first) with its VM, and one swap agreed between them. */
+export async function agreedSwapOfTwo(
+  ledger: Ledger,
+  [locA, locB]: [string, string] = ['loc-a', 'loc-b'],
+): Promise<{ swapId: Uint8Array; alice: Keys; bob: Keys; vmA: Keys; vmB: Keys }> {
+  const alice = await registerOwner(ledger, 'alice')
+  const bob = await registerOwner(ledger, 'bob')
+  const vmA = await registerLocation(ledger, locA, alice)
+  const vmB = await registerLocation(ledger, locB, bob)
+  const swapId = await agreeSwap(
+    ledger,
+    { location: locA, owner: alice, vm: vmA },
+    { location: locB, owner: bob, vm: vmB },
+  )
+  return { swapId, alice, bob, vmA, vmB }
+}

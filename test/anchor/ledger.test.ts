@@ -12,7 +12,7 @@ import {
   Ledger,
   verifyLedger,
 } from '../../src/anchor/ledger/index.js'
-import { agreeSwap, keys, registerLocation, registerOwner, signed } from './helpers.js'
+import { agreedSwapOfTwo, agreeSwap, keys, registerLocation, registerOwner, signed } from './helpers.js'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 
@@ -27,15 +27,7 @@ async function setup(t: { testdir(): string; teardown(fn: () => unknown): void }
 
 /** Owners alice and bob, locations i-a (alice) and i-b (bob), a committed swap, a payment. */
 async function populate(ledger: Ledger) {
-  const alice = await registerOwner(ledger, 'alice')
-  const bob = await registerOwner(ledger, 'bob')
-  const vmA = await registerLocation(ledger, 'i-a', alice)
-  const vmB = await registerLocation(ledger, 'i-b', bob)
-  const swapId = await agreeSwap(
-    ledger,
-    { location: 'i-a', owner: alice, vm: vmA },
-    { location: 'i-b', owner: bob, vm: vmB },
-  )
+  const { swapId, alice, bob, vmA, vmB } = await agreedSwapOfTwo(ledger, ['i-a', 'i-b'])
   await ledger.commitSwap(swapId)
   await ledger.append(
     signed(

@@ -328,7 +328,8 @@ export enum CoordinatorOp {
   COMMIT = 'COMMIT',
   ABORT = 'ABORT',
   COMPLETE = 'COMPLETE',
-  STATUS = 'STATUS'
+  STATUS = 'STATUS',
+  WATCH = 'WATCH'
 }
 
 enum __CoordinatorOpValues {
@@ -337,7 +338,8 @@ enum __CoordinatorOpValues {
   COMMIT = 2,
   ABORT = 3,
   COMPLETE = 4,
-  STATUS = 5
+  STATUS = 5,
+  WATCH = 6
 }
 
 export namespace CoordinatorOp {
@@ -353,6 +355,8 @@ export interface CoordinatorCall {
   reason: string
   issuedAtMs: bigint
   signer: Uint8Array<ArrayBuffer>
+  seen?: SwapStatusMessage
+  waitMs: number
 }
 
 export namespace CoordinatorCall {
@@ -395,6 +399,16 @@ export namespace CoordinatorCall {
           w.bytes(obj.signer)
         }
 
+        if (obj.seen != null) {
+          w.uint32(58)
+          SwapStatusMessage.codec().encode(obj.seen, w)
+        }
+
+        if ((obj.waitMs != null && obj.waitMs !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.waitMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -405,7 +419,8 @@ export namespace CoordinatorCall {
           role: '',
           reason: '',
           issuedAtMs: 0n,
-          signer: uint8ArrayAlloc(0)
+          signer: uint8ArrayAlloc(0),
+          waitMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -436,6 +451,16 @@ export namespace CoordinatorCall {
             }
             case 6: {
               obj.signer = reader.bytes()
+              break
+            }
+            case 7: {
+              obj.seen = SwapStatusMessage.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.seen
+              })
+              break
+            }
+            case 8: {
+              obj.waitMs = reader.uint32()
               break
             }
             default: {
@@ -495,6 +520,20 @@ export namespace CoordinatorCall {
               }
               break
             }
+            case 7: {
+              yield * SwapStatusMessage.codec().stream(reader, reader.uint32(), `${prefix}.seen`, {
+                limits: opts.limits?.seen
+              })
+
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.waitMs`,
+                value: reader.uint32()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -537,6 +576,46 @@ export namespace CoordinatorCall {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface CoordinatorCallSeenSwapIdFieldEvent {
+    field: '$.seen.swapId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CoordinatorCallSeenDecisionFieldEvent {
+    field: '$.seen.decision'
+    value: string
+  }
+
+  export interface CoordinatorCallSeenPreparedAFieldEvent {
+    field: '$.seen.preparedA'
+    value: boolean
+  }
+
+  export interface CoordinatorCallSeenPreparedBFieldEvent {
+    field: '$.seen.preparedB'
+    value: boolean
+  }
+
+  export interface CoordinatorCallSeenCompletedAFieldEvent {
+    field: '$.seen.completedA'
+    value: boolean
+  }
+
+  export interface CoordinatorCallSeenCompletedBFieldEvent {
+    field: '$.seen.completedB'
+    value: boolean
+  }
+
+  export interface CoordinatorCallSeenReasonFieldEvent {
+    field: '$.seen.reason'
+    value: string
+  }
+
+  export interface CoordinatorCallWaitMsFieldEvent {
+    field: '$.waitMs'
+    value: number
+  }
+
   export function encode (obj: Partial<CoordinatorCall>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, CoordinatorCall.codec())
   }
@@ -545,7 +624,7 @@ export namespace CoordinatorCall {
     return decodeMessage(buf, CoordinatorCall.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CoordinatorCall>): Generator<CoordinatorCallOpFieldEvent | CoordinatorCallSwapIdFieldEvent | CoordinatorCallRoleFieldEvent | CoordinatorCallReasonFieldEvent | CoordinatorCallIssuedAtMsFieldEvent | CoordinatorCallSignerFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<CoordinatorCall>): Generator<CoordinatorCallOpFieldEvent | CoordinatorCallSwapIdFieldEvent | CoordinatorCallRoleFieldEvent | CoordinatorCallReasonFieldEvent | CoordinatorCallIssuedAtMsFieldEvent | CoordinatorCallSignerFieldEvent | CoordinatorCallSeenSwapIdFieldEvent | CoordinatorCallSeenDecisionFieldEvent | CoordinatorCallSeenPreparedAFieldEvent | CoordinatorCallSeenPreparedBFieldEvent | CoordinatorCallSeenCompletedAFieldEvent | CoordinatorCallSeenCompletedBFieldEvent | CoordinatorCallSeenReasonFieldEvent | CoordinatorCallWaitMsFieldEvent> {
     return streamMessage(buf, CoordinatorCall.codec(), opts)
   }
 }
