@@ -72,38 +72,46 @@ t.test('a connection dropped mid-transfer is re-established and the swap complet
   t.equal(await sha256File(paths.b), before.a)
 })
 
-t.test('a coordinator that is briefly unreachable is retried; the swap completes', async (t) => {
-  const dir = t.testdir()
-  const pa = join(dir, 'a.img')
-  const pb = join(dir, 'b.img')
-  await writeImage(pa, random(2 * MiB))
-  await writeImage(pb, random(2 * MiB))
-  const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
-  const real = await LevelCoordinator.open(join(dir, 'coord'))
-  t.teardown(() => real.close())
-  // the real coordinator behind a link that drops every third call, as a network would
-  let calls = 0
-  let dropped = 0
-  const lossy =
-    <A extends unknown[]>(fn: (...a: A) => Promise<SwapStatus>) =>
-    async (...a: A): Promise<SwapStatus> => {
-      if (++calls % 3 === 0) {
-        dropped++
-        throw new CoordinatorError('COORDINATOR_UNREACHABLE', 'link down')
+for (const withWatch of [false, true]) {
+  t.test(
+    `a coordinator that is briefly unreachable is retried; the swap completes (${withWatch ? 'its long poll lossy too' : 'polled: no long poll'})`,
+    async (t) => {
+      const dir = t.testdir()
+      const pa = join(dir, 'a.img')
+      const pb = join(dir, 'b.img')
+      await writeImage(pa, random(2 * MiB))
+      await writeImage(pb, random(2 * MiB))
+      const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
+      const real = await LevelCoordinator.open(join(dir, 'coord'))
+      t.teardown(() => real.close())
+      // the real coordinator behind a link that drops every third call, as a network would
+      let calls = 0
+      let dropped = 0
+      const lossy =
+        <A extends unknown[]>(fn: (...a: A) => Promise<SwapStatus>) =>
+        async (...a: A): Promise<SwapStatus> => {
+          if (++calls % 3 === 0) {
+            dropped++
+            throw new CoordinatorError('COORDINATOR_UNREACHABLE', 'link down')
+          }
+          return fn(...a)
+        }
+      const coordinator: Coordinator = {
+        prepare: lossy((id: string, role: Role) => real.prepare(id, role)),
+        commit: lossy((id: string) => real.commit(id)),
+        abort: lossy((id: string, role: Role, reason: string) => real.abort(id, role, reason)),
+        complete: lossy((id: string, role: Role) => real.complete(id, role)),
+        status: lossy((id: string) => real.status(id)),
+        watch: withWatch
+          ? lossy((id: string, seen: SwapStatus, ms: number) => real.watch(id, seen, ms))
+          : undefined,
+        close: async () => undefined,
       }
-      return fn(...a)
-    }
-  const coordinator: Coordinator = {
-    prepare: lossy((id: string, role: Role) => real.prepare(id, role)),
-    commit: lossy((id: string) => real.commit(id)),
-    abort: lossy((id: string, role: Role, reason: string) => real.abort(id, role, reason)),
-    complete: lossy((id: string, role: Role) => real.complete(id, role)),
-    status: lossy((id: string) => real.status(id)),
-    close: async () => undefined,
-  }
-  const r = await swapImages(pa, pb, { coordinator, stagingReserveBytes: 0, workDir: join(dir, 'w') })
-  t.ok(dropped > 0, `${dropped} coordinator calls were lost and retried`)
-  t.equal(r.a.outcome, 'swapped')
-  t.equal(await sha256File(pa), hb)
-  t.equal(await sha256File(pb), ha)
-})
+      const r = await swapImages(pa, pb, { coordinator, stagingReserveBytes: 0, workDir: join(dir, 'w') })
+      t.ok(dropped > 0, `${dropped} coordinator calls were lost and retried`)
+      t.equal(r.a.outcome, 'swapped')
+      t.equal(await sha256File(pa), hb)
+      t.equal(await sha256File(pb), ha)
+    },
+  )
+}
