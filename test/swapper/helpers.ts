@@ -1,6 +1,7 @@
 /** Test images and checks shared by the swapper tests (not a test file itself). */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 
 export const MiB = 1024 * 1024
 
@@ -35,4 +36,13 @@ export function randomWithZeros(size: number, blockSize: number, zeroEvery: numb
   for (let off = 0, i = 0; off < size; off += blockSize, i++)
     if (i % zeroEvery === 0) b.fill(0, off, off + blockSize)
   return b
+}
+
+/** Two random images, a.img and b.img in `dir`, of `size` bytes each, and their sha256. */
+export async function randomPair(dir: string, size: number) {
+  const pa = join(dir, 'a.img')
+  const pb = join(dir, 'b.img')
+  await writeImage(pa, random(size))
+  await writeImage(pb, random(size))
+  return { pa, pb, ha: await sha256File(pa), hb: await sha256File(pb) }
 }

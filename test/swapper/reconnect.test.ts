@@ -9,7 +9,7 @@ import { CoordinatorError } from '../../src/swapper/errors.js'
 import type { Role } from '../../src/swapper/manifest.js'
 import { swapImages } from '../../src/swapper/swap-images.js'
 import { createSwapNode } from '../../src/swapper/swap-node.js'
-import { MiB, random, sha256File, writeImage } from './helpers.js'
+import { MiB, random, randomPair, sha256File, writeImage } from './helpers.js'
 
 t.test('a connection dropped mid-transfer is re-established and the swap completes', async (t) => {
   const dir = t.testdir()
@@ -77,11 +77,7 @@ for (const withWatch of [false, true]) {
     `a coordinator that is briefly unreachable is retried; the swap completes (${withWatch ? 'its long poll lossy too' : 'polled: no long poll'})`,
     async (t) => {
       const dir = t.testdir()
-      const pa = join(dir, 'a.img')
-      const pb = join(dir, 'b.img')
-      await writeImage(pa, random(2 * MiB))
-      await writeImage(pb, random(2 * MiB))
-      const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
+      const { pa, pb, ha, hb } = await randomPair(dir, 2 * MiB)
       const real = await LevelCoordinator.open(join(dir, 'coord'))
       t.teardown(() => real.close())
       // the real coordinator behind a link that drops every third call, as a network would

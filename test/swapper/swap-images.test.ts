@@ -10,7 +10,7 @@ import type { SwapProgressEvent } from '../../src/swapper/events.js'
 import { BATCHED_HASHING } from '../../src/swapper/hash.js'
 import { createProgressBars } from '../../src/swapper/progress-bars.js'
 import { type SwapImagesOptions, swapImages } from '../../src/swapper/swap-images.js'
-import { MiB, random, randomWithZeros, sha256File, writeImage } from './helpers.js'
+import { MiB, random, randomPair, randomWithZeros, sha256File, writeImage } from './helpers.js'
 
 type Failure = Error & { cause?: Error }
 
@@ -139,11 +139,7 @@ t.test('a block corrupted in transit is detected and refetched', async (t) => {
 
 t.test('a peer that keeps sending bad blocks is dropped and the swap aborts, originals intact', async (t) => {
   const dir = t.testdir()
-  const pa = join(dir, 'a.img')
-  const pb = join(dir, 'b.img')
-  await writeImage(pa, random(2 * MiB))
-  await writeImage(pb, random(2 * MiB))
-  const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
+  const { pa, pb, ha, hb } = await randomPair(dir, 2 * MiB)
   const err = await swapImages(pa, pb, {
     stagingReserveBytes: 0,
     maxBadBlocks: 4,
