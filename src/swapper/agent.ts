@@ -700,18 +700,32 @@ export class SwapAgent {
    * poll where it has one, else by polling with growing pauses.
    */
   private peerChange(deadline: number): (seen: SwapStatus) => Promise<SwapStatus> {
-    const c = this.o.coordinator
-    if (c.watch !== undefined) {
-      const watch = c.watch.bind(c)
-      return (seen) =>
-        this.coordinator.retry(() =>
-          watch(this.swapIdHex, seen, Math.max(0, Math.min(WATCH_SLICE_MS, deadline - Date.now()))),
-        )
-    }
     const pause = pollPauses()
-    return async () => {
+    const poll = async (): Promise<SwapStatus> => {
       await pause()
       return this.coordinator.status(this.swapIdHex)
+    }
+    const c = this.o.coordinator
+    if (c.watch === undefined) return poll
+    const watch = c.watch.bind(c)
+    let polling = false
+    return async (seen) => {
+      if (polling) return poll()
+      try {
+        return await this.coordinator.retry(() =>
+          watch(this.swapIdHex, seen, Math.max(0, Math.min(WATCH_SLICE_MS, deadline - Date.now()))),
+        )
+      } catch (err) {
+        // an anchor from before WATCH refuses it as an unknown operation: poll instead
+        if ((err as { code?: string }).code !== 'MALFORMED') throw err
+        polling = true
+        this.emit({
+          type: 'note',
+          role: this.role,
+          message: `the coordinator refused a long poll (${(err as Error).message}); polling instead`,
+        })
+        return poll()
+      }
     }
   }
 

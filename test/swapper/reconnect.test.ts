@@ -111,3 +111,43 @@ for (const withWatch of [false, true]) {
     },
   )
 }
+
+t.test(
+  'a coordinator that refuses the long poll (an anchor from before WATCH) is polled instead',
+  async (t) => {
+    const dir = t.testdir()
+    const { pa, pb, ha, hb } = await randomPair(dir, 2 * MiB)
+    const real = await LevelCoordinator.open(join(dir, 'coord'))
+    t.teardown(() => real.close())
+    let refused = 0
+    const coordinator: Coordinator = {
+      prepare: (id, role) => real.prepare(id, role),
+      commit: (id) => real.commit(id),
+      abort: (id, role, reason) => real.abort(id, role, reason),
+      complete: (id, role) => real.complete(id, role),
+      status: (id) => real.status(id),
+      watch: async () => {
+        refused++
+        throw new CoordinatorError('MALFORMED', 'anchor coordinator: unknown coordinator operation')
+      },
+      close: async () => undefined,
+    }
+    const notes: string[] = []
+    const r = await swapImages(pa, pb, {
+      coordinator,
+      stagingReserveBytes: 0,
+      workDir: join(dir, 'w'),
+      onProgress: (e) => {
+        if (e.type === 'note') notes.push(e.message)
+      },
+    })
+    t.ok(refused > 0, 'the long poll was tried')
+    t.ok(
+      notes.some((n) => n.includes('polling instead')),
+      'and the user told that the side polls instead',
+    )
+    t.equal(r.a.outcome, 'swapped')
+    t.equal(await sha256File(pa), hb)
+    t.equal(await sha256File(pb), ha)
+  },
+)
