@@ -133,8 +133,6 @@ export class SwapAgent {
   private readonly phaseMs: Partial<Record<SwapPhase, number>> = {}
   /** State-directory writes left running in the background (see `background`). */
   private readonly pendingWrites: Promise<void>[] = []
-  /** The journal's `prepared` record, written during the wait for the decision. */
-  private recordingPrepared: Promise<void> = Promise.resolve()
   private readonly bytes = { read: 0, sent: 0, received: 0, written: 0 }
   private readonly serveStats = { bytesRead: 0, bytesSent: 0, blocksServed: 0 }
   private badBlocks = 0
@@ -304,7 +302,7 @@ export class SwapAgent {
     }
     const decision = await this.awaitDecision()
     try {
-      await this.recordingPrepared
+      await this.settleBackground()
     } catch (err) {
       return this.abortOrRollForward(err)
     }
@@ -411,7 +409,7 @@ export class SwapAgent {
     // the plan holds this thread for ~0.1 s: our manifest reaches the peer
     // first (it asks for it as we ask for its), or the peer waits that long
     await this.manifestSent()
-    // stored while the plan is made (CPU here, I/O there); staging starts only once it is
+    // stored while the plan is made and staging written; settled before `staged`
     this.background(this.journal.saveManifest('peer', peer.signed, peer.hashes))
     const plan = await this.phase('plan', 0, async () => makePlan(local, peer.index, this.planOptions))
     if (!staged) this.background(this.journal.write(this.swapIdHex, this.role, 'planned'))
@@ -425,9 +423,8 @@ export class SwapAgent {
     if (s.decision === 'aborted') throw new SwapAbortedError(this.swapIdHex, s.reason ?? 'aborted')
     // recorded while the coordinator decides (the vote is the coordinator's;
     // this record only tells a restart it voted, and `staged` resumes the
-    // same way); run() awaits it before anything else writes the journal
-    this.recordingPrepared = this.journal.write(this.swapIdHex, this.role, 'prepared')
-    this.recordingPrepared.catch(() => undefined)
+    // same way); run() settles it before anything else writes the journal
+    this.background(this.journal.write(this.swapIdHex, this.role, 'prepared'))
     return loaded
   }
 
@@ -453,7 +450,8 @@ export class SwapAgent {
    * restart after the vote, and their fsyncs, queued behind the peer's
    * staging writes on a shared disk, held up the plan and staging by up to
    * ~0.15 s here. `settleBackground` waits for them (and throws the first
-   * failure) before `staged`, and before an abort removes the directory.
+   * failure) before `staged`, after the vote's decision (the `prepared`
+   * record), and before an abort removes the directory.
    */
   private background(write: Promise<void>): void {
     write.catch(() => undefined) // settled in settleBackground
@@ -570,7 +568,6 @@ export class SwapAgent {
         )
         this.bytes.read += local.bytesRead
         this.bytes.written += local.bytesWritten
-        await fetched
         await staging.sync()
       })
     } finally {

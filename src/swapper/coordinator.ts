@@ -45,9 +45,6 @@ export interface Coordinator {
   close(): Promise<void>
 }
 
-/** True when two statuses of a swap record the same state (one rule for the wire's and this one). */
-export const sameStatus: (x: SwapStatus, y: SwapStatus) => boolean = sameSwapStatus
-
 function fresh(swapId: string): SwapStatus {
   return { swapId, decision: 'pending', prepared: { a: false, b: false }, completed: { a: false, b: false } }
 }
@@ -65,7 +62,7 @@ export class LevelCoordinator implements Coordinator {
   private queue: Promise<unknown> = Promise.resolve()
   private seq = 0
   /** Callers of `watch`: answered at the next transition of their swap. */
-  private readonly watchers = new StatusWatchers<SwapStatus>(sameStatus)
+  private readonly watchers = new StatusWatchers<SwapStatus>(sameSwapStatus)
   private closed = false
 
   private constructor(db: Level<string, string>) {

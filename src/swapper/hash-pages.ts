@@ -17,18 +17,12 @@ import { HASH_BYTES, zeroHash } from './hash.js'
 export function encodeHashPage(index: BlockIndex, first: number): HashPage {
   const count = Math.min(HASH_PAGE_HASHES, index.blockCount - first)
   const zeroMap = new Uint8Array(Math.ceil(count / 8))
-  let zeros = 0
-  for (let k = 0; k < count; k++) {
-    if (index.isZero(first + k)) {
-      zeroMap[k >> 3]! |= 1 << (k & 7)
-      zeros++
-    }
-  }
-  const hashes = new Uint8Array((count - zeros) * HASH_BYTES)
-  // runs of non-zero blocks are copied at once
+  // at most every hash; trimmed to those of the non-zero blocks, copied a run at a time
+  const hashes = new Uint8Array(count * HASH_BYTES)
   let at = 0
   for (let k = 0; k < count; ) {
     if (index.isZero(first + k)) {
+      zeroMap[k >> 3]! |= 1 << (k & 7)
       k++
       continue
     }
@@ -38,7 +32,7 @@ export function encodeHashPage(index: BlockIndex, first: number): HashPage {
     at += n * HASH_BYTES
     k += n
   }
-  return { first, count, zeroMap, hashes }
+  return { first, count, zeroMap, hashes: hashes.subarray(0, at) }
 }
 
 export interface HashListGeometry {

@@ -139,6 +139,6 @@ function watchFor(coordinator: Coordinator, c: CoordCall): Promise<SwapStatus> {
     )
   if (coordinator.watch === undefined) return coordinator.status(c.swapId)
   const timeoutMs = Math.min(MAX_WATCH_MS, Math.max(0, c.timeoutMs))
-  // the child's copy is only compared field by field (sameStatus), never stored
+  // the child's copy is only compared field by field (sameSwapStatus), never stored
   return coordinator.watch(c.swapId, { ...seen, swapId: c.swapId }, timeoutMs)
 }
