@@ -873,6 +873,7 @@ export class SwapAgent {
         applyPlan(p, staging, l.peer, disk, {
           fromWindow,
           onLastWrites,
+          sourcesIntact: !this.resumed,
           onWindowDone: (w) => this.journal.write(this.swapIdHex, this.role, 'committed', w + 1),
           onBytes: this.progress('apply', total),
         }),

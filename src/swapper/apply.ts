@@ -14,6 +14,7 @@ import type { BlockIndex } from './block-index.js'
 import type { Disk } from './disk.js'
 import { orderByKey } from './order-by-key.js'
 import type { Plan } from './plan.js'
+import { sourceFirstOrder } from './source-order.js'
 import { STAGING_RUN_BYTES, type Staging } from './staging.js'
 
 export interface ApplyResult {
@@ -33,10 +34,17 @@ export interface ApplyOptions {
    * (the final check) sees its final bytes and can run during that fsync.
    */
   onLastWrites?: () => void
+  /**
+   * True when no run before this one has written the disk since the plan was
+   * made (a fresh apply, not a resume): staged local copies are then read from
+   * their sources where this apply has not yet overwritten them
+   * (source-order.ts), staging only for the rest.
+   */
+  sourcesIntact?: boolean
 }
 
 /** [start, end) of each window in a list sorted by window. */
-function windowBounds(windows: Uint32Array, count: number): Uint32Array {
+export function windowBounds(windows: Uint32Array, count: number): Uint32Array {
   const b = new Uint32Array(count + 1)
   for (const w of windows) b[w + 1]!++
   for (let w = 0; w < count; w++) b[w + 1]! += b[w]!
@@ -88,9 +96,11 @@ export async function applyPlan(
   // one being written out while staging is read into the others
   const bufs = Array.from({ length: APPLY_READ_AHEAD + 1 }, () => staging.buffer(perRun * bs))
   const copyBuf = bufs[0]!
+  const sourceBuf = new Uint8Array(perRun * bs)
   const zb = windowBounds(plan.zeroWindows, plan.windowCount)
   const wbnd = windowBounds(plan.writeWindows, plan.windowCount)
   const cb = windowBounds(plan.copyWindows, plan.windowCount)
+  const intact = opts.sourcesIntact === true && (opts.fromWindow ?? 0) === 0
   /** Bytes from block `first` to the end of block `first + n - 1` (the last block may be short). */
   const span = (first: number, n: number) =>
     (first + n - 1) * bs + target.blockLength(first + n - 1) - first * bs
@@ -106,11 +116,50 @@ export async function applyPlan(
       wrote(len)
     }
 
-    // staged blocks in slot order: staging is read front to back in runs of
-    // up to 1 MiB of slots (the next run read ahead while this one is
+    // staged local copies whose source is still original, from that source,
+    // in an order that reads each source before it is overwritten; runs of
+    // consecutive targets and sources go at once (page-cache reads, synchronous)
+    let fromStaging: Uint32Array | null = null
+    if (intact) {
+      const so = sourceFirstOrder(plan, w, { zero: zb, write: wbnd, copy: cb })
+      fromStaging = so.fromStaging
+      const list = so.fromSource
+      let sinceYield = 0
+      for (let e = 0; e < list.length; ) {
+        const t = plan.writeBlocks[list[e]!]!
+        let n = 1
+        while (
+          e + n < list.length &&
+          n < perRun &&
+          plan.writeBlocks[list[e + n]!] === t + n &&
+          so.sources[e + n] === so.sources[e]! + n
+        )
+          n++
+        const len = span(t, n)
+        disk.readSync(sourceBuf.subarray(0, len), so.sources[e]! * bs)
+        r.bytesRead += len
+        disk.writeSync(sourceBuf.subarray(0, len), t * bs)
+        wrote(len)
+        e += n
+        sinceYield += n
+        if (sinceYield >= perRun) {
+          sinceYield = 0
+          await turn()
+        }
+      }
+    }
+
+    // the other staged blocks in slot order: staging is read front to back in
+    // runs of up to 1 MiB of slots (the next run read ahead while this one is
     // written); each block goes to its target, consecutive targets at once
     const slotOf = plan.writeSlots
-    const order = orderByKey(wbnd[w]!, wbnd[w + 1]!, (k) => slotOf[k]!, plan.slots.length)
+    let order: Uint32Array
+    if (fromStaging === null) order = orderByKey(wbnd[w]!, wbnd[w + 1]!, (k) => slotOf[k]!, plan.slots.length)
+    else {
+      const list = fromStaging
+      order = orderByKey(0, list.length, (e) => slotOf[list[e]!]!, plan.slots.length)
+      for (let e = 0; e < order.length; e++) order[e] = list[order[e]!]!
+    }
     const groups = slotGroups(plan.writeSlots, order, perRun)
     const readGroup = async (g: number): Promise<void> => {
       const [from, to] = groups[g]!
