@@ -26,28 +26,52 @@
 
 #include "blake3.h"
 #include "blake3_impl.h"
+#include "hash-blocks.h"
 
 #define CHUNK_BLOCKS (BLAKE3_CHUNK_LEN / BLAKE3_BLOCK_LEN)
 
-/* Hashes the `count` blocks at blocks[0..count) into out. Returns 0, or -1 when memory ran out (nothing written then). */
-static int hash_blocks(const uint8_t *const *blocks, size_t block_len, size_t count, uint8_t *out) {
+/* Work memory for hash_blocks of up to `count` blocks of `block_len`; NULL when memory ran out. */
+hash_scratch *hash_scratch_new(size_t block_len, size_t count) {
   size_t chunks = block_len / BLAKE3_CHUNK_LEN;
-  size_t pointers = count * (chunks > 1 ? chunks : 1);
-  const uint8_t **inputs = malloc(pointers * sizeof(uint8_t *));
-  uint8_t *level = chunks > 1 ? malloc(count * chunks * BLAKE3_OUT_LEN) : NULL;
-  uint8_t *tmp = chunks > 1 ? malloc(count * chunks * BLAKE3_OUT_LEN) : NULL;
-  if (inputs == NULL || (chunks > 1 && (level == NULL || tmp == NULL))) {
-    free(inputs);
-    free(level);
-    free(tmp);
-    return -1;
+  hash_scratch *s = calloc(1, sizeof *s);
+  if (s == NULL) return NULL;
+  s->blocks = malloc(count * sizeof(uint8_t *));
+  s->at = malloc(count * sizeof(size_t));
+  s->hashed = malloc(count * BLAKE3_OUT_LEN);
+  s->inputs = malloc(count * (chunks > 1 ? chunks : 1) * sizeof(uint8_t *));
+  if (chunks > 1) {
+    s->level = malloc(count * chunks * BLAKE3_OUT_LEN);
+    s->tmp = malloc(count * chunks * BLAKE3_OUT_LEN);
   }
+  if (s->blocks == NULL || s->at == NULL || s->hashed == NULL || s->inputs == NULL ||
+      (chunks > 1 && (s->level == NULL || s->tmp == NULL))) {
+    hash_scratch_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void hash_scratch_free(hash_scratch *s) {
+  if (s == NULL) return;
+  free(s->blocks);
+  free(s->at);
+  free(s->hashed);
+  free(s->inputs);
+  free(s->level);
+  free(s->tmp);
+  free(s);
+}
+
+/* Hashes the `count` blocks at blocks[0..count) into out, with `s` made for at least `count` blocks. */
+static void hash_blocks(hash_scratch *s, const uint8_t *const *blocks, size_t block_len, size_t count, uint8_t *out) {
+  size_t chunks = block_len / BLAKE3_CHUNK_LEN;
+  const uint8_t **inputs = s->inputs;
   if (chunks == 1) {
     for (size_t j = 0; j < count; j++) inputs[j] = blocks[j];
     blake3_hash_many(inputs, count, CHUNK_BLOCKS, IV, 0, false, 0, CHUNK_START, CHUNK_END | ROOT, out);
-    free(inputs);
-    return 0;
+    return;
   }
+  uint8_t *level = s->level, *tmp = s->tmp;
   /* chunk chaining values, by chunk index (each index has its own counter), then regrouped per block */
   for (size_t k = 0; k < chunks; k++) {
     for (size_t j = 0; j < count; j++) inputs[j] = blocks[j] + k * BLAKE3_CHUNK_LEN;
@@ -64,18 +88,6 @@ static int hash_blocks(const uint8_t *const *blocks, size_t block_len, size_t co
   }
   for (size_t j = 0; j < count; j++) inputs[j] = level + j * 2 * BLAKE3_OUT_LEN;
   blake3_hash_many(inputs, count, 1, IV, 0, false, PARENT | ROOT, 0, 0, out);
-  free(inputs);
-  free(level);
-  free(tmp);
-  return 0;
-}
-
-static bool uint8_array(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  return napi_get_typedarray_info(env, v, &type, len, (void **)data, &buffer, &offset) == napi_ok &&
-         type == napi_uint8_array;
 }
 
 static const uint8_t ZERO_PAGE[4096];
@@ -86,6 +98,32 @@ static bool all_zero(const uint8_t *p, size_t n) {
     if (memcmp(p + off, ZERO_PAGE, k) != 0) return false;
   }
   return true;
+}
+
+/* The non-zero blocks hashed together, their hashes then put in their places; zero blocks get zero_hash. */
+void hash_blocks_skipping_zeros(hash_scratch *s, const uint8_t *data, size_t count, size_t block_len,
+                                uint8_t *out, const uint8_t *zero_hash) {
+  size_t n = 0;
+  for (size_t j = 0; j < count; j++) {
+    const uint8_t *b = data + j * block_len;
+    if (all_zero(b, block_len)) {
+      memcpy(out + j * BLAKE3_OUT_LEN, zero_hash, BLAKE3_OUT_LEN);
+    } else {
+      s->blocks[n] = b;
+      s->at[n++] = j;
+    }
+  }
+  if (n == 0) return;
+  hash_blocks(s, s->blocks, block_len, n, s->hashed);
+  for (size_t q = 0; q < n; q++) memcpy(out + s->at[q] * BLAKE3_OUT_LEN, s->hashed + q * BLAKE3_OUT_LEN, BLAKE3_OUT_LEN);
+}
+
+static bool uint8_array(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  napi_typedarray_type type;
+  napi_value buffer;
+  size_t offset;
+  return napi_get_typedarray_info(env, v, &type, len, (void **)data, &buffer, &offset) == napi_ok &&
+         type == napi_uint8_array;
 }
 
 /* The arguments both functions take: data, blockSize, out (and zeroHash when `skip_zeros`). Throws and returns false when they are wrong. */
@@ -125,14 +163,14 @@ static napi_value HashBlocks(napi_env env, napi_callback_info info) {
   if (!block_args(env, info, false, &data, &len, &bs, &out, NULL)) return NULL;
   size_t count = len / bs;
   if (count == 0) return NULL;
-  const uint8_t **blocks = malloc(count * sizeof(uint8_t *));
-  if (blocks == NULL) {
+  hash_scratch *s = hash_scratch_new(bs, count);
+  if (s == NULL) {
     napi_throw_error(env, NULL, "hashBlocks: out of memory");
     return NULL;
   }
-  for (size_t j = 0; j < count; j++) blocks[j] = data + j * bs;
-  if (hash_blocks(blocks, bs, count, out) != 0) napi_throw_error(env, NULL, "hashBlocks: out of memory");
-  free(blocks);
+  for (size_t j = 0; j < count; j++) s->blocks[j] = data + j * bs;
+  hash_blocks(s, s->blocks, bs, count, out);
+  hash_scratch_free(s);
   return NULL;
 }
 
@@ -141,36 +179,15 @@ static napi_value HashBlocksSkippingZeros(napi_env env, napi_callback_info info)
   size_t len;
   uint32_t bs;
   if (!block_args(env, info, true, &data, &len, &bs, &out, &zero_hash)) return NULL;
-  size_t count = len / bs, n = 0;
+  size_t count = len / bs;
   if (count == 0) return NULL;
-  /* the non-zero blocks, hashed together; their hashes then go to their places */
-  const uint8_t **blocks = malloc(count * sizeof(uint8_t *));
-  size_t *at = malloc(count * sizeof(size_t));
-  uint8_t *hashed = malloc(count * BLAKE3_OUT_LEN);
-  if (blocks == NULL || at == NULL || hashed == NULL) {
-    free(blocks);
-    free(at);
-    free(hashed);
+  hash_scratch *s = hash_scratch_new(bs, count);
+  if (s == NULL) {
     napi_throw_error(env, NULL, "hashBlocksSkippingZeros: out of memory");
     return NULL;
   }
-  for (size_t j = 0; j < count; j++) {
-    const uint8_t *b = data + j * bs;
-    if (all_zero(b, bs)) {
-      memcpy(out + j * BLAKE3_OUT_LEN, zero_hash, BLAKE3_OUT_LEN);
-    } else {
-      blocks[n] = b;
-      at[n++] = j;
-    }
-  }
-  if (n > 0 && hash_blocks(blocks, bs, n, hashed) != 0) {
-    napi_throw_error(env, NULL, "hashBlocksSkippingZeros: out of memory");
-  } else {
-    for (size_t q = 0; q < n; q++) memcpy(out + at[q] * BLAKE3_OUT_LEN, hashed + q * BLAKE3_OUT_LEN, BLAKE3_OUT_LEN);
-  }
-  free(blocks);
-  free(at);
-  free(hashed);
+  hash_blocks_skipping_zeros(s, data, count, bs, out, zero_hash);
+  hash_scratch_free(s);
   return NULL;
 }
 
@@ -182,5 +199,6 @@ NAPI_MODULE_INIT() {
       napi_ok)
     return NULL;
   if (napi_set_named_property(env, exports, "hashBlocksSkippingZeros", fn) != napi_ok) return NULL;
+  if (!hash_mapped_init(env, exports)) return NULL;
   return exports;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds native/build/blake3_batch.node (native/blake3-batch.c, batched block
- * hashing) against the official BLAKE3 C sources. Runs on `npm ci` / `npm
+ * hashing, and native/hash-mapped.c, the same over mapped disk pages) against
+ * the official BLAKE3 C sources. Runs on `npm ci` / `npm
  * install` and never fails it: without a C compiler or the sources, VBoom
  * hashes one block per call through @napi-rs/blake-hash (the same hashes,
  * ~4x slower at 4 KiB) and this says so.
@@ -56,6 +57,7 @@ if (headers === null) skip('node_api.h not found')
 
 const files = [
   join(root, 'native', 'blake3-batch.c'),
+  join(root, 'native', 'hash-mapped.c'),
   ...['blake3.c', 'blake3_dispatch.c', 'blake3_portable.c'].map((f) => join(src, f)),
 ]
 const flags = []

@@ -54,7 +54,7 @@ import {
 } from './errors.js'
 import type { SwapPhase, SwapProgressEvent, SwapSideReport } from './events.js'
 import { type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fetch.js'
-import { BATCHED_HASHING, equalBytes, merkleRoot } from './hash.js'
+import { BATCHED_HASHING, equalBytes, MAPPED_HASHING, merkleRoot } from './hash.js'
 import { Journal, phaseAtLeast } from './journal.js'
 import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
 import { makePlan, noCounts, type Plan, type PlanOptions } from './plan.js'
@@ -903,7 +903,11 @@ export class SwapAgent {
       rootBefore: l === null ? '' : hex(l.local.root),
       rootAfter: l === null ? '' : hex(l.peer.root),
       cleanedUp,
-      io: { stagingDirect: this.stagingDirect, batchedHashing: BATCHED_HASHING },
+      io: {
+        stagingDirect: this.stagingDirect,
+        batchedHashing: BATCHED_HASHING,
+        mappedHashing: MAPPED_HASHING,
+      },
     }
   }
 }

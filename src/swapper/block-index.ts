@@ -20,7 +20,15 @@
 
 import { sameWords, wordsOf } from './content-table.js'
 import type { Disk } from './disk.js'
-import { HASH_BYTES, hashBlocksInto, merkleRoot, zeroHash } from './hash.js'
+import {
+  HASH_BYTES,
+  hashBlocksInto,
+  hashMapped,
+  MAPPED_ALIGN,
+  MAPPED_HASHING,
+  merkleRoot,
+  zeroHash,
+} from './hash.js'
 import { defaultHashThreads, HashPool } from './hash-pool.js'
 import type { HashResult } from './hash-worker.js'
 
@@ -110,15 +118,25 @@ export async function indexDisk(
   return new BlockIndex(disk.size, blockSize, await hashDisk(disk, blockSize, onProgress, threads))
 }
 
-/** The block hashes of the whole disk (blockCount * HASH_BYTES), without the Merkle root or zero map. */
+/**
+ * The block hashes of the whole disk (blockCount * HASH_BYTES), without the
+ * Merkle root or zero map. Its pages are hashed where they lie when the
+ * native code is built (`mapped`, hash.ts); else read with pread and hashed
+ * inline (`threads` 0) or on worker threads.
+ */
 export async function hashDisk(
   disk: Disk,
   blockSize = DEFAULT_BLOCK_SIZE,
   onProgress?: (p: IndexProgress) => void,
   threads = defaultHashThreads(),
+  mapped = MAPPED_HASHING,
 ): Promise<Uint8Array> {
   const hashes = new Uint8Array(blockCountOf(disk.size, blockSize) * HASH_BYTES)
   const chunk = Math.max(blockSize, Math.floor(INDEX_READ_BYTES / blockSize) * blockSize)
+  if (mapped && MAPPED_HASHING && disk.fd !== undefined && blockSize >= 1024 && chunk % MAPPED_ALIGN === 0) {
+    await hashMappedDisk(disk, disk.fd, blockSize, chunk, hashes, Math.max(2, threads), onProgress)
+    return hashes
+  }
   if (threads === 0) {
     await hashInline(disk, blockSize, chunk, hashes, onProgress)
     return hashes
@@ -148,6 +166,49 @@ export async function hashDisk(
     await pool.close()
   }
   return hashes
+}
+
+/** The disk's pages hashed where they lie (hash.ts, hashMapped); the short last block, if any, read and hashed here. */
+async function hashMappedDisk(
+  disk: Disk,
+  fd: number,
+  blockSize: number,
+  chunk: number,
+  hashes: Uint8Array,
+  inFlight: number,
+  onProgress?: (p: IndexProgress) => void,
+): Promise<void> {
+  // on two cores two chunks: one hashed by a pool thread while the next is
+  // mapped and (on a cold disk) read in by another; with more cores, as many
+  // as hashing threads would run (libuv's pool, 4 threads by default, caps it)
+  const whole = Math.floor(disk.size / blockSize) * blockSize
+  const inflight: { end: number; done: Promise<void> }[] = []
+  const settle = async () => {
+    const { end, done } = inflight.shift()!
+    await done
+    onProgress?.({ bytesDone: end, bytesTotal: disk.size })
+  }
+  try {
+    for (let pos = 0; pos < whole; pos += chunk) {
+      if (inflight.length >= inFlight) await settle()
+      const end = Math.min(pos + chunk, whole)
+      const out = hashes.subarray((pos / blockSize) * HASH_BYTES, (end / blockSize) * HASH_BYTES)
+      const done = hashMapped(fd, pos, end - pos, blockSize, out)
+      done.catch(() => undefined) // awaited in turn; a failure surfaces there
+      inflight.push({ end, done })
+    }
+    while (inflight.length > 0) await settle()
+  } catch (err) {
+    // no pool thread left writing into `hashes` once this throws
+    await Promise.allSettled(inflight.map((f) => f.done))
+    throw new Error(`reading ${disk.path} to hash it failed: ${(err as Error).message}`, { cause: err })
+  }
+  if (whole < disk.size) {
+    const tail = new Uint8Array(disk.size - whole)
+    await disk.read(tail, whole)
+    hashBlocksInto(tail, blockSize, hashes, whole / blockSize)
+    onProgress?.({ bytesDone: disk.size, bytesTotal: disk.size })
+  }
 }
 
 /** One thread: the next read is issued before the current buffer is hashed, so I/O overlaps hashing. */

@@ -25,6 +25,8 @@ export interface Disk {
   readonly kind: DiskKind
   /** Size in bytes; fixed for the disk's lifetime. */
   readonly size: number
+  /** The open descriptor, where there is one: hashing maps the disk's pages through it (hash.ts, hashMapped). */
+  readonly fd?: number
   /** Fills `buf` from byte `position`; throws if the disk ends first. */
   read(buf: Uint8Array, position: number): Promise<void>
   /** Writes all of `buf` at byte `position`; never grows the disk. */
@@ -190,6 +192,10 @@ class FileDisk implements Disk {
     readonly size: number,
     private readonly fh: FileHandle,
   ) {}
+
+  get fd(): number {
+    return this.fh.fd
+  }
 
   async read(buf: Uint8Array, position: number): Promise<void> {
     this.check('read', buf, position)

@@ -44,5 +44,5 @@ export interface SwapSideReport {
    */
   cleanedUp: boolean
   /** The fast paths this side ran on: staging bypassing the page cache (O_DIRECT), blocks hashed many per call. */
-  io: { stagingDirect: boolean; batchedHashing: boolean }
+  io: { stagingDirect: boolean; batchedHashing: boolean; mappedHashing: boolean }
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path'
 import { blake3 } from '@napi-rs/blake-hash'
 import t from 'tap'
 import { BlockIndex, hashDisk, indexDisk } from '../../src/swapper/block-index.js'
-import { openDisk } from '../../src/swapper/disk.js'
-import { HASH_BYTES, merkleRoot } from '../../src/swapper/hash.js'
+import { type Disk, openDisk } from '../../src/swapper/disk.js'
+import { HASH_BYTES, MAPPED_HASHING, merkleRoot } from '../../src/swapper/hash.js'
 import { defaultHashThreads } from '../../src/swapper/hash-pool.js'
 import { makePlan } from '../../src/swapper/plan.js'
 import { random, writeImage } from './helpers.js'
@@ -202,13 +202,62 @@ t.test('hashing on worker threads gives the same hashes as inline', async (t) =>
   await writeImage(path, data)
   const disk = await openDisk(path)
   t.teardown(() => disk.close())
-  const inline = await hashDisk(disk, bs, undefined, 0)
+  const inline = await hashDisk(disk, bs, undefined, 0, false)
   for (const threads of [1, 3]) {
     let last = 0
-    const pooled = await hashDisk(disk, bs, (p) => (last = p.bytesDone), threads)
+    const pooled = await hashDisk(disk, bs, (p) => (last = p.bytesDone), threads, false)
     t.same(Buffer.from(pooled), Buffer.from(inline), `${threads} worker(s)`)
     t.equal(last, data.length, 'progress reaches the end')
   }
   t.equal(defaultHashThreads(2), 0, 'inline on 2 cores (measured faster)')
   t.equal(defaultHashThreads(8), 4)
 })
+
+const notMapped = MAPPED_HASHING
+  ? false
+  : 'the native hashing (native/hash-mapped.c) was not built, or VBOOM_HASH_MAPPED=0'
+
+t.test('hashing mapped pages gives the hashes reading gives', { skip: notMapped }, async (t) => {
+  for (const bs of [1024, 4096, 65536]) {
+    const data = random(9 * 1024 * 1024 + 1000) // three 4 MiB chunks, the last short, and a short last block
+    data.fill(0, 10 * bs, 40 * bs) // zero blocks
+    data.fill(0, data.length - 1000)
+    const path = join(t.testdir(), `disk-${bs}.img`)
+    await writeImage(path, data)
+    const disk = await openDisk(path)
+    const read = await hashDisk(disk, bs, undefined, 0, false)
+    const seen: number[] = []
+    const mapped = await hashDisk(disk, bs, (p) => seen.push(p.bytesDone), 0, true)
+    await disk.close()
+    t.same(Buffer.from(mapped), Buffer.from(read), `${bs}-byte blocks`)
+    t.same(
+      seen,
+      [...seen].sort((a, b) => a - b),
+      'progress only goes up',
+    )
+    t.equal(seen.at(-1), data.length, 'and reaches the end')
+  }
+})
+
+t.test(
+  'a read error under a mapped page is an error of the swap, not the end of the process',
+  { skip: notMapped },
+  async (t) => {
+    // a disk that claims more bytes than its file holds: touching a page past
+    // the end of the file raises SIGBUS, as a failing device does
+    const path = join(t.testdir(), 'short.img')
+    await writeImage(path, random(4 * 1024 * 1024))
+    const real = await openDisk(path)
+    t.teardown(() => real.close())
+    const lying: Disk = Object.create(real, { size: { value: 12 * 1024 * 1024 } })
+    const err = await hashDisk(lying, 4096, undefined, 0, true).then(
+      () => null,
+      (e: Error & { cause?: { code?: string } }) => e,
+    )
+    t.ok(err !== null, 'it rejects')
+    t.match(err?.message, /reading .*short\.img to hash it failed/)
+    t.equal(err?.cause?.code, 'EIO')
+    const again = await hashDisk(real, 4096, undefined, 0, true)
+    t.equal(again.length, 1024 * HASH_BYTES, 'and the next mapped hash works')
+  },
+)

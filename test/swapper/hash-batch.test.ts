@@ -3,7 +3,7 @@
  * one BLAKE3 call per block, for every block size and shape the swap uses.
  */
 import '../../src/polyfill.js'
-import { existsSync } from 'node:fs'
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { blake3 } from '@napi-rs/blake-hash'
@@ -129,5 +129,55 @@ t.test(
           `${bs}: block ${i}`,
         )
     }
+  },
+)
+
+t.test(
+  'the mapped hash refuses what it cannot hash, and rejects what the kernel refuses',
+  { skip: notBuilt },
+  async (t) => {
+    const native = createRequire(import.meta.url)(addon) as {
+      hashMappedBlocks(
+        fd: number,
+        position: number,
+        length: number,
+        blockSize: number,
+        out: Uint8Array,
+        zeroHash: Uint8Array,
+      ): Promise<void>
+    }
+    const path = join(t.testdir(), 'd.img')
+    writeFileSync(path, seeded(64 * 1024, 3))
+    const fd = openSync(path, 'r')
+    t.teardown(() => closeSync(fd))
+    const zh = new Uint8Array(32)
+    const out = new Uint8Array(16 * 32)
+    t.throws(
+      () => native.hashMappedBlocks(fd, 100, 4096, 4096, new Uint8Array(32), zh),
+      RangeError,
+      'position not page-aligned',
+    )
+    t.throws(() => native.hashMappedBlocks(fd, 0, 5000, 4096, out, zh), RangeError, 'not whole blocks')
+    t.throws(
+      () => native.hashMappedBlocks(fd, 0, 65536, 4096, new Uint8Array(32), zh),
+      RangeError,
+      'out too short',
+    )
+    t.throws(() => native.hashMappedBlocks(fd, 0, 65536, 3000, out, zh), RangeError, 'not a power of two')
+    t.throws(() => native.hashMappedBlocks(-1, 0, 65536, 4096, out, zh), RangeError, 'a negative fd')
+    t.throws(
+      () => (native.hashMappedBlocks as (...a: unknown[]) => unknown)(fd, 0, 65536, 4096, out),
+      TypeError,
+      'five arguments',
+    )
+    await t.rejects(
+      native.hashMappedBlocks(1000, 0, 65536, 4096, out, zh),
+      { code: 'ERR_MAPPED_HASH' },
+      'a closed fd: mmap fails',
+    )
+    await native.hashMappedBlocks(fd, 0, 65536, 4096, out, zh)
+    const want = new Uint8Array(16 * 32)
+    hashWholeBlocksPerCall(seeded(64 * 1024, 3), 4096, want)
+    t.same(Buffer.from(out), Buffer.from(want), 'the hashes one call per block gives')
   },
 )

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { AlignedAllocator } from '../../src/swapper/direct-io.js'
 import type { SwapProgressEvent } from '../../src/swapper/events.js'
-import { BATCHED_HASHING } from '../../src/swapper/hash.js'
+import { BATCHED_HASHING, MAPPED_HASHING } from '../../src/swapper/hash.js'
 import { createProgressBars } from '../../src/swapper/progress-bars.js'
 import { type SwapImagesOptions, swapImages } from '../../src/swapper/swap-images.js'
 import { MiB, random, randomPair, randomWithZeros, sha256File, writeImage } from './helpers.js'
@@ -58,7 +58,11 @@ t.test('two random images', async (t) => {
   // the report says which fast paths ran: the same as this process finds here
   const probe = AlignedAllocator.open(t.testdirName)
   probe?.close()
-  t.same(r.a.io, { stagingDirect: probe !== null, batchedHashing: BATCHED_HASHING })
+  t.same(r.a.io, {
+    stagingDirect: probe !== null,
+    batchedHashing: BATCHED_HASHING,
+    mappedHashing: MAPPED_HASHING,
+  })
   for (const phase of ['index', 'manifest', 'plan', 'stage', 'verify', 'commit', 'apply', 'cleanup']) {
     t.ok(
       events.some((e) => e.type === 'phase-end' && e.role === 'a' && e.phase === phase),

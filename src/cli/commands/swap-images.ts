@@ -36,7 +36,7 @@ function side(s: SwapSideReport): string[] {
     `  bytes   read ${mib(s.bytes.read)}, sent ${mib(s.bytes.sent)}, received ${mib(s.bytes.received)}, written ${mib(s.bytes.written)}`,
     `  blocks  ${b.total} total: ${b.skipped} skipped (equal), ${b.zero} zero, ${b.local} copied locally (${b.localInPlace} in place, the rest through staging), ${b.fetched} fetched (${b.fetchedUnique} distinct); ${s.badBlocks} bad from the peer`,
     `  time    ${phases}`,
-    `  io      staging ${s.io.stagingDirect ? 'direct (O_DIRECT)' : 'through the page cache'}, hashing ${s.io.batchedHashing ? 'batched (native)' : 'one block per call (batched BLAKE3 not built: npm run build:native says why)'}`,
+    `  io      staging ${s.io.stagingDirect ? 'direct (O_DIRECT)' : 'through the page cache'}, hashing ${s.io.batchedHashing ? `batched (native), ${s.io.mappedHashing ? 'disk pages mapped' : 'disk read with pread'}` : 'one block per call (batched BLAKE3 not built: npm run build:native says why)'}`,
     `  root    before ${s.rootBefore.slice(0, 16)}…  after ${s.rootAfter.slice(0, 16)}…`,
   ]
 }
