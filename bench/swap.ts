@@ -12,7 +12,8 @@
  * images were just written): say so when quoting these figures. Runs compiled
  * (`npm run bench:swap` builds first), as `vboom swap-images` does.
  * Env: VBOOM_BENCH_MIB (image size, default 1024), VBOOM_BENCH_DIR (default a temp dir),
- * VBOOM_BENCH_RUNS (rounds on (a), default 3: its rows are medians, with the range).
+ * VBOOM_BENCH_RUNS (rounds on each data set, default 3: rows are medians, with the range;
+ * each (b) round measures the raw stream again before its swaps).
  * As root, the VBoom swap and the full transfer run again with each agent in
  * its own network namespace behind a veth link shaped to 1 Gbit/s
  * (VBOOM_BENCH_SHAPED=0 skips that).
@@ -245,19 +246,19 @@ async function vboom(
  * 512 MiB, 489 over 2 GiB between the same two processes).
  */
 const RAW_RUNS = 3
-async function bestOf(run: () => Promise<number>): Promise<number> {
+async function bestOf(run: () => Promise<number>, runs: number): Promise<number> {
   let best = 0
-  for (let k = 0; k < RAW_RUNS; k++) best = Math.max(best, await run())
+  for (let k = 0; k < runs; k++) best = Math.max(best, await run())
   return best
 }
 
 /** One raw libp2p stream, both nodes in this process (one thread encrypts and decrypts): the one-process swap's ceiling. */
-async function rawStreamOneProcess(): Promise<number> {
+async function rawStreamOneProcess(runs: number): Promise<number> {
   const x = await createSwapNode(randomBytes(32))
   const y = await createSwapNode(randomBytes(32))
   try {
     await handleStreamProbe(y)
-    return await bestOf(() => probeStreamThroughput(x, y.getMultiaddrs(), sizeMiB * MIB))
+    return await bestOf(() => probeStreamThroughput(x, y.getMultiaddrs(), sizeMiB * MIB), runs)
   } finally {
     await x.stop()
     await y.stop()
@@ -270,7 +271,7 @@ async function rawStreamOneProcess(): Promise<number> {
  * both, as a swap between agent processes does). The ceilings of the swap
  * between agent processes.
  */
-async function rawStreamTwoProcesses(): Promise<{ oneWay: number; bothWays: number }> {
+async function rawStreamTwoProcesses(runs: number): Promise<{ oneWay: number; bothWays: number }> {
   const peer = spawn(process.execPath, [join(import.meta.dirname, 'raw-stream-peer.js')], {
     stdio: ['pipe', 'pipe', 'inherit'],
   })
@@ -287,8 +288,8 @@ async function rawStreamTwoProcesses(): Promise<{ oneWay: number; bothWays: numb
     const x = await createSwapNode(randomBytes(32))
     try {
       return {
-        oneWay: await bestOf(() => probeStreamThroughput(x, addrs, sizeMiB * MIB)),
-        bothWays: await bestOf(() => probeStreamBothWays(x, addrs, sizeMiB * MIB)),
+        oneWay: await bestOf(() => probeStreamThroughput(x, addrs, sizeMiB * MIB), runs),
+        bothWays: await bestOf(() => probeStreamBothWays(x, addrs, sizeMiB * MIB), runs),
       }
     } finally {
       await x.stop()
@@ -323,27 +324,36 @@ const rows: string[][] = []
 const mb = (n: number) => (n / 1e6).toFixed(1)
 console.log(`bench:swap, ${sizeMiB} MiB images in ${root}; loopback, warm page cache`)
 warmPageCache(6 * sizeMiB * MIB)
-const rawOne = await rawStreamOneProcess()
-const rawTwo = await rawStreamTwoProcesses()
-console.log(
-  `raw libp2p stream (noise+yamux, 16 MiB window): ${rawOne.toFixed(0)} MiB/s with both ends in one process; between two processes ${rawTwo.oneWay.toFixed(0)} MiB/s one way, ${rawTwo.bothWays.toFixed(0)} MiB/s both ways at once`,
-)
+interface RawStream {
+  one: number
+  two: { oneWay: number; bothWays: number }
+}
+/** The raw stream's ceilings, each the best of `runs` transfers of the image size. */
+async function rawStream(runs: number): Promise<RawStream> {
+  const raw = { one: await rawStreamOneProcess(runs), two: await rawStreamTwoProcesses(runs) }
+  console.log(
+    `raw libp2p stream (noise+yamux, 16 MiB window, best of ${runs}): ${raw.one.toFixed(0)} MiB/s with both ends in one process; between two processes ${raw.two.oneWay.toFixed(0)} MiB/s one way, ${raw.two.bothWays.toFixed(0)} MiB/s both ways at once`,
+  )
+  return raw
+}
+const startRaw = await rawStream(RAW_RUNS)
 /** A transfer rate against the raw stream that loads the cores as it does. */
-function ofRaw(rate: number, isolate: boolean): string {
+function ofRaw(rate: number, isolate: boolean, raw: RawStream): string {
   if (!isolate)
-    return `${((rate / rawOne) * 100).toFixed(0)} % of the raw stream in one process (${rawOne.toFixed(0)} MiB/s)`
+    return `${((rate / raw.one) * 100).toFixed(0)} % of the raw stream in one process (${raw.one.toFixed(0)} MiB/s)`
   const pct = (c: number) => ((rate / c) * 100).toFixed(0)
-  return `${pct(rawTwo.bothWays)} % of the raw stream both ways (${rawTwo.bothWays.toFixed(0)} MiB/s), ${pct(rawTwo.oneWay)} % of one way (${rawTwo.oneWay.toFixed(0)})`
+  return `${pct(raw.two.bothWays)} % of the raw stream both ways (${raw.two.bothWays.toFixed(0)} MiB/s), ${pct(raw.two.oneWay)} % of one way (${raw.two.oneWay.toFixed(0)})`
 }
 
 /**
- * Runs per method on (a): this VM's figures vary by ~30 % from run to run
- * (README: free page reporting, a shared disk), so (a)'s rows are the median
- * of RUNS_A runs, the methods taking turns within each round, with the range
- * beside it. (b)'s rows run once: they take ~10 s each and its target is a
- * rate against the raw stream, itself the best of three.
+ * Rounds per data set: this VM's figures vary by ~30 % from run to run
+ * (README: free page reporting, a shared disk), so each row is the median of
+ * its rounds, the methods taking turns within each round, with the range
+ * beside it. (b)'s target is a rate against the raw stream, and the machine's
+ * speed drifts over minutes, so each (b) round measures the raw stream again
+ * (one transfer each way) just before its swaps and rates them against that.
  */
-const RUNS_A = Number(process.env.VBOOM_BENCH_RUNS ?? 3)
+const RUNS = Number(process.env.VBOOM_BENCH_RUNS ?? 3)
 
 /** Samples of one method: its wall times and the row each run produced. */
 class Samples {
@@ -366,8 +376,8 @@ class Samples {
 }
 
 for (const [name, build, runs] of [
-  ['(a) ext4', buildExt4, RUNS_A],
-  ['(b) random', buildRandom, 1],
+  ['(a) ext4', buildExt4, RUNS],
+  ['(b) random', buildRandom, RUNS],
 ] as const) {
   const dir = join(root, name.replace(/\W+/g, ''))
   console.log(`building ${name} ...`)
@@ -381,6 +391,7 @@ for (const [name, build, runs] of [
     m.add(s, [name, method, '', ...row])
   }
   for (let round = 0; round < runs; round++) {
+    const raw = name.startsWith('(b)') ? await rawStream(1) : startRaw
     for (const isolate of [true, false]) {
       const how = isolate ? 'agent processes' : 'one process'
       const v = await vboom(a, b, false, isolate)
@@ -390,7 +401,7 @@ for (const [name, build, runs] of [
       // a transfer rate only where the swap moved every block (on (a) it mostly copies locally)
       const allFetched = ra.blocks.fetched + rb.blocks.fetched === ra.blocks.total + rb.blocks.total
       const vRate = v.r.totals.received / MIB / stageS
-      const transfer = allFetched ? `, ${vRate.toFixed(0)} MiB/s = ${ofRaw(vRate, isolate)}` : ''
+      const transfer = allFetched ? `, ${vRate.toFixed(0)} MiB/s = ${ofRaw(vRate, isolate, raw)}` : ''
       record(`vboom swap, ${how}`, v.s, [
         mb(v.r.totals.received),
         mb(v.r.totals.written),
@@ -408,7 +419,7 @@ for (const [name, build, runs] of [
       record(`full transfer, ${how}`, f.s, [
         mb(f.r.totals.received),
         mb(f.r.totals.written),
-        `transfer ${rate.toFixed(0)} MiB/s both ways = ${ofRaw(rate, isolate)}`,
+        `transfer ${rate.toFixed(0)} MiB/s both ways = ${ofRaw(rate, isolate, raw)}`,
       ])
     }
     if (linkUp) {

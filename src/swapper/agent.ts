@@ -53,7 +53,7 @@ import {
   SwapStateError,
 } from './errors.js'
 import type { SwapPhase, SwapProgressEvent, SwapSideReport } from './events.js'
-import { type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fetch.js'
+import { chunkCount, type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fetch.js'
 import { BATCHED_HASHING, equalBytes, MAPPED_HASHING, merkleRoot } from './hash.js'
 import { Journal, phaseAtLeast } from './journal.js'
 import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
@@ -652,13 +652,18 @@ export class SwapAgent {
       peer,
       async (got, data) => {
         // consecutive slots in one write
+        const oneChunk = chunkCount(data) === 1
         let pos = 0
         for (let k = 0; k < got.length; ) {
           let m = 1
           while (k + m < got.length && got[k + m]!.slot === got[k]!.slot + m) m++
           let len = 0
           for (let j = k; j < k + m; j++) len += peer.blockLength(got[j]!.block)
-          await staging.write(got[k]!.slot, data.sublist(pos, pos + len))
+          // one chunk (a gathered batch, in an aligned staging buffer): a view, written without a copy
+          await staging.write(
+            got[k]!.slot,
+            oneChunk ? data.subarray(pos, pos + len) : data.sublist(pos, pos + len),
+          )
           for (let j = k; j < k + m; j++) stored.add(got[j]!.slot)
           pos += len
           this.bytes.written += len
@@ -671,6 +676,7 @@ export class SwapAgent {
         window: Math.max(1, o.window ?? DEFAULT_WINDOW),
         maxBadBlocks: o.maxBadBlocks ?? DEFAULT_MAX_BAD_BLOCKS,
         timeoutMs: o.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        buffer: (n) => staging.buffer(n),
       },
       stats,
     )

@@ -80,6 +80,12 @@ export interface FetchOptions {
   window: number
   maxBadBlocks: number
   timeoutMs: number
+  /**
+   * Buffers of `bytes` for gathering a batch received in several chunks into
+   * one run, hashed in one call (staging's aligned ones, which it then writes
+   * without another copy). Default: plain memory.
+   */
+  buffer?: (bytes: number) => Uint8Array
 }
 
 export interface FetchStats {
@@ -111,6 +117,10 @@ export async function fetchBlocks(
 
   const worker = async (ch: SwapChannel): Promise<void> => {
     const decompressor = new BatchDecompressor()
+    // gather buffers: one per batch whose staging write may still run, and one for the batch being checked
+    const spare: Uint8Array[] = []
+    const gatherBuffer = (): Uint8Array =>
+      spare.pop() ?? (opts.buffer ?? ((n: number) => new Uint8Array(n)))(perBatch * target.blockSize)
     const inflight: { id: number; jobs: FetchJob[] }[] = []
     const writes: Promise<void>[] = []
     const sentBefore = ch.bytesSent
@@ -145,7 +155,16 @@ export async function fetchBlocks(
         }
         const received = await ch.nextBlockData(opts.timeoutMs)
         if (received === null) refuse(null, 'the bytes of a block batch')
-        const { good, data, bad } = checkBatch(res.blocks, received, want.jobs, target, decompressor)
+        const into = gatherBuffer()
+        const { good, data, bad, gathered } = checkBatch(
+          res.blocks,
+          received,
+          want.jobs,
+          target,
+          decompressor,
+          into,
+        )
+        if (!gathered || good.length === 0) spare.push(into)
         if (bad.length > 0) {
           stats.badBlocks += bad.length
           // refetch first, before anything new
@@ -156,6 +175,8 @@ export async function fetchBlocks(
           // the write to staging overlaps the next receive; at most SINK_AHEAD batches wait for the disk
           const w = sink(good, data)
           w.catch(() => undefined)
+          // the gather buffer is free again once its bytes are in staging
+          if (gathered) void w.finally(() => spare.push(into)).catch(() => undefined)
           writes.push(w)
           stats.blocksFetched += good.length
           if (writes.length >= SINK_AHEAD) await writes.shift()
@@ -182,12 +203,16 @@ export async function fetchBlocks(
 }
 
 /**
- * Splits a batch into blocks and checks each against the target hash, reading
- * the blocks straight from the received chunks (runs inside one chunk hashed
- * in one batched call; a block that straddles two chunks is copied into a
- * scratch buffer first). A batch that does not even
- * have the right shape (other blocks, wrong length, bad zstd) makes every
- * block in it bad.
+ * Splits a batch into blocks and checks each against the target hash. Bytes
+ * that came in several chunks are first gathered into `into` (when given and
+ * large enough), so that the whole batch is hashed in one batched call:
+ * received chunks are noise frames of up to 65519 bytes, so hashed where they
+ * lie, each chunk made a call of 15 blocks and a block straddling two chunks
+ * a call of its own (2.4 GB/s against ~6 GB/s here). Without `into`, runs
+ * inside one chunk are hashed in one call and a straddling block is copied
+ * into a scratch buffer first. A batch that does not even have the right
+ * shape (other blocks, wrong length, bad zstd) makes every block in it bad.
+ * `gathered`: `data` lies in `into`, which must then outlive it.
  */
 export function checkBatch(
   batch: BlockBatch,
@@ -195,7 +220,8 @@ export function checkBatch(
   jobs: FetchJob[],
   target: BlockIndex,
   decompressor: BatchDecompressor,
-): { good: FetchJob[]; data: Uint8ArrayList; bad: FetchJob[] } {
+  into?: Uint8Array,
+): { good: FetchJob[]; data: Uint8ArrayList; bad: FetchJob[]; gathered: boolean } {
   const expectedLength = jobs.reduce((n, j) => n + target.blockLength(j.block), 0)
   let raw: Uint8ArrayList | null = null
   if (
@@ -215,7 +241,17 @@ export function checkBatch(
     }
     if (raw !== null && raw.byteLength !== expectedLength) raw = null
   }
-  if (raw === null) return { good: [], data: new Uint8ArrayList(), bad: jobs }
+  if (raw === null) return { good: [], data: new Uint8ArrayList(), bad: jobs, gathered: false }
+  let gathered = false
+  if (into !== undefined && chunkCount(raw) > 1 && into.length >= expectedLength) {
+    let at = 0
+    for (const c of raw) {
+      into.set(c, at)
+      at += c.byteLength
+    }
+    raw = new Uint8ArrayList(into.subarray(0, expectedLength))
+    gathered = true
+  }
   // hashes of every block, as received: runs of whole blocks inside one chunk
   // in one batched call, a block that straddles chunks (or is short) alone
   const got = new Uint8Array(jobs.length * HASH_BYTES)
@@ -283,12 +319,19 @@ export function checkBatch(
     }
   }
   // the usual case, all good: hand on the received chunks as they are (no copy)
-  if (bad.length === 0) return { good, data: raw, bad }
+  if (bad.length === 0) return { good, data: raw, bad, gathered }
   const out = new Uint8ArrayList()
   for (let k = 0, pos = 0; k < jobs.length; k++) {
     const len = target.blockLength(jobs[k]!.block)
     if (ok[k] === 1) out.append(raw.sublist(pos, pos + len))
     pos += len
   }
-  return { good, data: out, bad }
+  return { good, data: out, bad, gathered }
+}
+
+/** How many chunks a list holds (Uint8ArrayList keeps them private). */
+export function chunkCount(list: Uint8ArrayList): number {
+  let n = 0
+  for (const _ of list) n++
+  return n
 }

@@ -10,6 +10,7 @@
 import type { HashPage } from '../protocols/proto/swap.js'
 import { HASH_PAGE_HASHES } from '../protocols/swap-constants.js'
 import type { BlockIndex } from './block-index.js'
+import { wordsOf } from './content-table.js'
 import { SwapProtocolError } from './errors.js'
 import { HASH_BYTES, zeroHash } from './hash.js'
 
@@ -17,22 +18,23 @@ import { HASH_BYTES, zeroHash } from './hash.js'
 export function encodeHashPage(index: BlockIndex, first: number): HashPage {
   const count = Math.min(HASH_PAGE_HASHES, index.blockCount - first)
   const zeroMap = new Uint8Array(Math.ceil(count / 8))
-  // at most every hash; trimmed to those of the non-zero blocks, copied a run at a time
+  // at most every hash; trimmed to those of the non-zero blocks. Copied as
+  // 32-bit words: a subarray and set() per run of non-zero blocks cost ~12 ms
+  // per GiB of ext4 image here (its runs are short)
   const hashes = new Uint8Array(count * HASH_BYTES)
-  let at = 0
-  for (let k = 0; k < count; ) {
-    if (index.isZero(first + k)) {
+  const to = wordsOf(hashes)
+  const from = wordsOf(index.hashes)
+  const W = HASH_BYTES / 4
+  let w = 0
+  for (let k = 0; k < count; k++) {
+    const i = first + k
+    if (index.isZero(i)) {
       zeroMap[k >> 3]! |= 1 << (k & 7)
-      k++
       continue
     }
-    let n = 1
-    while (k + n < count && !index.isZero(first + k + n)) n++
-    hashes.set(index.hashes.subarray((first + k) * HASH_BYTES, (first + k + n) * HASH_BYTES), at)
-    at += n * HASH_BYTES
-    k += n
+    for (let j = 0, f = i * W; j < W; j++) to[w++] = from[f + j]!
   }
-  return { first, count, zeroMap, hashes: hashes.subarray(0, at) }
+  return { first, count, zeroMap, hashes: hashes.subarray(0, w * 4) }
 }
 
 export interface HashListGeometry {

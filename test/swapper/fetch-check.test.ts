@@ -1,7 +1,7 @@
 /**
- * checkBatch: every received block hashed against the peer's manifest straight
- * from the decrypted chunks, whatever the chunk boundaries; a batch of the
- * wrong shape makes every block bad.
+ * checkBatch: every received block hashed against the peer's manifest, from
+ * the decrypted chunks or gathered into one buffer first, whatever the chunk
+ * boundaries; a batch of the wrong shape makes every block bad.
  */
 import '../../src/polyfill.js'
 import { blake3 } from '@napi-rs/blake-hash'
@@ -44,6 +44,39 @@ t.test('good blocks pass whatever the chunk boundaries, and the chunks are hande
   }
 })
 
+t.test('gathered into a buffer: hashed in one run, the data is that buffer', async (t) => {
+  for (const size of [10000, 1000, 4097, 7]) {
+    const into = new Uint8Array(8 * bs).fill(0xaa)
+    const r = checkBatch(header(), chunked(bytes, size), jobs, target, new BatchDecompressor(), into)
+    t.equal(r.good.length, 4, `chunks of ${size}`)
+    t.ok(r.gathered, 'gathered')
+    const [only, ...more] = [...r.data]
+    t.equal(more.length, 0, 'one chunk')
+    t.equal(only!.buffer, into.buffer, 'lying in the buffer given')
+    t.same(Buffer.from(only!), bytes)
+  }
+  // one chunk already, or no room: nothing to gather
+  const one = checkBatch(
+    header(),
+    chunked(bytes, bytes.length),
+    jobs,
+    target,
+    new BatchDecompressor(),
+    new Uint8Array(8 * bs),
+  )
+  t.notOk(one.gathered, 'a single chunk is hashed where it lies')
+  const small = checkBatch(
+    header(),
+    chunked(bytes, 1000),
+    jobs,
+    target,
+    new BatchDecompressor(),
+    new Uint8Array(bs),
+  )
+  t.notOk(small.gathered, 'a buffer too small is not used')
+  t.equal(small.good.length, 4)
+})
+
 t.test('a corrupted block is bad, the others pass and are kept in order', async (t) => {
   const b = Buffer.from(bytes)
   b[2 * bs + 100] = b[2 * bs + 100]! ^ 1 // third block (5)
@@ -57,6 +90,25 @@ t.test('a corrupted block is bad, the others pass and are kept in order', async 
     [1, 2, 6],
   )
   t.same(Buffer.from(r.data.subarray()), Buffer.concat([blocks[1]!, blocks[2]!, blocks[6]!]))
+  const g = checkBatch(
+    header(),
+    chunked(b, 3000),
+    jobs,
+    target,
+    new BatchDecompressor(),
+    new Uint8Array(8 * bs),
+  )
+  t.ok(g.gathered)
+  t.same(
+    g.bad.map((j) => j.block),
+    [5],
+    'gathered: the same block is bad',
+  )
+  t.same(
+    Buffer.from(g.data.subarray()),
+    Buffer.concat([blocks[1]!, blocks[2]!, blocks[6]!]),
+    'and the same kept',
+  )
 })
 
 t.test('a compressed batch is decompressed to exactly its raw length and checked', async (t) => {
