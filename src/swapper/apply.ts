@@ -117,30 +117,23 @@ export async function applyPlan(
     }
 
     // staged local copies whose source is still original, from that source,
-    // in an order that reads each source before it is overwritten; runs of
-    // consecutive targets and sources go at once (page-cache reads, synchronous)
+    // in an order that reads each source before it is overwritten: a run of
+    // consecutive targets and sources is read whole, then written whole (it may
+    // overlap itself); page-cache reads, synchronous
     let fromStaging: Uint32Array | null = null
     if (intact) {
-      const so = sourceFirstOrder(plan, w, { zero: zb, write: wbnd, copy: cb })
+      const so = sourceFirstOrder(plan, w, { zero: zb, write: wbnd, copy: cb }, perRun)
       fromStaging = so.fromStaging
-      const list = so.fromSource
       let sinceYield = 0
-      for (let e = 0; e < list.length; ) {
-        const t = plan.writeBlocks[list[e]!]!
-        let n = 1
-        while (
-          e + n < list.length &&
-          n < perRun &&
-          plan.writeBlocks[list[e + n]!] === t + n &&
-          so.sources[e + n] === so.sources[e]! + n
-        )
-          n++
+      for (let q = 0; q + 1 < so.runStarts.length; q++) {
+        const e = so.runStarts[q]!
+        const n = so.runStarts[q + 1]! - e
+        const t = plan.writeBlocks[so.fromSource[e]!]!
         const len = span(t, n)
         disk.readSync(sourceBuf.subarray(0, len), so.sources[e]! * bs)
         r.bytesRead += len
         disk.writeSync(sourceBuf.subarray(0, len), t * bs)
         wrote(len)
-        e += n
         sinceYield += n
         if (sinceYield >= perRun) {
           sinceYield = 0

@@ -15,8 +15,8 @@
  * KiB blocks took 44 ms one per call and 10 ms 256 per call (batched: every
  * level of all 256 trees fills the SIMD lanes at once).
  */
-import { createRequire } from 'node:module'
 import { blake3 } from '@napi-rs/blake-hash'
+import { native } from './native.js'
 
 export const HASH_ALG = 'blake3-256'
 export const HASH_BYTES = 32
@@ -25,43 +25,10 @@ export function hashBlock(data: Uint8Array): Buffer {
   return blake3(data)
 }
 
-interface Blake3Batch {
-  hashBlocks(data: Uint8Array, blockSize: number, out: Uint8Array): void
-  /** The same, all-zero blocks recognised (memcmp) and given `zeroHash` unhashed. */
-  hashBlocksSkippingZeros(data: Uint8Array, blockSize: number, out: Uint8Array, zeroHash: Uint8Array): void
-  /** The same over `length` bytes of `fd` from `position`, its pages mapped, on the thread pool (native/hash-mapped.c). */
-  hashMappedBlocks?(
-    fd: number,
-    position: number,
-    length: number,
-    blockSize: number,
-    out: Uint8Array,
-    zeroHash: Uint8Array,
-  ): Promise<void>
-}
-
 /** Smallest block the batched hash takes: one BLAKE3 chunk. */
 const BATCH_MIN_BLOCK = 1024
 
-/** The batched hash from native/build (from src/ or dist/src/), or null where it was not built. */
-function loadBatch(): Blake3Batch | null {
-  if (process.env.VBOOM_HASH_BATCH === '0') return null
-  const require = createRequire(import.meta.url)
-  for (const path of ['../../native/build/blake3_batch.node', '../../../native/build/blake3_batch.node']) {
-    try {
-      return require(path) as Blake3Batch
-    } catch (err) {
-      // not built is normal (build-native.mjs said so); built but unloadable is not
-      if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND')
-        process.emitWarning(
-          `batched BLAKE3 at ${path} does not load (${(err as Error).message}); hashing one block per call. Rebuild with npm run build:native`,
-        )
-    }
-  }
-  return null
-}
-
-const batch = loadBatch()
+const batch = native
 
 /** True when whole blocks are hashed many per call (see native/blake3-batch.c). */
 export const BATCHED_HASHING = batch !== null
