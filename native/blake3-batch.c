@@ -118,7 +118,7 @@ void hash_blocks_skipping_zeros(hash_scratch *s, const uint8_t *data, size_t cou
   for (size_t q = 0; q < n; q++) memcpy(out + s->at[q] * BLAKE3_OUT_LEN, s->hashed + q * BLAKE3_OUT_LEN, BLAKE3_OUT_LEN);
 }
 
-static bool uint8_array(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+bool uint8_array(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   napi_typedarray_type type;
   napi_value buffer;
   size_t offset;

@@ -23,6 +23,9 @@ void hash_scratch_free(hash_scratch *s);
 void hash_blocks_skipping_zeros(hash_scratch *s, const uint8_t *data, size_t count, size_t block_len,
                                 uint8_t *out, const uint8_t *zero_hash);
 
+/* True, with its bytes, when `v` is a Uint8Array. */
+bool uint8_array(napi_env env, napi_value v, uint8_t **data, size_t *len);
+
 /* Adds hashMappedBlocks to the module's exports (hash-mapped.c). */
 bool hash_mapped_init(napi_env env, napi_value exports);
 

@@ -122,14 +122,6 @@ static void complete(napi_env env, napi_status status, void *data) {
   free(j);
 }
 
-static bool typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  return napi_get_typedarray_info(env, v, &type, len, (void **)data, &buffer, &offset) == napi_ok &&
-         type == napi_uint8_array;
-}
-
 static napi_value HashMappedBlocks(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -144,7 +136,7 @@ static napi_value HashMappedBlocks(napi_env env, napi_callback_info info) {
   size_t out_len, zh_len;
   if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &position) != napi_ok ||
       napi_get_value_int64(env, argv[2], &length) != napi_ok || napi_get_value_uint32(env, argv[3], &bs) != napi_ok ||
-      !typed_bytes(env, argv[4], &out, &out_len) || !typed_bytes(env, argv[5], &zh, &zh_len)) {
+      !uint8_array(env, argv[4], &out, &out_len) || !uint8_array(env, argv[5], &zh, &zh_len)) {
     napi_throw_type_error(env, NULL, "hashMappedBlocks: fd, position, length and blockSize are numbers; out and zeroHash Uint8Arrays");
     return NULL;
   }

@@ -16,6 +16,7 @@ import {
   hashWholeBlocks,
   hashWholeBlocksPerCall,
 } from '../../src/swapper/hash.js'
+import type { NativeSwapper } from '../../src/swapper/native.js'
 import { seeded } from './helpers.js'
 
 const addon = join(import.meta.dirname, '..', '..', 'native', 'build', 'blake3_batch.node')
@@ -136,16 +137,7 @@ t.test(
   'the mapped hash refuses what it cannot hash, and rejects what the kernel refuses',
   { skip: notBuilt },
   async (t) => {
-    const native = createRequire(import.meta.url)(addon) as {
-      hashMappedBlocks(
-        fd: number,
-        position: number,
-        length: number,
-        blockSize: number,
-        out: Uint8Array,
-        zeroHash: Uint8Array,
-      ): Promise<void>
-    }
+    const native = createRequire(import.meta.url)(addon) as Required<NativeSwapper>
     const path = join(t.testdir(), 'd.img')
     writeFileSync(path, seeded(64 * 1024, 3))
     const fd = openSync(path, 'r')

@@ -247,19 +247,21 @@ t.test('applyPlan on a fresh run reads sources, not staging; a resumed run reads
   const cycles = so.fromStaging.length - plan.counts.fetched
   t.ok(cycles >= 2 && cycles <= 2 * 50, `one run per cycle from staging (${cycles} blocks)`)
   t.ok(so.fromSource.length >= 0.9 * plan.counts.local, 'nine in ten local copies read from their sources')
-  await applyPlan(plan, fresh.staging, ti, fresh.disk, { sourcesIntact: true })
-  const a = Buffer.alloc(n * BS)
-  await fresh.disk.read(a, 0)
-  t.ok(a.equals(target), 'fresh: the disk is the target though staging holds garbage for the rest')
-  await fresh.staging.close()
-  await fresh.disk.close()
+  /** Applies the plan over `run`'s disk and staging; returns the disk's bytes. */
+  const apply = async (run: Awaited<ReturnType<typeof garbled>>, sourcesIntact: boolean) => {
+    await applyPlan(plan, run.staging, ti, run.disk, { sourcesIntact })
+    const bytes = Buffer.alloc(n * BS)
+    await run.disk.read(bytes, 0)
+    await run.staging.close()
+    await run.disk.close()
+    return bytes
+  }
+  t.ok(
+    (await apply(fresh, true)).equals(target),
+    'fresh: the disk is the target though staging holds garbage for the rest',
+  )
 
   const resumed = await garbled('resumed')
   await fix(resumed.staging)
-  await applyPlan(plan, resumed.staging, ti, resumed.disk, { sourcesIntact: false })
-  const b = Buffer.alloc(n * BS)
-  await resumed.disk.read(b, 0)
-  t.notOk(b.equals(target), 'resumed: staging is what apply reads (garbage here)')
-  await resumed.staging.close()
-  await resumed.disk.close()
+  t.notOk((await apply(resumed, false)).equals(target), 'resumed: staging is what apply reads (garbage here)')
 })
