@@ -19,7 +19,7 @@
  *   before this side reports. The manifests stay until both sides completed
  *   and `done` is recorded.
  */
-import { rm } from 'node:fs/promises'
+import { access, rm } from 'node:fs/promises'
 import { VBoomError } from '../protocols/errors.js'
 import type { SignedManifest } from '../protocols/proto/swap.js'
 import { publicKeyOf } from '../protocols/signing.js'
@@ -799,20 +799,44 @@ export class SwapAgent {
         checking.catch(() => undefined) // awaited below
         return checking
       }
-      try {
-        if (applied < p.windowCount) await this.applyFromStaging(l, disk, applied, startCheck)
-      } finally {
-        // never left reading behind a failed apply (the disk closes after)
-        await checking?.catch(() => undefined)
+      const applyAndCheck = async (fromWindow: number, fromStaging: boolean): Promise<void> => {
+        try {
+          if (fromWindow < p.windowCount)
+            await this.applyFromStaging(l, disk, fromWindow, startCheck, fromStaging)
+        } finally {
+          // never left reading behind a failed apply (the disk closes after)
+          await checking?.catch(() => undefined)
+        }
+        await startCheck()
       }
-      // every window is on the disk and recorded: staging is no longer read by
-      // any run (a restart goes straight to the final check), so it is removed
-      // now, while the check ends and the coordinator hears of it (~0.1-0.2 s
-      // for 0.5 GB here: ext4 frees and discards the blocks); awaited before
-      // this side reports
+      try {
+        await applyAndCheck(applied, this.resumed)
+      } catch (err) {
+        // every window is recorded but the disk is not the peer's image: a
+        // moved block read from its source (a first run reads them there) or
+        // an earlier run's write did not hold. Staging still holds every
+        // staged block, verified before the vote: apply all of it again from
+        // there (proved again first), then check once more
+        if (
+          !(err instanceof SwapStateError && err.code === 'FINAL_CHECK') ||
+          !(await exists(this.journal.stagingPath))
+        )
+          throw err
+        this.emit({
+          type: 'note',
+          role: this.role,
+          message: `${err.message}; applying again from staging`,
+        })
+        checking = undefined
+        await applyAndCheck(0, true)
+      }
+      // the disk is the peer's image and every window is recorded: staging is
+      // no longer read by any run (a restart goes straight to the final
+      // check), so it is removed now, while the coordinator hears of it
+      // (~0.1-0.2 s for 0.5 GB here: ext4 frees and discards the blocks);
+      // awaited before this side reports
       dropStaging = rm(this.journal.stagingPath, { force: true })
       dropStaging.catch(() => undefined) // awaited below
-      await startCheck()
       await this.journal.write(this.swapIdHex, this.role, 'applied')
     }
     await this.disk?.close()
@@ -851,12 +875,18 @@ export class SwapAgent {
     }
   }
 
-  /** Apply windows `fromWindow`.. from staging, each durable and recorded before the next. */
+  /**
+   * Apply windows `fromWindow`.. from staging, each durable and recorded
+   * before the next. `fromStaging`: a run after others wrote the disk (a
+   * restart, or a repair): staging is proved again first, and every staged
+   * block is read from it (a first run reads moved blocks from their sources).
+   */
   private async applyFromStaging(
     l: Loaded,
     disk: Disk,
     fromWindow: number,
     onLastWrites: () => unknown,
+    fromStaging: boolean,
   ): Promise<void> {
     const p = l.plan
     const staging = await Staging.open(this.journal.stagingPath, p.slots.length, p.blockSize)
@@ -864,8 +894,8 @@ export class SwapAgent {
     try {
       if (staging.fresh)
         throw new SwapStateError('STAGING_LOST', `staging ${staging.path} is missing after commit`)
-      if (this.resumed) {
-        // a restart: prove staging is still what was verified before the vote
+      if (fromStaging) {
+        // a restart or a repair: prove staging is still what was verified before the vote
         const bad = await findBadSlots(staging, p, l.peer)
         this.bytes.read += p.stagingBytes
         if (bad.length > 0)
@@ -879,7 +909,7 @@ export class SwapAgent {
         applyPlan(p, staging, l.peer, disk, {
           fromWindow,
           onLastWrites,
-          sourcesIntact: !this.resumed,
+          sourcesIntact: !fromStaging,
           onWindowDone: (w) => this.journal.write(this.swapIdHex, this.role, 'committed', w + 1),
           onBytes: this.progress('apply', total),
         }),
@@ -916,4 +946,12 @@ export class SwapAgent {
       },
     }
   }
+}
+
+/** True when `path` exists. */
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  )
 }

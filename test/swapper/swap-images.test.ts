@@ -1,6 +1,6 @@
 import '../../src/polyfill.js'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -123,6 +123,37 @@ t.test('blocks moved to other offsets are copied locally', async (t) => {
   t.equal(r.b.blocks.local, n - 10)
   t.equal(r.b.blocks.fetched, 10, 'B fetches A blocks that B overwrote with its own')
 })
+
+t.test(
+  'a moved block changed on the disk after the commit point: the final check catches it, staging repairs it',
+  async (t) => {
+    const n = 1024
+    const a = random(n * BS)
+    const b = Buffer.alloc(n * BS)
+    for (let i = 0; i < n; i++) a.copy(b, ((i + 7) % n) * BS, i * BS, (i + 1) * BS)
+    const notes: string[] = []
+    let tampered = false
+    const r = await swapAndCheck(t, a, b, {
+      onProgress: (e) => {
+        if (e.type === 'note' && e.role === 'a') notes.push(e.message)
+        // before A's first apply reads its moved blocks from their sources:
+        // another writer changes block 500, the source of target 507
+        if (e.type === 'phase-start' && e.phase === 'apply' && e.role === 'a' && !tampered) {
+          tampered = true
+          const fd = openSync(join(t.testdirName, 'a.img'), 'r+')
+          writeSync(fd, random(BS), 0, BS, 500 * BS)
+          closeSync(fd)
+        }
+      },
+    })
+    t.ok(tampered)
+    t.equal(r.a.outcome, 'swapped')
+    t.ok(
+      notes.some((m) => /not the peer's original root.*applying again from staging/.test(m)),
+      'A says its disk failed the check and was applied again from staging',
+    )
+  },
+)
 
 t.test('compressible data travels compressed', async (t) => {
   const text = Buffer.alloc(4 * MiB)
