@@ -201,7 +201,10 @@ async function hashMappedDisk(
   } catch (err) {
     // no pool thread left writing into `hashes` once this throws
     await Promise.allSettled(inflight.map((f) => f.done))
-    throw new Error(`reading ${disk.path} to hash it failed: ${(err as Error).message}`, { cause: err })
+    throw new Error(
+      `reading ${disk.path} to hash it failed: ${(err as Error).message}. The device failed a read: check it (dmesg), then run the swap again, which resumes from its journal`,
+      { cause: err },
+    )
   }
   if (whole < disk.size) {
     const tail = new Uint8Array(disk.size - whole)
