@@ -201,8 +201,12 @@ async function hashMappedDisk(
   } catch (err) {
     // no pool thread left writing into `hashes` once this throws
     await Promise.allSettled(inflight.map((f) => f.done))
+    const what =
+      (err as NodeJS.ErrnoException).code === 'EIO'
+        ? 'the device failed a read: check it (dmesg), then run the swap again'
+        : 'run the swap again'
     throw new Error(
-      `reading ${disk.path} to hash it failed: ${(err as Error).message}. The device failed a read: check it (dmesg), then run the swap again, which resumes from its journal`,
+      `reading ${disk.path} to hash it failed: ${(err as Error).message}; ${what}, which resumes from its journal`,
       { cause: err },
     )
   }
