@@ -96,7 +96,6 @@ export async function applyPlan(
   // one being written out while staging is read into the others
   const bufs = Array.from({ length: APPLY_READ_AHEAD + 1 }, () => staging.buffer(perRun * bs))
   const copyBuf = bufs[0]!
-  const sourceBuf = new Uint8Array(perRun * bs)
   const zb = windowBounds(plan.zeroWindows, plan.windowCount)
   const wbnd = windowBounds(plan.writeWindows, plan.windowCount)
   const cb = windowBounds(plan.copyWindows, plan.windowCount)
@@ -130,9 +129,10 @@ export async function applyPlan(
         const n = so.runStarts[q + 1]! - e
         const t = plan.writeBlocks[so.fromSource[e]!]!
         const len = span(t, n)
-        disk.readSync(sourceBuf.subarray(0, len), so.sources[e]! * bs)
+        // copyBuf: no staging read is in flight yet in this window
+        disk.readSync(copyBuf.subarray(0, len), so.sources[e]! * bs)
         r.bytesRead += len
-        disk.writeSync(sourceBuf.subarray(0, len), t * bs)
+        disk.writeSync(copyBuf.subarray(0, len), t * bs)
         wrote(len)
         sinceYield += n
         if (sinceYield >= perRun) {

@@ -203,16 +203,15 @@ export async function fetchBlocks(
 }
 
 /**
- * Splits a batch into blocks and checks each against the target hash. Bytes
- * that came in several chunks are first gathered into `into` (when given and
- * large enough), so that the whole batch is hashed in one batched call:
- * received chunks are noise frames of up to 65519 bytes, so hashed where they
- * lie, each chunk made a call of 15 blocks and a block straddling two chunks
- * a call of its own (2.4 GB/s against ~6 GB/s here). Without `into`, runs
- * inside one chunk are hashed in one call and a straddling block is copied
- * into a scratch buffer first. A batch that does not even have the right
- * shape (other blocks, wrong length, bad zstd) makes every block in it bad.
- * `gathered`: `data` lies in `into`, which must then outlive it.
+ * Splits a batch into blocks and checks each against the target hash, the
+ * whole batch hashed in one batched call. Bytes that came in several chunks
+ * are gathered into `into` first (fresh memory when it is missing or too
+ * small): received chunks are noise frames of up to 65519 bytes, and hashed
+ * where they lay, each made a call of 15 blocks and a block straddling two
+ * chunks a call of its own (2.4 GB/s against ~6 GB/s here). A batch that
+ * does not even have the right shape (other blocks, wrong length, bad zstd)
+ * makes every block in it bad. `gathered`: `data` lies in `into`, which must
+ * then outlive it.
  */
 export function checkBatch(
   batch: BlockBatch,
@@ -242,66 +241,41 @@ export function checkBatch(
     if (raw !== null && raw.byteLength !== expectedLength) raw = null
   }
   if (raw === null) return { good: [], data: new Uint8ArrayList(), bad: jobs, gathered: false }
+  // one run of bytes, so the whole batch is hashed in one batched call: the
+  // single chunk as received, else the chunks gathered into `into` (or fresh
+  // memory when it is missing or too small)
   let gathered = false
-  if (into !== undefined && chunkCount(raw) > 1 && into.length >= expectedLength) {
+  if (chunkCount(raw) > 1) {
+    gathered = into !== undefined && into.length >= expectedLength
+    const run = gathered ? into!.subarray(0, expectedLength) : new Uint8Array(expectedLength)
     let at = 0
     for (const c of raw) {
-      into.set(c, at)
+      run.set(c, at)
       at += c.byteLength
     }
-    raw = new Uint8ArrayList(into.subarray(0, expectedLength))
-    gathered = true
+    raw = new Uint8ArrayList(run)
   }
-  // hashes of every block, as received: runs of whole blocks inside one chunk
-  // in one batched call, a block that straddles chunks (or is short) alone
+  const bytes = raw.subarray() // one chunk now: a view, not a copy
+  // runs of whole blocks in one call; a short block (the disk's last) alone
   const got = new Uint8Array(jobs.length * HASH_BYTES)
   const bs = target.blockSize
-  const scratch = new Uint8Array(bs)
-  const chunks = [...raw]
-  let ci = 0
-  let co = 0
-  const nextChunkIfDone = () => {
-    if (co === chunks[ci]!.length && ci + 1 < chunks.length) {
-      ci++
-      co = 0
-    }
-  }
-  for (let k = 0; k < jobs.length; ) {
-    const c = chunks[ci]!
+  for (let k = 0, pos = 0; k < jobs.length; ) {
     let n = 0
-    const fit = Math.floor((c.length - co) / bs)
-    while (n < fit && k + n < jobs.length && target.blockLength(jobs[k + n]!.block) === bs) n++
+    while (k + n < jobs.length && target.blockLength(jobs[k + n]!.block) === bs) n++
     if (n > 0) {
-      hashWholeBlocks(c.subarray(co, co + n * bs), bs, got.subarray(k * HASH_BYTES, (k + n) * HASH_BYTES))
-      co += n * bs
+      hashWholeBlocks(
+        bytes.subarray(pos, pos + n * bs),
+        bs,
+        got.subarray(k * HASH_BYTES, (k + n) * HASH_BYTES),
+      )
+      pos += n * bs
       k += n
-      nextChunkIfDone()
       continue
     }
     const len = target.blockLength(jobs[k]!.block)
-    let view: Uint8Array
-    if (co + len <= c.length) {
-      view = c.subarray(co, co + len)
-      co += len
-    } else {
-      // straddles chunks: gather it
-      let filled = 0
-      while (filled < len) {
-        const d = chunks[ci]!
-        const m = Math.min(len - filled, d.length - co)
-        scratch.set(d.subarray(co, co + m), filled)
-        filled += m
-        co += m
-        if (co === d.length && filled < len) {
-          ci++
-          co = 0
-        }
-      }
-      view = scratch.subarray(0, len)
-    }
-    got.set(hashBlock(view), k * HASH_BYTES)
+    got.set(hashBlock(bytes.subarray(pos, pos + len)), k * HASH_BYTES)
+    pos += len
     k++
-    nextChunkIfDone()
   }
   const good: FetchJob[] = []
   const bad: FetchJob[] = []

@@ -1,6 +1,6 @@
 /**
  * Block hashing. BLAKE3-256: many whole blocks per call through
- * native/blake3-batch.c (built on `npm ci` from the official BLAKE3 C sources
+ * native/blake3-native.c (built on `npm ci` from the official BLAKE3 C sources
  * by scripts/build-native.mjs), one block per call through
  * @napi-rs/blake-hash where that was not built; both give the same hashes.
  *
@@ -28,12 +28,10 @@ export function hashBlock(data: Uint8Array): Buffer {
 /** Smallest block the batched hash takes: one BLAKE3 chunk. */
 const BATCH_MIN_BLOCK = 1024
 
-const batch = native
+/** True when whole blocks are hashed many per call (see native/blake3-native.c). */
+export const BATCHED_HASHING = native !== null
 
-/** True when whole blocks are hashed many per call (see native/blake3-batch.c). */
-export const BATCHED_HASHING = batch !== null
-
-const mapped = process.env.VBOOM_HASH_MAPPED === '0' ? undefined : batch?.hashMappedBlocks
+const mapped = process.env.VBOOM_HASH_MAPPED === '0' ? undefined : native?.hashMappedBlocks
 
 /**
  * True when a disk can be hashed where its pages lie (native/hash-mapped.c):
@@ -71,7 +69,7 @@ export function hashWholeBlocksPerCall(data: Uint8Array, blockSize: number, out:
 
 /** Hashes `data`, whole blocks of `blockSize`, into `out` (HASH_BYTES per block). */
 export function hashWholeBlocks(data: Uint8Array, blockSize: number, out: Uint8Array): void {
-  if (batch !== null && blockSize >= BATCH_MIN_BLOCK) batch.hashBlocks(data, blockSize, out)
+  if (native !== null && blockSize >= BATCH_MIN_BLOCK) native.hashBlocks(data, blockSize, out)
   else hashWholeBlocksPerCall(data, blockSize, out)
 }
 
@@ -114,9 +112,9 @@ export function hashBlocksInto(
   const b = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   const whole = Math.floor(data.length / blockSize)
   const at = (k: number) => (firstBlock + k) * HASH_BYTES
-  if (batch !== null && blockSize >= BATCH_MIN_BLOCK) {
+  if (native !== null && blockSize >= BATCH_MIN_BLOCK) {
     // the zero check and the hashing in one native call: no call per block
-    batch.hashBlocksSkippingZeros(
+    native.hashBlocksSkippingZeros(
       data.subarray(0, whole * blockSize),
       blockSize,
       out.subarray(at(0), at(whole)),
