@@ -41,8 +41,8 @@ import {
   probeStreamBothWays,
   probeStreamThroughput,
 } from '../src/protocols/swap-stream.js'
-import { type SwapImagesReport, swapImages } from '../src/swapper/swap-images.js'
-import { createSwapNode } from '../src/swapper/swap-node.js'
+import { type SwapImagesReport, swapImages } from '../src/swapper/local/swap-images.js'
+import { createSwapNode } from '../src/swapper/local/swap-node.js'
 
 const MIB = 2 ** 20
 const sizeMiB = Number(process.env.VBOOM_BENCH_MIB ?? 1024)

@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 /**
- * Bundles the swap agent's process entry (dist/src/swapper/agent-main.js, as
+ * Bundles the swap agent's process entry (dist/src/swapper/local/agent-main.js, as
  * tsc emitted it) into one module beside it: agent-main.bundle.js. Node 20
  * loads the agent's ~400 modules (libp2p and the rest) in ~250 ms, one at a
  * time through its ESM resolver, and in ~400 ms when both agents of a local
  * swap start at once on two cores; the bundle loads in ~60 ms (README,
  * "Dependencies and why").
  *
- * The bundle sits in the same directory as the module it replaces, so every
- * path found relative to import.meta.url (the hash worker, native/build) is
- * the same. Packages that load compiled addons (.node files) stay external:
+ * The bundle sits in the same directory as the module it replaces; paths found
+ * relative to import.meta.url (the hash worker, native/build) are written to
+ * resolve from both `swapper/index/` and `swapper/local/`. Packages that load compiled addons (.node files) stay external:
  * a bundler cannot carry a native library, and esbuild fails the build if one
  * is missed. Run after tsc (`npm run build` does).
  */
@@ -18,8 +18,8 @@ import { join } from 'node:path'
 import { build } from 'esbuild'
 
 const root = join(import.meta.dirname, '..')
-const entry = join(root, 'dist', 'src', 'swapper', 'agent-main.js')
-const out = join(root, 'dist', 'src', 'swapper', 'agent-main.bundle.js')
+const entry = join(root, 'dist', 'src', 'swapper', 'local', 'agent-main.js')
+const out = join(root, 'dist', 'src', 'swapper', 'local', 'agent-main.bundle.js')
 
 try {
   statSync(entry)

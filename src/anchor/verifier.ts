@@ -8,7 +8,7 @@
  * How a host is reached is the platform's business: the anchor is given a
  * resolver from location to a boot target (the testnet's emulated hosts; on a
  * real cloud, the provider API acting for the owner). The anchor never imports
- * the agent; `src/node/platform.ts`'s Platform satisfies `BootTarget`.
+ * the agent; `src/node/platform/platform.ts`'s Platform satisfies `BootTarget`.
  */
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -14,7 +14,7 @@ import { ADVERT_RATE_BURST, ADVERT_RATE_PER_SECOND, advertTopic } from '../proto
 import { ValidationError } from '../protocols/errors.js'
 import type { Logger } from '../runtime/log.js'
 import type { AdvertMetrics } from '../runtime/metrics.js'
-import type { MarketView } from './market.js'
+import type { MarketView } from './market/market-view.js'
 import { RateLimiter } from './rate-limiter.js'
 
 export interface AdvertGossipOptions {

@@ -19,8 +19,8 @@ import { AdvertPublisher } from './advert-publisher.js'
 import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
-import { MarketView } from './market.js'
-import { AgentProbeService } from './probe.js'
+import { MarketView } from './market/market-view.js'
+import { AgentProbeService } from './probe/probe.js'
 
 export interface AgentOptions {
   dataDir: string

@@ -20,9 +20,9 @@ import {
 } from '../protocols/coordinator-wire.js'
 import { VBoomError } from '../protocols/errors.js'
 import { rpcCall } from '../protocols/rpc-stream.js'
-import type { Coordinator, SwapStatus } from '../swapper/coordinator.js'
+import type { Coordinator, SwapStatus } from '../swapper/coordinator/coordinator.js'
 import { CoordinatorError } from '../swapper/errors.js'
-import type { Role } from '../swapper/manifest.js'
+import type { Role } from '../swapper/index/manifest.js'
 import type { AnchorTarget } from './anchor-client.js'
 
 export interface AnchorCoordinatorClientInit {

@@ -2,7 +2,7 @@
  * The probe (agent to agent): A asks B to run anchor-signed benchmarks with
  * A's fresh nonce; B answers with the results signed by its VM key, bound to
  * the nonce, to A, to B and to each module's hash. The validators here are
- * pure; running the benchmarks and judging the claims is src/node/probe.ts.
+ * pure; running the benchmarks and judging the claims is src/node/probe/.
  */
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromMultihash, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'

@@ -5,10 +5,10 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Coordinator } from './coordinator.js'
+import type { Coordinator } from './coordinator/coordinator.js'
 import type { SwapProgressEvent } from './events.js'
-import type { Role } from './manifest.js'
-import type { ServeFaults } from './serve.js'
+import type { Role } from './index/manifest.js'
+import type { ServeFaults } from './transfer/serve.js'
 
 export interface SwapParty {
   peerId: PeerId

@@ -41,9 +41,7 @@ import {
   DEFAULT_STAGING_RESERVE_BYTES,
   type SwapAgentOptions,
 } from './agent-options.js'
-import { applyPlan } from './apply.js'
-import { type BlockIndex, DEFAULT_BLOCK_SIZE, hashDisk, indexDisk } from './block-index.js'
-import type { Coordinator, SwapStatus } from './coordinator.js'
+import type { Coordinator, SwapStatus } from './coordinator/coordinator.js'
 import { type Disk, openDisk } from './disk.js'
 import {
   BadPeerError,
@@ -53,13 +51,21 @@ import {
   SwapStateError,
 } from './errors.js'
 import type { SwapPhase, SwapProgressEvent, SwapSideReport } from './events.js'
-import { chunkCount, type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './fetch.js'
-import { BATCHED_HASHING, equalBytes, MAPPED_HASHING, merkleRoot } from './hash.js'
+import { type BlockIndex, DEFAULT_BLOCK_SIZE, hashDisk, indexDisk } from './index/block-index.js'
+import { BATCHED_HASHING, equalBytes, MAPPED_HASHING, merkleRoot } from './index/hash.js'
+import {
+  createManifest,
+  indexFromManifest,
+  otherRole,
+  type Role,
+  verifyManifestHeader,
+} from './index/manifest.js'
 import { Journal, phaseAtLeast } from './journal.js'
-import { createManifest, indexFromManifest, otherRole, type Role, verifyManifestHeader } from './manifest.js'
-import { makePlan, noCounts, type Plan, type PlanOptions } from './plan.js'
-import { type ServeContext, serveChannel } from './serve.js'
-import { checkStagingSpace, findBadSlots, Staging, stageLocal } from './staging.js'
+import { makePlan, noCounts, type Plan, type PlanOptions } from './plan/plan.js'
+import { applyPlan } from './staging/apply.js'
+import { checkStagingSpace, findBadSlots, Staging, stageLocal } from './staging/staging.js'
+import { chunkCount, type FetchJob, type FetchStats, fetchBlocks, fetchManifest } from './transfer/fetch.js'
+import { type ServeContext, serveChannel } from './transfer/serve.js'
 
 export {
   DEFAULT_DECISION_TIMEOUT_MS,

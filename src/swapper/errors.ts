@@ -125,3 +125,21 @@ export class CoordinatorError extends SwapError {
     this.name = 'CoordinatorError'
   }
 }
+
+/**
+ * The coordinator does not offer this operation (an anchor without the long
+ * poll, say). Thrown only for that answer, never for a garbled or refused
+ * call, so a caller may fall back (to polling) on this class alone.
+ */
+export class CoordinatorUnsupportedError extends SwapError {
+  readonly operation: string
+
+  constructor(operation: string, detail = '') {
+    super(
+      'COORDINATOR_UNSUPPORTED',
+      `the coordinator does not offer ${operation}${detail === '' ? '' : ` (${detail})`}`,
+    )
+    this.name = 'CoordinatorUnsupportedError'
+    this.operation = operation
+  }
+}

@@ -2,8 +2,8 @@
  * Typed progress events and the final report of a swap side. A CLI turns the
  * events into one progress bar per phase (see progress-bars.ts).
  */
-import type { Role } from './manifest.js'
-import type { PlanCounts } from './plan.js'
+import type { Role } from './index/manifest.js'
+import type { PlanCounts } from './plan/plan.js'
 
 export const SWAP_PHASES = [
   'index',

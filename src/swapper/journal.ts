@@ -14,7 +14,7 @@ import { SignedManifest } from '../protocols/proto/swap.js'
 import { MAX_MANIFEST_HEADER_BYTES } from '../protocols/swap-constants.js'
 import { writeFileAtomic } from '../runtime/atomic-file.js'
 import { SwapStateError } from './errors.js'
-import type { Role } from './manifest.js'
+import type { Role } from './index/manifest.js'
 
 /** Phases in order; a side only moves forward. */
 export const PHASES = ['indexed', 'planned', 'staged', 'prepared', 'committed', 'applied', 'done'] as const

@@ -58,8 +58,8 @@ t.test('swap-images refuses images of different sizes in one line, nothing writt
 /** Whether dist/ holds a build whose agent bundle is current (npm run build; CI builds before testing). */
 function freshBuild(): boolean {
   try {
-    const compiled = statSync(join(ROOT, 'dist/src/swapper/agent-main.js')).mtimeMs
-    const bundle = statSync(join(ROOT, 'dist/src/swapper/agent-main.bundle.js')).mtimeMs
+    const compiled = statSync(join(ROOT, 'dist/src/swapper/local/agent-main.js')).mtimeMs
+    const bundle = statSync(join(ROOT, 'dist/src/swapper/local/agent-main.bundle.js')).mtimeMs
     return bundle >= compiled && statSync(join(ROOT, BUILT_MAIN)).isFile()
   } catch {
     return false

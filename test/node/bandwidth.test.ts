@@ -13,8 +13,8 @@ import t, { type Test } from 'tap'
 import { signBenchmark } from '../../src/anchor/benchmarks/sign.js'
 import { STANDARD_SUITE } from '../../src/anchor/benchmarks/suite.js'
 import { compileWat } from '../../src/anchor/benchmarks/wat.js'
-import { BandwidthSink, ProbeClient, ProbeServer } from '../../src/node/probe.js'
-import { Reputation } from '../../src/node/reputation.js'
+import { Reputation } from '../../src/node/market/reputation.js'
+import { BandwidthSink, ProbeClient, ProbeServer } from '../../src/node/probe/probe.js'
 import {
   BANDWIDTH_PROTOCOL,
   MAX_BANDWIDTH_TRANSFER_BYTES,

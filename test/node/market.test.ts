@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MarketView } from '../../src/node/market.js'
+import { MarketView } from '../../src/node/market/market-view.js'
 import { RateLimiter } from '../../src/node/rate-limiter.js'
 import type { Advert } from '../../src/protocols/advert.js'
 

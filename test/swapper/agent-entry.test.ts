@@ -6,7 +6,7 @@ import '../../src/polyfill.js'
 import { utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { agentEntry } from '../../src/swapper/agent-processes.js'
+import { agentEntry } from '../../src/swapper/local/agent-processes.js'
 
 t.test('the bundle when current, agent-main otherwise', async (t) => {
   const dir = t.testdir()

@@ -5,9 +5,9 @@ import t from 'tap'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 import { openSwapChannel } from '../../src/protocols/swap-stream.js'
 import { SwapAgent, type SwapAgreement } from '../../src/swapper/agent.js'
-import { LevelCoordinator } from '../../src/swapper/coordinator.js'
-import { fetchManifest } from '../../src/swapper/fetch.js'
-import { createSwapNode } from '../../src/swapper/swap-node.js'
+import { LevelCoordinator } from '../../src/swapper/coordinator/coordinator.js'
+import { createSwapNode } from '../../src/swapper/local/swap-node.js'
+import { fetchManifest } from '../../src/swapper/transfer/fetch.js'
 import { MiB, random, sha256File, writeImage } from './helpers.js'
 
 t.test(

@@ -1,5 +1,9 @@
 import t, { type Test } from 'tap'
-import { type InPlaceInput, type InPlaceSchedule, scheduleInPlace } from '../../src/swapper/apply-order.js'
+import {
+  type InPlaceInput,
+  type InPlaceSchedule,
+  scheduleInPlace,
+} from '../../src/swapper/plan/apply-order.js'
 
 /** mulberry32: small seeded PRNG, floats in [0, 1). */
 function prng(seed: number): () => number {

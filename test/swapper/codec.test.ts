@@ -1,7 +1,7 @@
 import '../../src/polyfill.js'
 import t from 'tap'
 import { compress } from 'zstd-napi'
-import { BatchCompressor, BatchDecompressor } from '../../src/swapper/codec.js'
+import { BatchCompressor, BatchDecompressor } from '../../src/swapper/transfer/codec.js'
 import { random } from './helpers.js'
 
 t.test('compresses only where it pays, and gives up probing on incompressible data', async (t) => {

@@ -1,8 +1,8 @@
 import '../../src/polyfill.js'
 import { createHash } from 'node:crypto'
 import t from 'tap'
-import { ContentTable, wordsOf } from '../../src/swapper/content-table.js'
-import { HASH_BYTES } from '../../src/swapper/hash.js'
+import { HASH_BYTES } from '../../src/swapper/index/hash.js'
+import { ContentTable, wordsOf } from '../../src/swapper/plan/content-table.js'
 
 const h = (s: string) => createHash('sha256').update(s).digest()
 

@@ -1,7 +1,7 @@
 import '../../src/polyfill.js'
 import { join } from 'node:path'
 import t from 'tap'
-import { LevelCoordinator } from '../../src/swapper/coordinator.js'
+import { LevelCoordinator } from '../../src/swapper/coordinator/coordinator.js'
 
 t.test('commit needs both votes; abort and commit exclude each other; decisions persist', async (t) => {
   const path = join(t.testdir(), 'coord')

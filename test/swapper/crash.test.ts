@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs'
 import { open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { swapImages } from '../../src/swapper/swap-images.js'
+import { swapImages } from '../../src/swapper/local/swap-images.js'
 import { random, sha256File, writeImage } from './helpers.js'
 
 const BS = 4096

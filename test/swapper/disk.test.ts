@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { assertSameSize, findDiskUse, openDisk } from '../../src/swapper/disk.js'
-import { swapImages } from '../../src/swapper/swap-images.js'
+import { swapImages } from '../../src/swapper/local/swap-images.js'
 import { MiB, random, sha256File, writeImage } from './helpers.js'
 
 const isRoot = process.getuid?.() === 0

@@ -9,9 +9,9 @@ import t from 'tap'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { compress } from 'zstd-napi'
 import { BlockBatch } from '../../src/protocols/proto/swap.js'
-import { BlockIndex } from '../../src/swapper/block-index.js'
-import { BatchDecompressor } from '../../src/swapper/codec.js'
-import { checkBatch, type FetchJob } from '../../src/swapper/fetch.js'
+import { BlockIndex } from '../../src/swapper/index/block-index.js'
+import { BatchDecompressor } from '../../src/swapper/transfer/codec.js'
+import { checkBatch, type FetchJob } from '../../src/swapper/transfer/fetch.js'
 import { random } from './helpers.js'
 
 const bs = 4096

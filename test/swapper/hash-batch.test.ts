@@ -15,8 +15,8 @@ import {
   hashBlocksInto,
   hashWholeBlocks,
   hashWholeBlocksPerCall,
-} from '../../src/swapper/hash.js'
-import type { NativeSwapper } from '../../src/swapper/native.js'
+} from '../../src/swapper/index/hash.js'
+import type { NativeSwapper } from '../../src/swapper/index/native.js'
 import { seeded } from './helpers.js'
 
 const addon = join(import.meta.dirname, '..', '..', 'native', 'build', 'blake3_batch.node')

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto'
 import t, { type Test } from 'tap'
 import type { HashPage } from '../../src/protocols/proto/swap.js'
 import { HASH_PAGE_HASHES } from '../../src/protocols/swap-constants.js'
-import { BlockIndex } from '../../src/swapper/block-index.js'
-import { HASH_BYTES, zeroHash } from '../../src/swapper/hash.js'
-import { decodeHashPage, encodeHashPage } from '../../src/swapper/hash-pages.js'
-import { indexFromManifest, type VerifiedHeader } from '../../src/swapper/manifest.js'
+import { BlockIndex } from '../../src/swapper/index/block-index.js'
+import { HASH_BYTES, zeroHash } from '../../src/swapper/index/hash.js'
+import { decodeHashPage, encodeHashPage } from '../../src/swapper/index/hash-pages.js'
+import { indexFromManifest, type VerifiedHeader } from '../../src/swapper/index/manifest.js'
 
 const BS = 512
 

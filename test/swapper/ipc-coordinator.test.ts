@@ -7,9 +7,9 @@ import type { ChildProcess } from 'node:child_process'
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import t from 'tap'
-import { type Coordinator, LevelCoordinator } from '../../src/swapper/coordinator.js'
-import { IpcCoordinatorClient, serveCoordinatorIpc } from '../../src/swapper/ipc-coordinator.js'
-import type { Role } from '../../src/swapper/manifest.js'
+import { type Coordinator, LevelCoordinator } from '../../src/swapper/coordinator/coordinator.js'
+import { IpcCoordinatorClient, serveCoordinatorIpc } from '../../src/swapper/coordinator/ipc-coordinator.js'
+import type { Role } from '../../src/swapper/index/manifest.js'
 
 /** A child's end and the parent's end of one IPC channel. */
 function channel(): { child: NodeJS.Process; parentSide: ChildProcess } {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import type { SwapProgressEvent } from '../../src/swapper/events.js'
-import { swapImages } from '../../src/swapper/swap-images.js'
+import { swapImages } from '../../src/swapper/local/swap-images.js'
 import { MiB, random, sha256File, writeImage } from './helpers.js'
 
 const BS = 4096

@@ -4,8 +4,8 @@ import { blake3 } from '@napi-rs/blake-hash'
 import t from 'tap'
 import { ManifestHeader } from '../../src/protocols/proto/swap.js'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
-import { BlockIndex } from '../../src/swapper/block-index.js'
-import { createManifest, indexFromManifest, verifyManifestHeader } from '../../src/swapper/manifest.js'
+import { BlockIndex } from '../../src/swapper/index/block-index.js'
+import { createManifest, indexFromManifest, verifyManifestHeader } from '../../src/swapper/index/manifest.js'
 
 const bs = 4096
 const blocks = [randomBytes(bs), Buffer.alloc(bs), randomBytes(bs)]

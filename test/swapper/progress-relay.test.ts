@@ -1,7 +1,7 @@
 import '../../src/polyfill.js'
 import t from 'tap'
 import type { SwapProgressEvent } from '../../src/swapper/events.js'
-import { ProgressRelay, RELAY_INTERVAL_MS } from '../../src/swapper/progress-relay.js'
+import { ProgressRelay, RELAY_INTERVAL_MS } from '../../src/swapper/local/progress-relay.js'
 
 const progress = (phase: 'index' | 'stage', done: number, total = 100): SwapProgressEvent => ({
   type: 'progress',

@@ -4,11 +4,15 @@ import { join } from 'node:path'
 import t from 'tap'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 import { SwapAgent, type SwapAgreement } from '../../src/swapper/agent.js'
-import { type Coordinator, LevelCoordinator, type SwapStatus } from '../../src/swapper/coordinator.js'
+import {
+  type Coordinator,
+  LevelCoordinator,
+  type SwapStatus,
+} from '../../src/swapper/coordinator/coordinator.js'
 import { CoordinatorError } from '../../src/swapper/errors.js'
-import type { Role } from '../../src/swapper/manifest.js'
-import { swapImages } from '../../src/swapper/swap-images.js'
-import { createSwapNode } from '../../src/swapper/swap-node.js'
+import type { Role } from '../../src/swapper/index/manifest.js'
+import { swapImages } from '../../src/swapper/local/swap-images.js'
+import { createSwapNode } from '../../src/swapper/local/swap-node.js'
 import { MiB, random, randomPair, sha256File, writeImage } from './helpers.js'
 
 t.test('a connection dropped mid-transfer is re-established and the swap completes', async (t) => {

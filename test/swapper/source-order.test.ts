@@ -8,12 +8,12 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { applyPlan, windowBounds } from '../../src/swapper/apply.js'
-import { type BlockIndex, indexDisk } from '../../src/swapper/block-index.js'
 import { openDisk } from '../../src/swapper/disk.js'
-import { makePlan, type Plan } from '../../src/swapper/plan.js'
-import { sourceFirstOrder } from '../../src/swapper/source-order.js'
-import { Staging, stageLocal } from '../../src/swapper/staging.js'
+import { type BlockIndex, indexDisk } from '../../src/swapper/index/block-index.js'
+import { makePlan, type Plan } from '../../src/swapper/plan/plan.js'
+import { sourceFirstOrder } from '../../src/swapper/plan/source-order.js'
+import { applyPlan, windowBounds } from '../../src/swapper/staging/apply.js'
+import { Staging, stageLocal } from '../../src/swapper/staging/staging.js'
 import { seeded, writeImage } from './helpers.js'
 
 const BS = 4096

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { generateKeyPairFromSeed } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import t from 'tap'
-import { createSwapNode, peerIdFromSeed } from '../../src/swapper/swap-node.js'
+import { createSwapNode, peerIdFromSeed } from '../../src/swapper/local/swap-node.js'
 
 t.test('peer ids from seeds are the ones libp2p derives', async (t) => {
   for (let k = 0; k < 8; k++) {

@@ -18,8 +18,8 @@
  * message, so the small block does not cost per-message overhead.
  */
 
-import { sameWords, wordsOf } from './content-table.js'
-import type { Disk } from './disk.js'
+import type { Disk } from '../disk.js'
+import { sameWords, wordsOf } from '../plan/content-table.js'
 import {
   HASH_BYTES,
   hashBlocksInto,

@@ -10,11 +10,11 @@
  * writes the same bytes to the same places (idempotent).
  */
 import { setImmediate as turn } from 'node:timers/promises'
-import type { BlockIndex } from './block-index.js'
-import type { Disk } from './disk.js'
-import { orderByKey } from './order-by-key.js'
-import type { Plan } from './plan.js'
-import { sourceFirstOrder } from './source-order.js'
+import type { Disk } from '../disk.js'
+import type { BlockIndex } from '../index/block-index.js'
+import { orderByKey } from '../plan/order-by-key.js'
+import type { Plan } from '../plan/plan.js'
+import { sourceFirstOrder } from '../plan/source-order.js'
 import { STAGING_RUN_BYTES, type Staging } from './staging.js'
 
 export interface ApplyResult {

@@ -14,10 +14,10 @@
  * Each distinct staged content takes one slot, however many targets carry it.
  */
 
+import { DiskSizeMismatchError } from '../errors.js'
+import type { BlockIndex } from '../index/block-index.js'
 import { type InPlaceSchedule, scheduleInPlace } from './apply-order.js'
-import type { BlockIndex } from './block-index.js'
 import { ContentTable, sameWords, wordsOf } from './content-table.js'
-import { DiskSizeMismatchError } from './errors.js'
 import { orderByKey } from './order-by-key.js'
 
 /**

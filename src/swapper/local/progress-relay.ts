@@ -7,7 +7,7 @@
  * a phase always go out, and a held one goes out before any other event, so
  * the order of events is kept.
  */
-import type { SwapProgressEvent } from './events.js'
+import type { SwapProgressEvent } from '../events.js'
 
 type Progress = Extract<SwapProgressEvent, { type: 'progress' }>
 

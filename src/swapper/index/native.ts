@@ -26,8 +26,11 @@ export interface NativeSwapper {
 function load(): NativeSwapper | null {
   if (process.env.VBOOM_HASH_BATCH === '0') return null
   const require = createRequire(import.meta.url)
-  // from src/ (tests) or dist/src/ (compiled)
-  for (const path of ['../../native/build/blake3_batch.node', '../../../native/build/blake3_batch.node']) {
+  // from src/swapper/index/ (tests), or dist/src/swapper/{index,local}/ (compiled, bundled)
+  for (const path of [
+    '../../../native/build/blake3_batch.node',
+    '../../../../native/build/blake3_batch.node',
+  ]) {
     try {
       return require(path) as NativeSwapper
     } catch (err) {

@@ -23,12 +23,12 @@ import { type FileHandle, open, stat, statfs } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { setImmediate as turn } from 'node:timers/promises'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import type { BlockIndex } from './block-index.js'
+import type { Disk } from '../disk.js'
+import { InsufficientStagingSpaceError, SwapStateError } from '../errors.js'
+import type { BlockIndex } from '../index/block-index.js'
+import { equalBytes, HASH_BYTES, hashBlock, hashBlocks, hashWholeBlocks } from '../index/hash.js'
+import type { Plan } from '../plan/plan.js'
 import { AlignedAllocator, DIRECT_ALIGN, O_DIRECT, roundUp } from './direct-io.js'
-import type { Disk } from './disk.js'
-import { InsufficientStagingSpaceError, SwapStateError } from './errors.js'
-import { equalBytes, HASH_BYTES, hashBlock, hashBlocks, hashWholeBlocks } from './hash.js'
-import type { Plan } from './plan.js'
 
 /** Staging I/O in runs of up to 1 MiB: large enough for sequential throughput, bounded memory. */
 export const STAGING_RUN_BYTES = 1024 * 1024

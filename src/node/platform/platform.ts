@@ -2,7 +2,7 @@
  * The platform: what the machine-level operations mean where the agent runs.
  * The anchor drives verification through `bootRemote`; the agent's
  * benchmarks write to `diskDir`. Implementations: the testnet's emulated
- * hosts (src/node/platform-testnet.ts). A real cloud platform (reboot via the
+ * hosts (src/testnet/platform.ts). A real cloud platform (reboot via the
  * provider API or kexec into a network-booted image) is not written yet.
  *
  * The anchor declares the same shapes itself (`BootTarget`, `RemoteSession`

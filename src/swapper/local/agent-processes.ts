@@ -11,12 +11,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Coordinator } from '../coordinator/coordinator.js'
+import { serveCoordinatorIpc } from '../coordinator/ipc-coordinator.js'
+import { SwapError, SwapStateError } from '../errors.js'
+import type { SwapProgressEvent, SwapSideReport } from '../events.js'
+import type { Role } from '../index/manifest.js'
 import type { AgentMessage, AgentProcessConfig, SerializedError } from './agent-main.js'
-import type { Coordinator } from './coordinator.js'
-import { SwapError, SwapStateError } from './errors.js'
-import type { SwapProgressEvent, SwapSideReport } from './events.js'
-import { serveCoordinatorIpc } from './ipc-coordinator.js'
-import type { Role } from './manifest.js'
 
 /** Restarts per agent: enough for a crash or two, few enough that a crash loop ends. */
 export const DEFAULT_MAX_RESTARTS = 3

@@ -4,14 +4,14 @@
  * names, only for this swap, and only before our commit point (after it our
  * disk changes under the manifest).
  */
-import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../protocols/proto/swap.js'
-import { HASH_PAGE_HASHES, MAX_BATCH_BYTES } from '../protocols/swap-constants.js'
-import type { SwapChannel } from '../protocols/swap-stream.js'
-import type { BlockIndex } from './block-index.js'
+import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../../protocols/proto/swap.js'
+import { HASH_PAGE_HASHES, MAX_BATCH_BYTES } from '../../protocols/swap-constants.js'
+import type { SwapChannel } from '../../protocols/swap-stream.js'
+import type { Disk } from '../disk.js'
+import type { BlockIndex } from '../index/block-index.js'
+import { equalBytes } from '../index/hash.js'
+import { encodeHashPage } from '../index/hash-pages.js'
 import { BatchCompressor } from './codec.js'
-import type { Disk } from './disk.js'
-import { equalBytes } from './hash.js'
-import { encodeHashPage } from './hash-pages.js'
 
 /**
  * Deliberate misbehaviour for tests of the receiving side: a real serving

@@ -13,7 +13,9 @@ import type { HashJob, HashResult } from './hash-worker.js'
 const here = fileURLToPath(import.meta.url)
 const fromSource = extname(here) === '.ts'
 /** Same extension as this module: .ts when run from source (tsx, tap), .js when compiled. */
-const WORKER = new URL(`./hash-worker${extname(here)}`, import.meta.url)
+// `../index/` rather than `./`: the same path from this module and from the
+// agent's bundle in the sibling folder `local/` (scripts/bundle.mjs)
+const WORKER = new URL(`../index/hash-worker${extname(here)}`, import.meta.url)
 /**
  * From source, the worker registers tsx's loader before loading the .ts
  * module: a worker does not inherit its parent's module hooks.

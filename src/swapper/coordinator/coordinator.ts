@@ -9,9 +9,9 @@
  * the in-process implementation used until then and by the local CLI.
  */
 import { Level } from 'level'
-import { sameSwapStatus } from '../protocols/coordinator-wire.js'
-import { CoordinatorError } from './errors.js'
-import type { Role } from './manifest.js'
+import { sameSwapStatus } from '../../protocols/coordinator-wire.js'
+import { CoordinatorError } from '../errors.js'
+import type { Role } from '../index/manifest.js'
 import { StatusWatchers } from './status-watchers.js'
 
 export type SwapDecision = 'pending' | 'committed' | 'aborted'

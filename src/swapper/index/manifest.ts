@@ -7,8 +7,14 @@
  * if it rebuilds that root. The receiver then checks every block against it.
  */
 
-import { ManifestHeader, type SignedManifest } from '../protocols/proto/swap.js'
-import { ED25519_PUBLIC_KEY_BYTES, publicKeyOf, SignatureDomain, sign, verify } from '../protocols/signing.js'
+import { ManifestHeader, type SignedManifest } from '../../protocols/proto/swap.js'
+import {
+  ED25519_PUBLIC_KEY_BYTES,
+  publicKeyOf,
+  SignatureDomain,
+  sign,
+  verify,
+} from '../../protocols/signing.js'
 import {
   MAX_BLOCK_COUNT,
   MAX_BLOCK_SIZE,
@@ -18,9 +24,9 @@ import {
   MAX_SWAP_ID_BYTES,
   MIN_BLOCK_SIZE,
   MIN_SWAP_ID_BYTES,
-} from '../protocols/swap-constants.js'
+} from '../../protocols/swap-constants.js'
+import { ManifestError } from '../errors.js'
 import { BlockIndex, blockCountOf } from './block-index.js'
-import { ManifestError } from './errors.js'
 import { equalBytes, HASH_ALG, HASH_BYTES, merkleRoot } from './hash.js'
 
 export type Role = 'a' | 'b'

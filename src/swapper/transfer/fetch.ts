@@ -11,20 +11,20 @@
  * peer; past `maxBadBlocks` the peer is dropped (BadPeerError).
  */
 import { Uint8ArrayList } from 'uint8arraylist'
-import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../protocols/proto/swap.js'
-import { MAX_BATCH_BYTES } from '../protocols/swap-constants.js'
-import type { SwapChannel } from '../protocols/swap-stream.js'
-import type { BlockIndex } from './block-index.js'
-import { BatchDecompressor } from './codec.js'
-import { BadPeerError, SwapProtocolError } from './errors.js'
-import { HASH_BYTES, hashBlock, hashWholeBlocks } from './hash.js'
-import { decodeHashPage } from './hash-pages.js'
+import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../../protocols/proto/swap.js'
+import { MAX_BATCH_BYTES } from '../../protocols/swap-constants.js'
+import type { SwapChannel } from '../../protocols/swap-stream.js'
+import { BadPeerError, SwapProtocolError } from '../errors.js'
+import type { BlockIndex } from '../index/block-index.js'
+import { HASH_BYTES, hashBlock, hashWholeBlocks } from '../index/hash.js'
+import { decodeHashPage } from '../index/hash-pages.js'
 import {
   indexFromManifest,
   type ManifestExpectations,
   type VerifiedHeader,
   verifyManifestHeader,
-} from './manifest.js'
+} from '../index/manifest.js'
+import { BatchDecompressor } from './codec.js'
 
 export interface FetchedManifest {
   signed: SignedManifest

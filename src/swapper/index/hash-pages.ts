@@ -7,11 +7,11 @@
  * The receiver puts the list back together and accepts it only if it rebuilds
  * the signed Merkle root (manifest.ts), so a lying page cannot pass.
  */
-import type { HashPage } from '../protocols/proto/swap.js'
-import { HASH_PAGE_HASHES } from '../protocols/swap-constants.js'
+import type { HashPage } from '../../protocols/proto/swap.js'
+import { HASH_PAGE_HASHES } from '../../protocols/swap-constants.js'
+import { SwapProtocolError } from '../errors.js'
+import { wordsOf } from '../plan/content-table.js'
 import type { BlockIndex } from './block-index.js'
-import { wordsOf } from './content-table.js'
-import { SwapProtocolError } from './errors.js'
 import { HASH_BYTES, zeroHash } from './hash.js'
 
 /** The page of `index`'s hashes that starts at block `first`. */

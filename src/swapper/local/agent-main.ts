@@ -5,13 +5,13 @@
  * When the parent (the coordinator) goes away, the agent stops at once, as if
  * it had crashed: a rerun resumes from the journal.
  */
-import '../polyfill.js'
+import '../../polyfill.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { SwapAgent, type SwapTuning } from './agent.js'
-import type { SwapSideReport } from './events.js'
-import { IpcCoordinatorClient } from './ipc-coordinator.js'
-import type { Role } from './manifest.js'
+import { SwapAgent, type SwapTuning } from '../agent.js'
+import { IpcCoordinatorClient } from '../coordinator/ipc-coordinator.js'
+import type { SwapSideReport } from '../events.js'
+import type { Role } from '../index/manifest.js'
 import { ProgressRelay } from './progress-relay.js'
 import { createSwapNode } from './swap-node.js'
 

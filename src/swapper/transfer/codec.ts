@@ -9,7 +9,7 @@
  */
 import { compress } from 'zstd-napi'
 import binding from 'zstd-napi/binding.js'
-import { COMPRESS_MIN_SAVING, ZSTD_LEVEL } from '../protocols/swap-constants.js'
+import { COMPRESS_MIN_SAVING, ZSTD_LEVEL } from '../../protocols/swap-constants.js'
 
 const GIVE_UP_AFTER = 4
 const PROBE_EVERY = 16

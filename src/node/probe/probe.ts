@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Counter, type Registry } from 'prom-client'
-import type { Profile } from '../protocols/advert.js'
+import type { Profile } from '../../protocols/advert.js'
 import {
   BANDWIDTH_RATE_BURST,
   BANDWIDTH_RATE_PER_SECOND,
@@ -21,7 +21,7 @@ import {
   PROBE_PROTOCOL,
   PROBE_RATE_BURST,
   PROBE_RATE_PER_SECOND,
-} from '../protocols/anchor-constants.js'
+} from '../../protocols/anchor-constants.js'
 import {
   BandwidthStatus,
   type BandwidthStatusCode,
@@ -29,9 +29,9 @@ import {
   type SinkOutcome,
   sendBytes,
   unhandleBandwidthSink,
-} from '../protocols/bandwidth-stream.js'
-import { type ClaimCheck, checkClaims } from '../protocols/claims.js'
-import { ValidationError, type VBoomError } from '../protocols/errors.js'
+} from '../../protocols/bandwidth-stream.js'
+import { type ClaimCheck, checkClaims } from '../../protocols/claims.js'
+import { ValidationError, type VBoomError } from '../../protocols/errors.js'
 import {
   encodeProbeFailure,
   encodeProbeRequest,
@@ -39,19 +39,19 @@ import {
   signProbeResponse,
   validateProbeRequest,
   validateProbeResponse,
-} from '../protocols/probe.js'
-import { handleRpc, rpcCall, unhandleRpc } from '../protocols/rpc-stream.js'
-import type { Logger } from '../runtime/log.js'
+} from '../../protocols/probe.js'
+import { handleRpc, rpcCall, unhandleRpc } from '../../protocols/rpc-stream.js'
+import type { Logger } from '../../runtime/log.js'
 import {
   BenchmarkResource,
   type NetPeer,
   needsNetwork,
   runBenchmark,
   type VerifiedBenchmark,
-} from '../runtime/sandbox/index.js'
-import { AnchorClient } from './anchor-client.js'
-import { RateLimiter } from './rate-limiter.js'
-import type { Reputation } from './reputation.js'
+} from '../../runtime/sandbox/index.js'
+import { AnchorClient } from '../anchor-client.js'
+import type { Reputation } from '../market/reputation.js'
+import { RateLimiter } from '../rate-limiter.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 

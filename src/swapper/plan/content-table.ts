@@ -6,7 +6,7 @@
  * more than the table). A Map keyed by hash strings cost ~0.3 s per
  * GiB of 4 KiB blocks here (one string per block); this costs ~30 ms.
  */
-import { HASH_BYTES } from './hash.js'
+import { HASH_BYTES } from '../index/hash.js'
 
 /** 32-bit words per hash. */
 const WORDS = HASH_BYTES / 4

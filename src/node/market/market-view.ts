@@ -3,7 +3,7 @@
  * expired ones evicted. It also remembers the highest sequence accepted per
  * VM (bounded) so replays and rollbacks are refused even after eviction.
  */
-import type { Advert } from '../protocols/advert.js'
+import type { Advert } from '../../protocols/advert.js'
 
 /** Enough for a large market; beyond it the oldest-seen VMs' sequences are forgotten. */
 export const MAX_TRACKED_VMS = 100_000

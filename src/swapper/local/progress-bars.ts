@@ -4,7 +4,7 @@
  * function that clears the bars.
  */
 import cliProgress from 'cli-progress'
-import type { SwapProgressEvent } from './events.js'
+import type { SwapProgressEvent } from '../events.js'
 
 export interface ProgressRenderer {
   onProgress: (e: SwapProgressEvent) => void

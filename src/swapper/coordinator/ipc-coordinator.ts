@@ -5,9 +5,9 @@
  * answered only after the coordinator's write is durable.
  */
 import type { ChildProcess } from 'node:child_process'
+import { CoordinatorError } from '../errors.js'
+import type { Role } from '../index/manifest.js'
 import type { Coordinator, SwapStatus } from './coordinator.js'
-import { CoordinatorError } from './errors.js'
-import type { Role } from './manifest.js'
 
 type Op = 'prepare' | 'commit' | 'abort' | 'complete' | 'status' | 'watch'
 

@@ -10,7 +10,7 @@ import type { Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { createLibp2p } from 'libp2p'
-import { publicKeyOf } from '../protocols/signing.js'
+import { publicKeyOf } from '../../protocols/signing.js'
 
 /** 16 MiB stream window: ~145-310 MiB/s per stream instead of 115-150 with the default (STACK.md). */
 export const SWAP_STREAM_WINDOW_BYTES = 16 * 1024 * 1024
