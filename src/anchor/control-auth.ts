@@ -9,32 +9,18 @@
  * nonce is remembered until its time bound passes, so it cannot be used twice.
  * The nonce cache lives in memory: so that a restart does not reopen the
  * window, requests issued before this authorizer was created are refused.
+ * Owners build and sign requests with src/protocols/control-request.ts.
  */
-import { randomBytes } from 'node:crypto'
 import { MAX_CLOCK_SKEW_MS, MAX_LOCATION_LENGTH } from '../protocols/constants.js'
-import {
-  ControlAction as ControlActionPb,
-  ControlRequest as ControlRequestPb,
-  SignedControlRequest,
-} from '../protocols/proto/ledger.js'
-import { SignatureDomain, sign, verify } from '../protocols/signing.js'
+import { CONTROL_NONCE_BYTES, type ControlAction, controlActionOf } from '../protocols/control-request.js'
+import { ControlRequest as ControlRequestPb, SignedControlRequest } from '../protocols/proto/ledger.js'
+import { SignatureDomain, verify } from '../protocols/signing.js'
 import { ControlAuthError } from './errors.js'
 import { hex } from './ledger/actions.js'
 import type { LocationRecord } from './ledger/state.js'
 
-export type ControlAction = 'reboot' | 'snapshot' | 'console' | 'boot-verification-image'
-
-const ACTION_TO_PB: Record<ControlAction, ControlActionPb> = {
-  reboot: ControlActionPb.REBOOT,
-  snapshot: ControlActionPb.SNAPSHOT,
-  console: ControlActionPb.CONSOLE,
-  'boot-verification-image': ControlActionPb.BOOT_VERIFICATION_IMAGE,
-}
-const PB_TO_ACTION = new Map(Object.entries(ACTION_TO_PB).map(([a, pb]) => [pb, a as ControlAction]))
-
 /** A control request is a few hundred bytes; 1 KiB keeps junk cheap to drop. */
 export const MAX_CONTROL_REQUEST_BYTES = 1024
-export const CONTROL_NONCE_BYTES = 16
 /**
  * Nonces held at once. Each lives 2 x MAX_CLOCK_SKEW_MS (60 s); 100k covers
  * ~1.6k requests/s. When full of live nonces, requests are refused rather than
@@ -54,23 +40,6 @@ export interface ControlRequest {
 /** The owner-of-record lookup control needs; `Ledger` provides it. */
 export interface OwnershipView {
   ownerOf(location: string): LocationRecord | null
-}
-
-/** Builds and signs a control request (the owner's side). */
-export function signControlRequest(
-  req: { location: string; action: ControlAction; anchorKey: Uint8Array; nowMs?: number },
-  owner: { secretKey: Uint8Array; publicKey: Uint8Array },
-): Uint8Array {
-  const request = ControlRequestPb.encode({
-    location: req.location,
-    action: ACTION_TO_PB[req.action],
-    requesterKey: new Uint8Array(owner.publicKey),
-    anchorKey: new Uint8Array(req.anchorKey),
-    nonce: new Uint8Array(randomBytes(CONTROL_NONCE_BYTES)),
-    issuedAtMs: BigInt(req.nowMs ?? Date.now()),
-  })
-  const signature = sign(SignatureDomain.controlRequest, request, owner.secretKey)
-  return SignedControlRequest.encode({ request, signature })
 }
 
 export interface ControlAuthorizerInit {
@@ -126,7 +95,7 @@ export class ControlAuthorizer {
       throw new ControlAuthError('MALFORMED', 'request does not decode', { cause: err })
     }
     // Shape.
-    const action = PB_TO_ACTION.get(pb.action) ?? refuse('MALFORMED', 'unknown control action')
+    const action = controlActionOf(pb.action) ?? refuse('MALFORMED', 'unknown control action')
     if (pb.location.length === 0 || pb.location.length > MAX_LOCATION_LENGTH)
       refuse('MALFORMED', 'bad location')
     if (pb.nonce.length !== CONTROL_NONCE_BYTES)

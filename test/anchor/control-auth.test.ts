@@ -1,8 +1,9 @@
 import { join } from 'node:path'
 import t from 'tap'
-import { ControlAuthorizer, signControlRequest } from '../../src/anchor/control-auth.js'
+import { ControlAuthorizer } from '../../src/anchor/control-auth.js'
 import { loadOrCreateAnchorKey } from '../../src/anchor/key.js'
 import { Ledger } from '../../src/anchor/ledger/index.js'
+import { signControlRequest } from '../../src/protocols/control-request.js'
 import { SignedControlRequest } from '../../src/protocols/proto/ledger.js'
 import { agreeSwap, keys, registerLocation, registerOwner } from './helpers.js'
 
@@ -77,7 +78,7 @@ t.test('control requests are authorised against the owner of record', async (t) 
   t.ok(auth.authorize(req('i-b', alice)))
   // Same after a plain transfer of i-b from alice to carol.
   const carol = await registerOwner(ledger, 'carol')
-  const { buildSignedAction } = await import('../../src/anchor/ledger/index.js')
+  const { buildSignedAction } = await import('../../src/protocols/ledger-action.js')
   await ledger.append(
     buildSignedAction(
       { kind: 'ownership-transferred', location: 'i-b', from: alice.publicKey, to: carol.publicKey },

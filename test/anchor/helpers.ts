@@ -1,11 +1,7 @@
 // Shared fixtures of the anchor tests: keys, and a small world of owners and locations.
 import { randomBytes } from 'node:crypto'
-import {
-  type ActionBody,
-  buildSignedAction,
-  type InstanceClass,
-  type Ledger,
-} from '../../src/anchor/ledger/index.js'
+import type { Ledger } from '../../src/anchor/ledger/index.js'
+import { type ActionBody, buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 
 export interface Keys {

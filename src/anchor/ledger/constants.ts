@@ -8,8 +8,6 @@ export const KEY_BYTES = 32
 export const HASH_BYTES = 32
 /** Swap ids are hashes of the parties' agreement. */
 export const SWAP_ID_BYTES = 32
-/** 128 random bits: collisions between honest actions are out of reach. */
-export const NONCE_BYTES = 16
 
 /** A swap agreement is a few hundred bytes; 16 KiB leaves room for newer fields. */
 export const MAX_AGREEMENT_BYTES = 16 * 1024

@@ -2,10 +2,11 @@
  * Stored ledger entries: sealing (encode + anchor signature), opening
  * (size-checked decode), and the hash that links each entry to the next.
  */
+import { type PartySignature, partyToPb } from '../../protocols/ledger-action.js'
 import { LedgerEntry as LedgerEntryPb, SignedLedgerEntry } from '../../protocols/proto/ledger.js'
 import { SignatureDomain, sign, verify } from '../../protocols/signing.js'
 import { LedgerCorruptError } from '../errors.js'
-import { type Bytes, type PartySignature, partyToPb, sha256 } from './actions.js'
+import { type Bytes, sha256 } from './actions.js'
 import { HASH_BYTES, MAX_ENTRY_BYTES, MAX_PARTIES } from './constants.js'
 
 export interface LedgerEntry {

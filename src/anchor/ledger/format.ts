@@ -2,7 +2,8 @@
  * Ledger entries and reports as the CLI prints them: one line of text, or
  * JSON-safe objects (bytes as hex, bigints as decimal strings) for `--json`.
  */
-import { type ActionBody, hex } from './actions.js'
+import type { ActionBody } from '../../protocols/ledger-action.js'
+import { hex } from './actions.js'
 import type { LedgerEntryView } from './ledger.js'
 import type { LocationRecord, SwapRecord } from './state.js'
 import type { VerifyReport } from './verify.js'

@@ -1,20 +1,17 @@
 /**
  * The anchor's ledger: who owns which location, the VM in it, swap agreements
  * and their outcome, transfers and payments. Append-only, hash-chained, signed.
+ * Parties build and sign the actions they submit with
+ * src/protocols/ledger-action.ts.
  */
-export {
-  type Action,
-  type ActionBody,
-  type ActionKind,
-  buildSignedAction,
-  decodeAction,
-  encodeAction,
-  type InstanceClass,
-  newAction,
-  type PartySignature,
-  type SignedAction,
-  signAction,
-} from './actions.js'
+export type {
+  Action,
+  ActionBody,
+  ActionKind,
+  InstanceClass,
+  PartySignature,
+  SignedAction,
+} from '../../protocols/ledger-action.js'
 export type { ChainHead } from './chain.js'
 export {
   describeEntry,

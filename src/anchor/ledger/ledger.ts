@@ -8,19 +8,17 @@
  * its commit point), and only then changes the in-memory state.
  */
 
-import { LedgerActionError, LedgerUnavailableError } from '../errors.js'
-import type { AnchorKey } from '../key.js'
 import {
   type Action,
   type ActionBody,
   type ActionKind,
-  type Bytes,
-  decodeAction,
   encodeAction,
-  hex,
   newAction,
   type SignedAction,
-} from './actions.js'
+} from '../../protocols/ledger-action.js'
+import { LedgerActionError, LedgerUnavailableError } from '../errors.js'
+import type { AnchorKey } from '../key.js'
+import { type Bytes, decodeAction, hex } from './actions.js'
 import { type ChainHead, ENTRY_RANGE, entryKey, type LedgerDb, replayChain, seqOfKey } from './chain.js'
 import { GENESIS_PREV_HASH, MAX_ACTION_BYTES, MAX_PARTIES } from './constants.js'
 import { openLedgerDb } from './db.js'

@@ -4,16 +4,14 @@
  * it is appended. Pure and in memory; the same code checks a new action and
  * replays the stored chain, so `verifyLedger` re-checks every rule too.
  */
-import { LedgerActionError } from '../errors.js'
 import {
   type Action,
-  type Bytes,
-  hex,
   type InstanceClass,
   type PartySignature,
-  sha256,
   verifyPartySignature,
-} from './actions.js'
+} from '../../protocols/ledger-action.js'
+import { LedgerActionError } from '../errors.js'
+import { type Bytes, hex, sha256 } from './actions.js'
 import { MAX_ACTION_AGE_MS, MAX_CLOCK_SKEW_MS } from './constants.js'
 
 export interface LocationRecord {
