@@ -8,7 +8,8 @@
  * How a host is reached is the platform's business: the anchor is given a
  * resolver from location to a boot target (the testnet's emulated hosts; on a
  * real cloud, the provider API acting for the owner). The anchor never imports
- * the agent; `src/node/platform/platform.ts`'s Platform satisfies `BootTarget`.
+ * the agent: `BootTarget` is declared below both, in src/runtime/platform.ts,
+ * and the agent's Platform extends it.
  */
 import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -20,26 +21,11 @@ import { ValidationError } from '../protocols/errors.js'
 import type { SignedBenchmark } from '../protocols/proto/benchmark.js'
 import type { Bytes } from '../protocols/signing.js'
 import type { Logger } from '../runtime/log.js'
+import type { BootTarget, VerificationImage } from '../runtime/platform.js'
 import { decodeManifest, encodeSignedBenchmark, needsNetwork } from '../runtime/sandbox/index.js'
 import type { BenchmarkRegistry } from './benchmarks/registry.js'
 import type { ControlAuthorizer, OwnershipView } from './control-auth.js'
 import type { AnchorKey } from './key.js'
-
-/** What the host boots: the anchor's verification image (in the testnet, the entry module of the anchor's runner). */
-export interface VerificationImage {
-  entry: string
-}
-
-/** A booted verification image: the anchor's channel to its own code on the host. */
-export interface RemoteSession {
-  request(message: ImageRequest, signal?: AbortSignal): Promise<unknown>
-  /** Reboots the host into the VM's own disk. */
-  close(): Promise<void>
-}
-
-export interface BootTarget {
-  bootRemote(image: VerificationImage): Promise<RemoteSession>
-}
 
 export type HostResolver = (location: string) => BootTarget | null
 

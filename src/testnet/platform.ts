@@ -21,8 +21,9 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
-import type { Platform, RemoteSession, VerificationImage } from '../node/platform/platform.js'
+import type { Platform } from '../node/platform/platform.js'
 import { VBoomError } from '../protocols/errors.js'
+import type { RemoteSession, VerificationImage } from '../runtime/platform.js'
 
 const BLKIO = '/sys/fs/cgroup/blkio'
 
