@@ -1,7 +1,9 @@
 /**
- * The libp2p host shared by agents and the anchor: TCP + noise + yamux,
- * identify, ping (kad-dht requires it), kad-dht on a private protocol, and
- * gossipsub for the nodes that trade adverts.
+ * The one libp2p host builder: TCP + noise + yamux, with the services each
+ * kind of host needs. `createNode` builds any host; `createHost` is the
+ * market host of agents and the anchor (identify, ping, kad-dht on a private
+ * protocol, gossipsub for the nodes that trade adverts); the swap's agents
+ * build theirs with no services (src/swapper/local/swap-node.ts).
  */
 import '../polyfill.js'
 import { noise } from '@chainsafe/libp2p-noise'
@@ -9,7 +11,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { bootstrap } from '@libp2p/bootstrap'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { Libp2p, PrivateKey, ServiceMap } from '@libp2p/interface'
 import {
   type KadDHT,
   kadDHT,
@@ -20,9 +22,30 @@ import {
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { createLibp2p } from 'libp2p'
+import { createLibp2p, type ServiceFactoryMap } from 'libp2p'
 import { GOSSIP_MAX_INBOUND_BYTES, KAD_PROTOCOL } from '../protocols/constants.js'
 import { UsageError } from '../protocols/errors.js'
+
+/**
+ * yamux stream windows, bytes, per kind of traffic. A stream's window is how
+ * much its sender may have in flight unread. The yamux spec starts every
+ * stream at 256 KiB and each side assumes the other's start, so a host may
+ * start higher only when every peer it talks to starts at the same value.
+ * - `market` (agents, anchor): the spec's 256 KiB, growing (doubled while the
+ *   reader keeps up) to yamux's default cap of 16 MiB. Their peers are any
+ *   libp2p peer, many and untrusted, and their streams small (gossip, DHT,
+ *   RPC); the net-bandwidth benchmark's warm-up grows the window as it was
+ *   calibrated to, and the bandwidth sink's hold bound (SINK_MAX_HELD_BYTES)
+ *   is the 16 MiB cap.
+ * - `swap`: both ends are our swap agents, built here with the same value,
+ *   moving blocks in bulk: starting at 16 MiB moved ~145-310 MiB/s per
+ *   stream instead of 115-150 with the spec's start (STACK.md).
+ */
+export const STREAM_WINDOWS = {
+  market: { initialStreamWindowSize: 256 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 },
+  swap: { initialStreamWindowSize: 16 * 1024 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 },
+} as const
+export type StreamTraffic = keyof typeof STREAM_WINDOWS
 
 /**
  * Which addresses the DHT keeps for peers: `lan` keeps private and loopback
@@ -61,9 +84,56 @@ export function parseMultiaddrs(addrs: string[], what: string): void {
   }
 }
 
-export async function createHost(opts: HostOptions): Promise<Host> {
+export interface NodeOptions<S extends ServiceMap> {
+  privateKey: PrivateKey
+  listen: string[]
+  /** Which yamux windows the host's streams get (STREAM_WINDOWS). */
+  traffic: StreamTraffic
+  /** libp2p services by name; none by default. */
+  services?: ServiceFactoryMap<S>
+  /** Peers dialled at start; none by default. */
+  bootstrap?: string[]
+  /** `lan` raises libp2p's per-IP connection limits; default libp2p's own. */
+  addressScope?: AddressScope
+}
+
+/** Builds and starts a libp2p host over TCP + noise + yamux. Bad or busy addresses throw UsageError. */
+export async function createNode<S extends ServiceMap = ServiceMap>(
+  opts: NodeOptions<S>,
+): Promise<Libp2p<S>> {
+  const bootstrapList = opts.bootstrap ?? []
   parseMultiaddrs(opts.listen, 'listen address')
-  parseMultiaddrs(opts.bootstrap, 'bootstrap address')
+  parseMultiaddrs(bootstrapList, 'bootstrap address')
+  try {
+    return await createLibp2p<S>({
+      privateKey: opts.privateKey,
+      addresses: { listen: opts.listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux({ streamOptions: { ...STREAM_WINDOWS[opts.traffic] } })],
+      peerDiscovery: bootstrapList.length > 0 ? [bootstrap({ list: bootstrapList })] : [],
+      // On a LAN or a loopback testnet many peers share one IP; libp2p's default
+      // of 5 inbound connections per second per host would refuse most of them.
+      connectionManager:
+        opts.addressScope === 'lan'
+          ? { inboundConnectionThreshold: 200, maxIncomingPendingConnections: 64 }
+          : {},
+      ...(opts.services === undefined ? {} : { services: opts.services }),
+    })
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    if (e.code === 'EADDRINUSE') {
+      throw new UsageError(
+        'LISTEN_IN_USE',
+        `cannot listen on ${opts.listen.join(', ')}: address already in use; pick another port or stop the process holding it`,
+      )
+    }
+    throw err
+  }
+}
+
+/** The market host of agents and the anchor: identify, ping, kad-dht, and gossipsub when asked. */
+export async function createHost(opts: HostOptions): Promise<Host> {
   const mapper: PeerInfoMapper =
     opts.addressScope === 'lan' ? passthroughMapper : removePrivateAddressesMapper
   const services: Record<string, unknown> = {
@@ -93,31 +163,12 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       scoreParams: { IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1']) },
     })
   }
-  const peerDiscovery = opts.bootstrap.length > 0 ? [bootstrap({ list: opts.bootstrap })] : []
-  try {
-    return (await createLibp2p({
-      privateKey: opts.privateKey,
-      addresses: { listen: opts.listen },
-      transports: [tcp()],
-      connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      peerDiscovery,
-      // On a LAN or a loopback testnet many peers share one IP; libp2p's default
-      // of 5 inbound connections per second per host would refuse most of them.
-      connectionManager:
-        opts.addressScope === 'lan'
-          ? { inboundConnectionThreshold: 200, maxIncomingPendingConnections: 64 }
-          : {},
-      services: services as never,
-    })) as unknown as Host
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    if (e.code === 'EADDRINUSE') {
-      throw new UsageError(
-        'LISTEN_IN_USE',
-        `cannot listen on ${opts.listen.join(', ')}: address already in use`,
-      )
-    }
-    throw err
-  }
+  return (await createNode({
+    privateKey: opts.privateKey,
+    listen: opts.listen,
+    traffic: 'market',
+    services: services as never,
+    bootstrap: opts.bootstrap,
+    addressScope: opts.addressScope,
+  })) as unknown as Host
 }
