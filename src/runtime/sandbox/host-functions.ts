@@ -26,3 +26,18 @@ export const isHostFunction = (name: string): name is HostFunctionName => Object
 /** Does a benchmark granted these host functions need a network peer to run? */
 export const needsNetwork = (hostFunctions: readonly string[]): boolean =>
   hostFunctions.some((h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'net')
+
+/**
+ * The parent's side of the network host functions. Each call gets a signal
+ * that aborts when the run ends (result, failure, time limit), so a transfer
+ * in flight stops with the benchmark.
+ */
+export interface NetPeer {
+  /** One round trip of `payloadBytes` to the peer, resolved with microseconds (net_rtt_us). */
+  roundTripUs(payloadBytes: number, signal?: AbortSignal): Promise<number>
+  /** Delivers `bytes` to the peer and waits for its acknowledgement, resolved with microseconds (net_send_us). */
+  transferUs?(bytes: number, signal?: AbortSignal): Promise<number>
+}
+
+/** Which NetPeer callback serves each network host function. */
+export const NET_CALLBACK = { net_rtt_us: 'roundTripUs', net_send_us: 'transferUs' } as const

@@ -3,6 +3,8 @@
  * (probe, profiler) and by the anchor (verification); depends on nothing but
  * src/protocols.
  */
+
+export { admitBenchmark, checkModule, type HostResources, type SandboxPolicy } from './admission.js'
 export {
   type BenchmarkManifest,
   BenchmarkResource,
@@ -19,13 +21,11 @@ export {
   verifyBenchmark,
 } from './benchmark.js'
 export { BenchmarkFailedError, BenchmarkRefusedError } from './errors.js'
-export { HOST_FUNCTIONS, HOST_MODULE, type HostFunctionName, needsNetwork } from './host-functions.js'
 export {
-  admitBenchmark,
-  type BenchmarkResult,
-  checkModule,
+  HOST_FUNCTIONS,
+  HOST_MODULE,
+  type HostFunctionName,
   type NetPeer,
-  runBenchmark,
-  type SandboxOptions,
-  type SandboxPolicy,
-} from './sandbox.js'
+  needsNetwork,
+} from './host-functions.js'
+export { type BenchmarkResult, runBenchmark, type SandboxOptions } from './sandbox.js'

@@ -1,11 +1,9 @@
 /**
- * Runs an anchor-signed benchmark in a worker thread.
+ * Runs an admitted, anchor-signed benchmark in a worker thread.
  *
  * Before anything runs: the signature is checked against the anchor key the
- * caller trusts, the module's hash against the signed one, the manifest
- * against local policy, and the module statically: imports only the granted
- * host functions of module "vboom", every memory and table bounded, the
- * memory's bound within the manifest's limit. Then the worker gets the
+ * caller trusts, the module's hash against the signed one, and the module is
+ * admitted (src/runtime/sandbox/admission.ts). Then the worker gets the
  * manifest's time limit (terminated past it) and a small V8 heap; the module's
  * own memory cannot outgrow its declared maximum. Whatever the module does,
  * the caller gets a result or a typed error and keeps running.
@@ -16,32 +14,24 @@ import { type FileHandle, open, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { SignedBenchmark } from '../../protocols/proto/benchmark.js'
-import { type BenchmarkManifest, type VerifiedBenchmark, verifyBenchmark } from './benchmark.js'
+import { admitBenchmark, type HostResources, type SandboxPolicy } from './admission.js'
+import { type BenchmarkManifest, verifyBenchmark } from './benchmark.js'
 import {
   DEFAULT_MAX_DISK_BYTES,
-  DEFAULT_MAX_MEMORY_PAGES,
-  DEFAULT_MAX_TIME_LIMIT_MS,
   DIRECT_IO_ALIGN,
   MAX_HOST_IO_BYTES,
-  MAX_MODULE_BYTES,
-  MAX_TABLE_ELEMENTS,
   NET_CALL_TIMEOUT_MS,
   NET_TRANSFER_TIMEOUT_MS,
   WORKER_MAX_OLD_GENERATION_MB,
   WORKER_MAX_YOUNG_GENERATION_MB,
   WORKER_STACK_MB,
 } from './constants.js'
-import { BenchmarkFailedError, BenchmarkRefusedError } from './errors.js'
-import { HOST_FUNCTIONS, HOST_MODULE, isHostFunction } from './host-functions.js'
-import { type CompiledModule, wasm } from './wasm-api.js'
-import { inspectModule } from './wasm-inspect.js'
+import { BenchmarkFailedError } from './errors.js'
+import { HOST_FUNCTIONS, isHostFunction } from './host-functions.js'
+import type { CompiledModule } from './wasm-api.js'
 import { WORKER_SOURCE } from './worker-source.js'
 
-export interface SandboxOptions extends SandboxPolicy {
-  /** Where disk benchmarks get their scratch file (on the disk to measure), and its size cap (default 1 GiB). */
-  disk?: { dir: string; maxBytes?: number }
-  /** The probe peer for network benchmarks (net_rtt_us, net_send_us). */
-  net?: NetPeer
+export interface SandboxOptions extends SandboxPolicy, HostResources {
   signal?: AbortSignal
 }
 
@@ -59,108 +49,6 @@ export interface BenchmarkResult {
   memoryBytes: number
   /** Disk host calls: how many went through O_DIRECT (uncached) or the page cache. */
   io: { directOps: number; bufferedOps: number; bytes: number }
-}
-
-const refuse = (code: string, message: string): never => {
-  throw new BenchmarkRefusedError(code, message)
-}
-
-/**
- * The parent's side of the network host functions. Each call gets a signal
- * that aborts when the run ends (result, failure, time limit), so a transfer
- * in flight stops with the benchmark.
- */
-export interface NetPeer {
-  /** One round trip of `payloadBytes` to the peer, resolved with microseconds (net_rtt_us). */
-  roundTripUs(payloadBytes: number, signal?: AbortSignal): Promise<number>
-  /** Delivers `bytes` to the peer and waits for its acknowledgement, resolved with microseconds (net_send_us). */
-  transferUs?(bytes: number, signal?: AbortSignal): Promise<number>
-}
-
-/** Which NetPeer callback serves each network host function. */
-const NET_CALLBACK = { net_rtt_us: 'roundTripUs', net_send_us: 'transferUs' } as const
-
-/** Local caps on what any manifest may ask for. */
-export interface SandboxPolicy {
-  /** In 64 KiB pages. Default 16384 (1 GiB). */
-  maxMemoryPages?: number
-  /** Default 120 s. */
-  maxTimeLimitMs?: number
-}
-
-/**
- * Static checks of a module against its manifest and local policy: limits
- * within policy, only known host functions, imports only the granted ones,
- * every memory and table bounded, memory within the manifest's limit, the
- * entry (and memory, for disk calls) exported. Returns the compiled module.
- * The anchor runs the same checks before it signs.
- */
-export async function checkModule(
-  m: BenchmarkManifest,
-  module: Uint8Array,
-  policy: SandboxPolicy = {},
-): Promise<CompiledModule> {
-  const maxPages = policy.maxMemoryPages ?? DEFAULT_MAX_MEMORY_PAGES
-  const maxTime = policy.maxTimeLimitMs ?? DEFAULT_MAX_TIME_LIMIT_MS
-  if (module.length > MAX_MODULE_BYTES) refuse('TOO_LARGE', `module of ${module.length} bytes`)
-  if (m.memoryLimitPages > maxPages)
-    refuse('POLICY_LIMIT', `manifest asks ${m.memoryLimitPages} pages; local cap ${maxPages}`)
-  if (m.timeLimitMs > maxTime)
-    refuse('POLICY_LIMIT', `manifest asks ${m.timeLimitMs} ms; local cap ${maxTime}`)
-  for (const h of m.hostFunctions)
-    if (!isHostFunction(h)) refuse('UNKNOWN_HOST_FUNCTION', `no host function ${h}`)
-  // Memory and table bounds, read from the binary (the JS API does not show them).
-  const shape = inspectModule(module)
-  for (const mem of shape.memories) {
-    if (mem.max === null) refuse('MEMORY_UNBOUNDED', 'module memory declares no maximum')
-    else if (mem.max > m.memoryLimitPages) {
-      refuse(
-        'MEMORY_LIMIT',
-        `module memory may grow to ${mem.max} pages; manifest allows ${m.memoryLimitPages}`,
-      )
-    }
-  }
-  for (const table of shape.tables) {
-    if (table.max === null || table.max > MAX_TABLE_ELEMENTS) {
-      refuse('TABLE_LIMIT', `tables need a maximum of at most ${MAX_TABLE_ELEMENTS} elements`)
-    }
-  }
-  let compiled: CompiledModule
-  try {
-    compiled = await wasm.compile(module)
-  } catch (err) {
-    throw new BenchmarkRefusedError('INVALID_MODULE', 'module does not compile', { cause: err })
-  }
-  // Imports: functions of module "vboom" the manifest grants, nothing else.
-  for (const imp of wasm.Module.imports(compiled)) {
-    if (imp.kind !== 'function' || imp.module !== HOST_MODULE || !m.hostFunctions.includes(imp.name)) {
-      refuse('IMPORT_NOT_GRANTED', `import ${imp.module}.${imp.name} (${imp.kind}) not granted`)
-    }
-  }
-  const exports = new Map(wasm.Module.exports(compiled).map((e) => [e.name, e.kind]))
-  if (exports.get(m.entry) !== 'function') refuse('MISSING_EXPORT', `no exported function ${m.entry}`)
-  const usesDisk = m.hostFunctions.some((h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'disk')
-  if (usesDisk && exports.get('memory') !== 'memory')
-    refuse('MISSING_EXPORT', 'disk functions need an exported memory')
-  return compiled
-}
-
-/** `checkModule`, plus: the host functions granted can be served here (a scratch dir, a probe peer). */
-export async function admitBenchmark(
-  b: VerifiedBenchmark,
-  options: SandboxOptions = {},
-): Promise<CompiledModule> {
-  for (const h of b.manifest.hostFunctions) {
-    if (!isHostFunction(h)) continue
-    if (HOST_FUNCTIONS[h] === 'disk' && options.disk === undefined)
-      refuse('NO_DISK', `${h} needs a scratch dir`)
-    if (HOST_FUNCTIONS[h] === 'net') {
-      const callback = NET_CALLBACK[h as keyof typeof NET_CALLBACK]
-      if (options.net === undefined || typeof options.net[callback] !== 'function')
-        refuse('NO_NETWORK', `${h} needs a probe peer`)
-    }
-  }
-  return checkModule(b.manifest, b.module, options)
 }
 
 /** Verifies, admits and runs a signed benchmark. Throws BenchmarkRefusedError or BenchmarkFailedError. */
