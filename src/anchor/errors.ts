@@ -56,3 +56,15 @@ export class BenchmarkRegistryError extends ValidationError {
     this.name = 'BenchmarkRegistryError'
   }
 }
+
+/**
+ * A verification was refused or failed: the request is not a verification, the
+ * location or VM does not match the ledger, the host cannot be reached or is
+ * busy, or the verification image gave no usable answer.
+ */
+export class VerificationError extends ValidationError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super('REJECT', code, message, options)
+    this.name = 'VerificationError'
+  }
+}

@@ -29,7 +29,11 @@ export async function loadOrCreateAnchorKey(dataDir: string): Promise<AnchorKey>
   try {
     await writeFileAtomic(path, secretKey)
   } catch (err) {
-    throw new AnchorKeyError('KEY_WRITE_FAILED', `cannot write the anchor key ${path}`, { cause: err })
+    throw new AnchorKeyError(
+      'KEY_WRITE_FAILED',
+      `cannot write the anchor key ${path} (${(err as Error).message}); check that the data dir is writable`,
+      { cause: err },
+    )
   }
   return { secretKey, publicKey: publicKeyOf(secretKey) }
 }
@@ -42,21 +46,29 @@ export async function loadAnchorKey(dataDir: string): Promise<AnchorKey> {
     mode = (await stat(path)).mode
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AnchorKeyError('KEY_MISSING', `no anchor key at ${path}`, { cause: err })
+      throw new AnchorKeyError(
+        'KEY_MISSING',
+        `no anchor key at ${path}; pass the anchor's data dir, or start the anchor once to create its key`,
+        { cause: err },
+      )
     }
-    throw new AnchorKeyError('KEY_UNREADABLE', `cannot stat the anchor key ${path}`, { cause: err })
+    throw new AnchorKeyError(
+      'KEY_UNREADABLE',
+      `cannot read the anchor key ${path} (${(err as Error).message}); check the permissions of the data dir`,
+      { cause: err },
+    )
   }
   if ((mode & 0o077) !== 0) {
     throw new AnchorKeyError(
       'KEY_PERMISSIONS',
-      `anchor key ${path} has mode ${(mode & 0o777).toString(8)}; it must be 600`,
+      `anchor key ${path} has mode ${(mode & 0o777).toString(8)}; it must be 600: run chmod 600 ${path}`,
     )
   }
   const secretKey = new Uint8Array(await readFile(path))
   if (secretKey.length !== ED25519_SECRET_KEY_BYTES) {
     throw new AnchorKeyError(
       'KEY_MALFORMED',
-      `anchor key ${path} has ${secretKey.length} bytes, expected ${ED25519_SECRET_KEY_BYTES}`,
+      `anchor key ${path} has ${secretKey.length} bytes, expected ${ED25519_SECRET_KEY_BYTES}; restore it from backup`,
     )
   }
   return { secretKey, publicKey: publicKeyOf(secretKey) }

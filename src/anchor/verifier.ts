@@ -17,7 +17,6 @@ import { peerIdFromMultihash } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
 import { DEFAULT_ATTESTATION_TTL_MS } from '../protocols/anchor-constants.js'
 import { peerIdOfKey, signAttestation } from '../protocols/attestation.js'
-import { ValidationError } from '../protocols/errors.js'
 import type { SignedBenchmark } from '../protocols/proto/benchmark.js'
 import type { Bytes } from '../protocols/signing.js'
 import type { Logger } from '../runtime/log.js'
@@ -25,6 +24,7 @@ import type { BootTarget, VerificationImage } from '../runtime/platform.js'
 import { decodeManifest, encodeSignedBenchmark, needsNetwork } from '../runtime/sandbox/index.js'
 import type { BenchmarkRegistry } from './benchmarks/registry.js'
 import type { ControlAuthorizer, OwnershipView } from './control-auth.js'
+import { VerificationError } from './errors.js'
 import type { AnchorKey } from './key.js'
 
 export type HostResolver = (location: string) => BootTarget | null
@@ -41,13 +41,6 @@ export interface ImageResult {
   resource: string
   value: number
   unit: string
-}
-
-export class VerificationError extends ValidationError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super('REJECT', code, message, options)
-    this.name = 'VerificationError'
-  }
 }
 
 const here = fileURLToPath(import.meta.url)

@@ -75,7 +75,7 @@ export async function loadAgentConfig(file: string): Promise<AgentConfig> {
   } catch (err) {
     throw new UsageError(
       'CONFIG_UNREADABLE',
-      `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+      `cannot read config ${file}: ${(err as NodeJS.ErrnoException).code ?? err}; check the path given with --config`,
     )
   }
   let json: unknown

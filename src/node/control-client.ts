@@ -40,7 +40,16 @@ async function controlRequest(
         }
       })
     })
-    req.on('timeout', () => req.destroy(new Error('timed out')))
+    req.on('timeout', () => {
+      // Settled first: the 'error' that destroying the request raises then changes nothing.
+      reject(
+        new UsageError(
+          'AGENT_TIMEOUT',
+          `the agent at ${socketPath} did not answer within ${CONTROL_TIMEOUT_MS / 1000} s; it may be overloaded or stuck: check its log, or restart it`,
+        ),
+      )
+      req.destroy()
+    })
     req.on('error', (err: NodeJS.ErrnoException) => {
       const why =
         err.code === 'ENOENT' || err.code === 'ECONNREFUSED'

@@ -24,7 +24,11 @@ async function readBody(req: IncomingMessage, max: number): Promise<Bytes> {
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > max) throw new UsageError('BODY_TOO_LARGE', `request body over ${max} bytes`)
+    if (size > max)
+      throw new UsageError(
+        'BODY_TOO_LARGE',
+        `request body over ${max} bytes; send one SignedAttestation (a few hundred bytes) per request`,
+      )
     chunks.push(chunk as Buffer)
   }
   return new Uint8Array(Buffer.concat(chunks)) as Bytes

@@ -22,6 +22,7 @@ import {
 } from 'node:crypto'
 import * as ed from '@noble/ed25519'
 import { sha512 } from '@noble/hashes/sha2.js'
+import { VBoomError } from './errors.js'
 
 ed.hashes.sha512 = sha512
 
@@ -63,11 +64,23 @@ export function sign(domain: SignatureDomainTag, payload: Uint8Array, secretKey:
   return Uint8Array.from(nodeSign(null, signable(domain, payload), privateKeyOf(secretKey))) as Bytes
 }
 
+/**
+ * A secret key handed to sign or derive is not a 32-byte Ed25519 seed: a
+ * caller's bug or a damaged key file, never network input. Code: BAD_SECRET_KEY_LENGTH.
+ */
+export class SigningKeyError extends VBoomError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'SigningKeyError'
+  }
+}
+
 /** A 32-byte secret key (seed) as node:crypto's key object. */
 function privateKeyOf(secretKey: Uint8Array): KeyObject {
   if (secretKey.length !== ED25519_SECRET_KEY_BYTES)
-    throw new RangeError(
-      `an Ed25519 secret key is ${ED25519_SECRET_KEY_BYTES} bytes, got ${secretKey.length}`,
+    throw new SigningKeyError(
+      'BAD_SECRET_KEY_LENGTH',
+      `an Ed25519 secret key is a ${ED25519_SECRET_KEY_BYTES}-byte seed, got ${secretKey.length} bytes; pass the seed, not a 64-byte expanded key, or regenerate the key`,
     )
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' })
 }

@@ -23,7 +23,10 @@ export async function openDataDir(path: string): Promise<DataDir> {
   try {
     await mkdir(path, { recursive: true, mode: 0o700 })
   } catch (err) {
-    throw new UsageError('DATA_DIR_UNUSABLE', `cannot create data dir ${path}: ${(err as Error).message}`)
+    throw new UsageError(
+      'DATA_DIR_UNUSABLE',
+      `cannot create data dir ${path}: ${(err as Error).message}; check the path and its permissions`,
+    )
   }
   const db: Db = new Level<string, Uint8Array>(join(path, 'db'), { valueEncoding: 'view' })
   try {
@@ -38,7 +41,7 @@ export async function openDataDir(path: string): Promise<DataDir> {
     }
     throw new UsageError(
       'DATA_DIR_UNUSABLE',
-      `cannot open the database in ${path}: ${(err as Error).message}`,
+      `cannot open the database in ${path}: ${(err as Error).message}; check its permissions and free disk space`,
     )
   }
   return {

@@ -19,7 +19,10 @@ export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKe
     bytes = await readFile(file)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new UsageError('KEY_UNREADABLE', `cannot read node key ${file}: ${(err as Error).message}`)
+      throw new UsageError(
+        'KEY_UNREADABLE',
+        `cannot read node key ${file}: ${(err as Error).message}; check its permissions`,
+      )
     }
   }
   if (bytes !== undefined) {
@@ -33,7 +36,10 @@ export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKe
       )
     }
     if (key.type !== 'Ed25519')
-      throw new UsageError('KEY_TYPE', `node key ${file} is ${key.type}, expected Ed25519`)
+      throw new UsageError(
+        'KEY_TYPE',
+        `node key ${file} is ${key.type}, expected Ed25519; move it away to start as a new peer`,
+      )
     return key
   }
   const key = await generateKeyPair('Ed25519')

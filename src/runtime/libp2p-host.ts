@@ -78,7 +78,7 @@ export function parseMultiaddrs(addrs: string[], what: string): void {
     } catch (err) {
       throw new UsageError(
         'BAD_MULTIADDR',
-        `${what} "${a}" is not a valid multiaddr (${(err as Error).message})`,
+        `${what} "${a}" is not a valid multiaddr (${(err as Error).message}); write it like /ip4/0.0.0.0/tcp/4001`,
       )
     }
   }

@@ -61,7 +61,11 @@ async function diskOf(dir: string): Promise<string> {
   const dev = statSync(dir).dev
   const major = Math.floor(dev / 256) & 0xfff
   const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff)
-  if (major === 0) throw new PlatformError('DISK_LIMIT_UNAVAILABLE', `${dir} is not on a block device`)
+  if (major === 0)
+    throw new PlatformError(
+      'DISK_LIMIT_UNAVAILABLE',
+      `${dir} is not on a block device; put the host's dir on a disk, or run without a disk limit`,
+    )
   const sys = `/sys/dev/block/${major}:${minor}`
   if (existsSync(join(sys, 'partition'))) return (await readFile(join(sys, '..', 'dev'), 'utf8')).trim()
   return `${major}:${minor}`
@@ -104,7 +108,7 @@ export class TestnetHost implements Platform {
       await rmdir(cgroup).catch(() => {})
       throw new PlatformError(
         'DISK_LIMIT_UNAVAILABLE',
-        `cannot set the blkio limit: ${(err as Error).message}`,
+        `cannot set the blkio limit: ${(err as Error).message}; run without a disk limit`,
         {
           cause: err,
         },
@@ -143,7 +147,10 @@ export class TestnetHost implements Platform {
 
   async bootRemote(image: VerificationImage): Promise<RemoteSession> {
     if (this.booted)
-      throw new PlatformError('ALREADY_BOOTED', `${this.location} is already running the verification image`)
+      throw new PlatformError(
+        'ALREADY_BOOTED',
+        `${this.location} is already running the verification image; wait for that verification to end`,
+      )
     this.booted = true
     // The VM's code stops: nothing of the owner's runs while the anchor measures.
     for (const vm of this.vms) vm.kill('SIGSTOP')
@@ -175,7 +182,12 @@ export class TestnetHost implements Platform {
             resolve(m)
           })
           child.once('exit', (code) =>
-            reject(new PlatformError('IMAGE_EXITED', `verification image exited (${code})`)),
+            reject(
+              new PlatformError(
+                'IMAGE_EXITED',
+                `verification image exited (${code}) before answering; its error is on stderr`,
+              ),
+            ),
           )
           child.send(message as never)
         }),

@@ -23,16 +23,22 @@ export async function openLedgerDb(
     if ((err as { code?: string }).code === 'LEVEL_LOCKED' || cause?.code === 'LEVEL_LOCKED') {
       throw new LedgerUnavailableError(
         'LEDGER_LOCKED',
-        `ledger ${dir} is already in use by another process`,
+        `ledger ${dir} is already in use by another process; stop it (a running anchor) first`,
         {
           cause: err,
         },
       )
     }
     if (!opts.create && /does not exist/.test(String((err as { cause?: unknown }).cause ?? err))) {
-      throw new LedgerUnavailableError('LEDGER_MISSING', `no ledger at ${dir}`, { cause: err })
+      throw new LedgerUnavailableError('LEDGER_MISSING', `no ledger at ${dir}; pass the anchor's data dir`, {
+        cause: err,
+      })
     }
-    throw new LedgerUnavailableError('LEDGER_OPEN_FAILED', `cannot open ledger ${dir}`, { cause: err })
+    throw new LedgerUnavailableError(
+      'LEDGER_OPEN_FAILED',
+      `cannot open ledger ${dir} (${String((err as Error).message ?? err)}); check its permissions and free disk space`,
+      { cause: err },
+    )
   }
   return db
 }

@@ -209,7 +209,13 @@ export class Ledger {
   }
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new LedgerUnavailableError('LEDGER_CLOSED', 'ledger is closed'))
+    if (this.closed)
+      return Promise.reject(
+        new LedgerUnavailableError(
+          'LEDGER_CLOSED',
+          'the ledger is closed (the anchor is stopping); retry once it runs again',
+        ),
+      )
     const run = this.queue.then(fn, fn)
     this.queue = run.catch(() => {})
     return run
@@ -255,6 +261,10 @@ export class Ledger {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new LedgerUnavailableError('LEDGER_CLOSED', 'ledger is closed')
+    if (this.closed)
+      throw new LedgerUnavailableError(
+        'LEDGER_CLOSED',
+        'the ledger is closed (the anchor is stopping); retry once it runs again',
+      )
   }
 }

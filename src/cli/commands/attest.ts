@@ -16,7 +16,7 @@ export function registerAttest(program: Command): void {
       } catch (err) {
         throw new UsageError(
           'ATTESTATION_UNREADABLE',
-          `cannot read ${flags.file}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+          `cannot read ${flags.file}: ${(err as NodeJS.ErrnoException).code ?? err}; check the path`,
         )
       }
       const out = JSON.parse(await controlPost(flags.dataDir, '/attestation', bytes)) as {

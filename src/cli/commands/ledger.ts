@@ -93,9 +93,16 @@ export function registerLedger(program: Command): Command {
   ).action((swapId: string, flags: Flags) =>
     withLedger(flags.dataDir, async (l) => {
       if (!/^[0-9a-f]{64}$/.test(swapId))
-        throw new UsageError('BAD_SWAP_ID', `swap id "${swapId}" is not 64 hex digits`)
+        throw new UsageError(
+          'BAD_SWAP_ID',
+          `swap id "${swapId}" is not 64 hex digits; copy it from "vboom ledger entries"`,
+        )
       const s = l.swapState(new Uint8Array(Buffer.from(swapId, 'hex')))
-      if (s === null) throw new UsageError('UNKNOWN_SWAP', `swap ${swapId} is not in the ledger`)
+      if (s === null)
+        throw new UsageError(
+          'UNKNOWN_SWAP',
+          `swap ${swapId} is not in the ledger; check the id with "vboom ledger entries"`,
+        )
       out(flags.json ? JSON.stringify(toJson(s), null, 2) : describeSwap(s))
     }),
   )
@@ -105,7 +112,10 @@ export function registerLedger(program: Command): Command {
     .action((flags: Flags & { from: string }) =>
       withLedger(flags.dataDir, async (l) => {
         if (!/^\d+$/.test(flags.from))
-          throw new UsageError('BAD_FLAG', `--from "${flags.from}" is not an entry number`)
+          throw new UsageError(
+            'BAD_FLAG',
+            `--from "${flags.from}" is not an entry number; give a whole number, 0 for the first entry`,
+          )
         const all = []
         for await (const e of l.entries(BigInt(flags.from))) {
           if (flags.json) all.push(entryToJson(e))

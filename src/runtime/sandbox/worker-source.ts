@@ -87,7 +87,7 @@ if (instance !== undefined) {
   memory = instance.exports.memory instanceof WebAssembly.Memory ? instance.exports.memory : null
   const fn = instance.exports[entry]
   if (typeof fn !== 'function' || fn.length !== args.length) {
-    fail('BAD_ENTRY', new Error(entry + ' must be a function of ' + args.length + ' parameter(s)'))
+    fail('BAD_ENTRY', entry + ' must be an exported function of ' + args.length + ' parameter(s), one per manifest parameter')
   } else {
     try {
       const t0 = performance.now()
