@@ -20,13 +20,13 @@ import { hex } from './ledger/actions.js'
 import type { LocationRecord } from './ledger/state.js'
 
 /** A control request is a few hundred bytes; 1 KiB keeps junk cheap to drop. */
-export const MAX_CONTROL_REQUEST_BYTES = 1024
+const MAX_CONTROL_REQUEST_BYTES = 1024
 /**
  * Nonces held at once. Each lives 2 x MAX_CLOCK_SKEW_MS (60 s); 100k covers
  * ~1.6k requests/s. When full of live nonces, requests are refused rather than
  * forgetting a nonce (which would let it be replayed).
  */
-export const DEFAULT_REPLAY_CACHE_SIZE = 100_000
+const DEFAULT_REPLAY_CACHE_SIZE = 100_000
 
 export interface ControlRequest {
   location: string

@@ -9,7 +9,7 @@ import { ED25519_SECRET_KEY_BYTES, generateSecretKey, publicKeyOf } from '../pro
 import { writeFileAtomic } from '../runtime/atomic-file.js'
 import { AnchorKeyError } from './errors.js'
 
-export const ANCHOR_KEY_FILE = 'anchor.key'
+const ANCHOR_KEY_FILE = 'anchor.key'
 
 export interface AnchorKey {
   secretKey: Uint8Array

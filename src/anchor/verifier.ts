@@ -45,7 +45,7 @@ export interface ImageResult {
 
 const here = fileURLToPath(import.meta.url)
 /** The anchor's image entry: same extension as this module (.ts from source, .js when built). */
-export const VERIFICATION_IMAGE: VerificationImage = {
+const VERIFICATION_IMAGE: VerificationImage = {
   entry: join(dirname(here), `verification-image${extname(here)}`),
 }
 

@@ -24,14 +24,14 @@ const NEW_SUBSCRIBER_DEBOUNCE_MS = 250
  * forms, subscribers arrive every few ms, and republishing for each would
  * exceed the receivers' rate limit (ADVERT_RATE_PER_SECOND = 1/s sustained).
  */
-export const MIN_REPUBLISH_INTERVAL_MS = 2_000
+const MIN_REPUBLISH_INTERVAL_MS = 2_000
 /**
  * Gossip is best effort: a peer that joined the mesh just after an advert went
  * out never sees it (gossipsub replays only a few seconds of history). A
  * periodic republish at most this far apart repairs that; a few hundred bytes
  * every 30 s per agent is cheap.
  */
-export const MAX_REPUBLISH_INTERVAL_MS = 30_000
+const MAX_REPUBLISH_INTERVAL_MS = 30_000
 
 export interface AdvertContent {
   instanceClass: InstanceClass

@@ -16,7 +16,7 @@ import type { Db } from '../runtime/data-dir.js'
 
 const KEY = 'advert/attestation'
 
-export interface HeldAttestation {
+interface HeldAttestation {
   bytes: Bytes
   attestation: Attestation
 }

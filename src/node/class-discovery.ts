@@ -18,12 +18,12 @@ const RAW_CODEC = 0x55
 const SHA2_256 = 0x12
 
 /** Look up peers often while the agent knows few, then settle to a slow refresh. */
-export const DISCOVERY_FAST_INTERVAL_MS = 2_000
-export const DISCOVERY_SLOW_INTERVAL_MS = 30_000
+const DISCOVERY_FAST_INTERVAL_MS = 2_000
+const DISCOVERY_SLOW_INTERVAL_MS = 30_000
 /** A DHT query on a small or partly down network must not hang the loop. */
-export const DHT_QUERY_TIMEOUT_MS = 10_000
+const DHT_QUERY_TIMEOUT_MS = 10_000
 
-export function classKey(classId: string): CID {
+function classKey(classId: string): CID {
   const hash = createHash('sha256')
     .update(CLASS_DHT_NAMESPACE + classId)
     .digest()

@@ -23,7 +23,7 @@ const stat = z.strictObject({
   windowMs: z.number().int().nonnegative(),
 })
 
-export const AgentConfigSchema = z.strictObject({
+const AgentConfigSchema = z.strictObject({
   instanceClass: z.strictObject({
     vcpus: z.number().int().positive(),
     memoryBytes: z.number().int().positive(),

@@ -7,7 +7,7 @@ import { controlSocketPath } from './control-server.js'
 /** A local socket answers at once; a second means the agent is wedged. */
 const CONTROL_TIMEOUT_MS = 5_000
 
-export async function controlGet(dataDir: string, path: string): Promise<string> {
+async function controlGet(dataDir: string, path: string): Promise<string> {
   return await controlRequest(dataDir, 'GET', path)
 }
 

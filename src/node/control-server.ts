@@ -16,7 +16,7 @@ import type { Bytes } from '../protocols/signing.js'
 import type { Logger } from '../runtime/log.js'
 import type { Agent } from './agent.js'
 
-export const CONTROL_SOCKET = 'control.sock'
+const CONTROL_SOCKET = 'control.sock'
 
 /** Reads a request body of at most `max` bytes; a larger one is refused, not buffered. */
 async function readBody(req: IncomingMessage, max: number): Promise<Bytes> {

@@ -75,14 +75,14 @@ export interface SignedAction {
 const ACTION_TAG = new TextEncoder().encode('action\0')
 
 /** The bytes a party signs for an action. */
-export function actionSignable(action: Bytes): Bytes {
+function actionSignable(action: Bytes): Bytes {
   const out = new Uint8Array(ACTION_TAG.length + action.length)
   out.set(ACTION_TAG, 0)
   out.set(action, ACTION_TAG.length)
   return out
 }
 
-export function signAction(action: Bytes, secretKey: Bytes, publicKey: Bytes): PartySignature {
+function signAction(action: Bytes, secretKey: Bytes, publicKey: Bytes): PartySignature {
   return { publicKey, signature: sign(SignatureDomain.ledgerEntry, actionSignable(action), secretKey) }
 }
 

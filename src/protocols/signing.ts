@@ -48,7 +48,7 @@ export type Bytes = Uint8Array<ArrayBuffer>
 
 export const ED25519_PUBLIC_KEY_BYTES = 32
 export const ED25519_SECRET_KEY_BYTES = 32
-export const ED25519_SIGNATURE_BYTES = 64
+const ED25519_SIGNATURE_BYTES = 64
 
 export function signable(domain: SignatureDomainTag, payload: Uint8Array): Bytes {
   const tag = new TextEncoder().encode(domain)

@@ -10,7 +10,7 @@ import type { Ed25519PrivateKey, PrivateKey } from '@libp2p/interface'
 import { UsageError } from '../protocols/errors.js'
 import { writeFileAtomic } from './atomic-file.js'
 
-export const KEY_FILE = 'node.key'
+const KEY_FILE = 'node.key'
 
 export async function loadOrCreateKey(dataDir: string): Promise<Ed25519PrivateKey> {
   const file = join(dataDir, KEY_FILE)

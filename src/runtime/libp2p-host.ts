@@ -41,7 +41,7 @@ import { UsageError } from '../protocols/errors.js'
  *   moving blocks in bulk: starting at 16 MiB moved ~145-310 MiB/s per
  *   stream instead of 115-150 with the spec's start (STACK.md).
  */
-export const STREAM_WINDOWS = {
+const STREAM_WINDOWS = {
   market: { initialStreamWindowSize: 256 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 },
   swap: { initialStreamWindowSize: 16 * 1024 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 },
 } as const
@@ -71,7 +71,7 @@ export type HostServices = {
 
 export type Host = Libp2p<HostServices>
 
-export function parseMultiaddrs(addrs: string[], what: string): void {
+function parseMultiaddrs(addrs: string[], what: string): void {
   for (const a of addrs) {
     try {
       multiaddr(a)

@@ -14,7 +14,7 @@ import { LedgerState } from './state.js'
 export type LedgerDb = Level<string, Uint8Array>
 
 /** Entries live under `e!<seq as 16 hex digits>`, so key order is chain order. */
-export const ENTRY_PREFIX = 'e!'
+const ENTRY_PREFIX = 'e!'
 export const entryKey = (seq: bigint): string => ENTRY_PREFIX + seq.toString(16).padStart(16, '0')
 export const seqOfKey = (key: string): bigint => BigInt(`0x${key.slice(ENTRY_PREFIX.length)}`)
 export const ENTRY_RANGE = { gte: ENTRY_PREFIX, lt: 'e"' } as const

@@ -31,7 +31,7 @@ export interface StoredEntry {
 const ENTRY_TAG = new TextEncoder().encode('entry\0')
 
 /** The bytes the anchor signs for an entry. */
-export function entrySignable(entryBytes: Bytes): Bytes {
+function entrySignable(entryBytes: Bytes): Bytes {
   const out = new Uint8Array(ENTRY_TAG.length + entryBytes.length)
   out.set(ENTRY_TAG, 0)
   out.set(entryBytes, ENTRY_TAG.length)

@@ -24,7 +24,7 @@ interface Flags {
 }
 
 /** Opens the anchor's ledger for reading; each failure says what to do. */
-export async function openAnchorLedger(dataDir: string): Promise<Ledger> {
+async function openAnchorLedger(dataDir: string): Promise<Ledger> {
   const dir = join(dataDir, 'ledger')
   try {
     await access(dir)

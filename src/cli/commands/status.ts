@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import type { AgentStatus } from '../../node/agent.js'
 import { fetchStatus } from '../../node/control-client.js'
 
-export function formatStatus(s: AgentStatus): string {
+function formatStatus(s: AgentStatus): string {
   const lines: string[] = []
   lines.push(`peer id     ${s.peerId}`)
   lines.push(`class       ${s.classId}`)

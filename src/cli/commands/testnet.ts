@@ -20,7 +20,7 @@ function count(v: string, what: string, min: number, max: number): number {
   return n
 }
 
-export function formatMesh(r: MeshReport): string {
+function formatMesh(r: MeshReport): string {
   const lines = [`anchor ${r.anchor}`]
   lines.push(
     r.convergedMs === null

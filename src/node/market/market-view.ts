@@ -6,7 +6,7 @@
 import type { Advert } from '../../protocols/advert.js'
 
 /** Enough for a large market; beyond it the oldest-seen VMs' sequences are forgotten. */
-export const MAX_TRACKED_VMS = 100_000
+const MAX_TRACKED_VMS = 100_000
 
 export class MarketView {
   private readonly adverts = new Map<string, Advert>()

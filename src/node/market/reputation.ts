@@ -6,17 +6,17 @@
  */
 
 /** Score changes. A lie costs ten honest probes: lying must not pay on average. */
-export const REPUTATION_PASS = 1
-export const REPUTATION_CLAIM_MISMATCH = -10
-export const REPUTATION_INVALID_ANSWER = -10
+const REPUTATION_PASS = 1
+const REPUTATION_CLAIM_MISMATCH = -10
+const REPUTATION_INVALID_ANSWER = -10
 /** Refusals and timeouts may be honest (busy, network): a small cost. */
-export const REPUTATION_NO_ANSWER = -2
+const REPUTATION_NO_ANSWER = -2
 /** Scores stay within ±100 so old history fades against new behaviour. */
-export const REPUTATION_BOUND = 100
+const REPUTATION_BOUND = 100
 /** Below this a peer is not traded with: two lies, or many silent probes. */
-export const REPUTATION_BAN_THRESHOLD = -15
+const REPUTATION_BAN_THRESHOLD = -15
 /** Outcomes kept per peer for status and audits. */
-export const REPUTATION_HISTORY = 32
+const REPUTATION_HISTORY = 32
 
 export type ProbeVerdict = 'pass' | 'claim-mismatch' | 'invalid-answer' | 'no-answer'
 

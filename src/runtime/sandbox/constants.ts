@@ -16,9 +16,7 @@ export const MAX_NAME_LENGTH = 128
 export const MAX_UNIT_LENGTH = 32
 export const MAX_DESCRIPTION_LENGTH = 1024
 
-/** WebAssembly pages are 64 KiB. */
-export const WASM_PAGE_BYTES = 64 * 1024
-/** Local policy, whatever a manifest asks: 1 GiB of module memory at most. */
+/** Local policy, whatever a manifest asks: 1 GiB of module memory at most (pages of 64 KiB). */
 export const DEFAULT_MAX_MEMORY_PAGES = 16 * 1024
 /** Local policy: no benchmark runs longer than two minutes. */
 export const DEFAULT_MAX_TIME_LIMIT_MS = 120_000

@@ -4,7 +4,7 @@
  * src/protocols.
  */
 
-export { admitBenchmark, checkModule, type HostResources, type SandboxPolicy } from './admission.js'
+export { checkModule, type HostResources, type SandboxPolicy } from './admission.js'
 export {
   type BenchmarkManifest,
   BenchmarkResource,
@@ -21,11 +21,5 @@ export {
   verifyBenchmark,
 } from './benchmark.js'
 export { BenchmarkFailedError, BenchmarkRefusedError } from './errors.js'
-export {
-  HOST_FUNCTIONS,
-  HOST_MODULE,
-  type HostFunctionName,
-  type NetPeer,
-  needsNetwork,
-} from './host-functions.js'
+export { type NetPeer, needsNetwork } from './host-functions.js'
 export { type BenchmarkResult, runBenchmark, type SandboxOptions } from './sandbox.js'
