@@ -39,7 +39,8 @@ import { UsageError } from '../protocols/errors.js'
  *   is the 16 MiB cap.
  * - `swap`: both ends are our swap agents, built here with the same value,
  *   moving blocks in bulk: starting at 16 MiB moved ~145-310 MiB/s per
- *   stream instead of 115-150 with the spec's start (STACK.md).
+ *   stream instead of 115-150 with the spec's start (one stream of 512 MiB
+ *   between two processes; bench/swap.ts measures the raw stream).
  */
 const STREAM_WINDOWS = {
   market: { initialStreamWindowSize: 256 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 },

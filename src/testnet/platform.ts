@@ -6,8 +6,8 @@
  * - the disk limit is real: a cgroup v1 blkio throttle (`blkio.throttle.
  *   {read,write}_bps_device`) on the block device under the host's directory,
  *   applied to every process of the host. It binds direct, O_DSYNC and
- *   uncached I/O, which is what the disk benchmarks do (STACK.md measured a
- *   50 MiB/s cap at 49-54). It needs root and cgroup v1 blkio; without them a
+ *   uncached I/O, which is what the disk benchmarks do (a 50 MiB/s cap was
+ *   measured at 49-54 MiB/s). It needs root and cgroup v1 blkio; without them a
  *   limit is refused (DISK_LIMIT_UNAVAILABLE) rather than faked.
  * - a reboot is emulated: `bootRemote` freezes the VM's processes (SIGSTOP:
  *   its code does not run, nothing of it answers) and starts the image's
