@@ -1,6 +1,7 @@
 /**
- * The swap commit coordinator, as the anchor runs it (the swapper's
- * `Coordinator` semantics, decided here and reached over the network).
+ * The swap commit coordinator, as the anchor runs it: the swapper's state
+ * machine (src/swapper/coordinator/state-machine.ts) decides every
+ * transition; this class keeps the state and reaches it over the network.
  *
  * State lives in two durable places, each written with sync before a caller
  * learns the result:
@@ -13,48 +14,47 @@
  * restart. Every transition is idempotent and serialised in-process.
  */
 import type { Level } from 'level'
-import { MAX_COORDINATOR_WATCHERS } from '../protocols/anchor-constants.js'
-import { sameSwapStatus, type WireRole, type WireSwapStatus } from '../protocols/coordinator-wire.js'
-import { ValidationError } from '../protocols/errors.js'
+import type { WireRole, WireSwapStatus } from '../protocols/coordinator-wire.js'
+import {
+  admitWatch,
+  type CoordinatorEffect,
+  type CoordinatorEvent,
+  sameSwapState,
+  step,
+} from '../swapper/coordinator/state-machine.js'
 import { StatusWatchers } from '../swapper/coordinator/status-watchers.js'
-import { MAX_TEXT_LENGTH } from './ledger/constants.js'
+import { CoordinatorNotPartyError, UnknownSwapError } from '../swapper/errors.js'
 import type { Ledger } from './ledger/index.js'
 import type { SwapRecord } from './ledger/state.js'
 
 /** Synchronous LevelDB writes: a vote is on disk before the voter learns it counted. */
 const SYNC = { sync: true } as Record<string, unknown>
+const FLAG = new Uint8Array([1])
 
-export class CoordinatorRefusedError extends ValidationError {
-  constructor(code: string, message: string) {
-    super('REJECT', code, message)
-    this.name = 'CoordinatorRefusedError'
-  }
-}
-
-const refuse = (code: string, message: string): never => {
-  throw new CoordinatorRefusedError(code, message)
-}
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))
+const idBytes = (swapId: string): Uint8Array => new Uint8Array(Buffer.from(swapId, 'hex'))
 
 export class AnchorCoordinator {
   private queue: Promise<unknown> = Promise.resolve()
   /** WATCH calls held open: answered at the swap's next transition. */
-  private readonly watchers = new StatusWatchers<WireSwapStatus>(sameSwapStatus)
+  private readonly watchers = new StatusWatchers<WireSwapStatus>(sameSwapState)
 
   constructor(
     private readonly ledger: Ledger,
     private readonly db: Level<string, Uint8Array>,
   ) {}
 
-  /** The agreed swap, or UNKNOWN_SWAP: only swaps registered in the ledger are coordinated. */
+  /** The agreed swap, or UnknownSwapError: only swaps registered in the ledger are coordinated. */
   private record(swapId: string): SwapRecord {
-    return (
-      this.ledger.swapState(new Uint8Array(Buffer.from(swapId, 'hex'))) ??
-      refuse('UNKNOWN_SWAP', `swap ${swapId} is not registered with the anchor`)
-    )
+    const r = this.ledger.swapState(idBytes(swapId))
+    if (r === null)
+      throw new UnknownSwapError(
+        `swap ${swapId} is not registered with the anchor; record the agreement in its ledger before coordinating the swap`,
+      )
+    return r
   }
 
-  /** Throws NOT_PARTY unless `signer` is the VM of `role` (or of either role when none is given). */
+  /** Throws CoordinatorNotPartyError unless `signer` is the VM of `role` (or of either role when none is given). */
   authorize(swapId: string, signer: Uint8Array, role?: WireRole): void {
     const r = this.record(swapId)
     const ok =
@@ -62,9 +62,8 @@ export class AnchorCoordinator {
         ? same(signer, r.vmA) || same(signer, r.vmB)
         : same(signer, role === 'a' ? r.vmA : r.vmB)
     if (!ok)
-      refuse(
-        'NOT_PARTY',
-        `signer is not the VM ${role === undefined ? 'of either side' : `of side ${role}`} of swap ${swapId}`,
+      throw new CoordinatorNotPartyError(
+        `signer is not the VM ${role === undefined ? 'of either side' : `of side ${role}`} of swap ${swapId}; a VM acts only for its own side, signing with the key the ledger names for it`,
       )
   }
 
@@ -89,23 +88,10 @@ export class AnchorCoordinator {
    * status as it is after `waitMs`: a VM waiting for its peer's vote or
    * completion hears of it at once instead of polling.
    */
-  watch(swapId: string, seen: WireSwapStatus, waitMs: number): Promise<WireSwapStatus> {
-    const open = this.watchers.count(swapId)
-    if (open >= MAX_COORDINATOR_WATCHERS)
-      return Promise.reject(
-        new CoordinatorRefusedError(
-          'TOO_MANY_WATCHERS',
-          `swap ${swapId} has ${open} watches open; retry later`,
-        ),
-      )
-    return this.watchers.wait(swapId, seen, waitMs, () => this.status(swapId))
-  }
-
-  /** The status after a transition, handed to the swap's watchers too. */
-  private async changed(swapId: string): Promise<WireSwapStatus> {
-    const s = await this.status(swapId)
-    this.watchers.changed(swapId, s)
-    return s
+  async watch(swapId: string, seen: WireSwapStatus, waitMs: number): Promise<WireSwapStatus> {
+    const held = admitWatch({ swapId, waitMs, open: this.watchers.count(swapId) })
+    if (held === 0) return this.status(swapId)
+    return this.watchers.wait(swapId, seen, held, () => this.status(swapId))
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -114,47 +100,57 @@ export class AnchorCoordinator {
     return run
   }
 
-  /** Records `role`'s vote; refused silently (status returned) after an abort. */
-  prepare(swapId: string, role: WireRole): Promise<WireSwapStatus> {
+  /** Makes an effect durable: votes and completions in the database, decisions in the ledger. */
+  private async persist(swapId: string, effect: CoordinatorEffect): Promise<void> {
+    switch (effect.kind) {
+      case 'record-vote':
+        return this.db.put(`coord/vote/${swapId}/${effect.role}`, FLAG, SYNC)
+      case 'record-completion':
+        return this.db.put(`coord/done/${swapId}/${effect.role}`, FLAG, SYNC)
+      case 'record-commit':
+        // one ledger entry: the commit point and the ownership transfer
+        await this.ledger.commitSwap(idBytes(swapId))
+        return
+      case 'record-abort':
+        await this.ledger.abortSwap(idBytes(swapId), effect.reason)
+        return
+    }
+  }
+
+  /**
+   * Applies `event` to the swap's status; when it changes anything, records
+   * the effect and answers with the status as stored, which its watchers
+   * hear too.
+   */
+  private transition(swapId: string, event: CoordinatorEvent): Promise<WireSwapStatus> {
     return this.serial(async () => {
-      const s = await this.status(swapId)
-      if (s.decision !== 'pending' || s.prepared[role]) return s
-      await this.db.put(`coord/vote/${swapId}/${role}`, new Uint8Array([1]), SYNC)
-      return this.changed(swapId)
+      const { status, effect } = step(await this.status(swapId), event)
+      if (effect === null) return status
+      await this.persist(swapId, effect)
+      const stored = await this.status(swapId)
+      this.watchers.changed(swapId, stored)
+      return stored
     })
   }
 
-  /** Commits iff both voted and nothing aborted: one ledger entry, the commit point and the transfer. */
+  /** Records `role`'s vote; moot after the decision (the status says so). */
+  prepare(swapId: string, role: WireRole): Promise<WireSwapStatus> {
+    return this.transition(swapId, { kind: 'prepare', role })
+  }
+
+  /** Commits iff both voted and nothing aborted. */
   commit(swapId: string): Promise<WireSwapStatus> {
-    return this.serial(async () => {
-      const s = await this.status(swapId)
-      if (s.decision !== 'pending' || !s.prepared.a || !s.prepared.b) return s
-      await this.ledger.commitSwap(new Uint8Array(Buffer.from(swapId, 'hex')))
-      return this.changed(swapId)
-    })
+    return this.transition(swapId, { kind: 'commit' })
   }
 
   /** Aborts iff not committed. */
   abort(swapId: string, role: WireRole, reason: string): Promise<WireSwapStatus> {
-    return this.serial(async () => {
-      const s = await this.status(swapId)
-      if (s.decision !== 'pending') return s
-      const text = `${role}: ${reason}`.slice(0, MAX_TEXT_LENGTH)
-      await this.ledger.abortSwap(new Uint8Array(Buffer.from(swapId, 'hex')), text)
-      return this.changed(swapId)
-    })
+    return this.transition(swapId, { kind: 'abort', role, reason })
   }
 
-  /** Marks a side done after the commit. */
+  /** Marks a side done after the commit; SwapNotCommittedError before it. */
   complete(swapId: string, role: WireRole): Promise<WireSwapStatus> {
-    return this.serial(async () => {
-      const s = await this.status(swapId)
-      if (s.decision !== 'committed')
-        refuse('NOT_COMMITTED', `swap ${swapId} is ${s.decision}: ${role} cannot complete it`)
-      if (s.completed[role]) return s
-      await this.db.put(`coord/done/${swapId}/${role}`, new Uint8Array([1]), SYNC)
-      return this.changed(swapId)
-    })
+    return this.transition(swapId, { kind: 'complete', role })
   }
 
   /** Waits for transitions in flight. */

@@ -21,7 +21,7 @@ export const MAX_CATALOG_RESPONSE_BYTES = 256 * (8 * 1024 + 256) + 4096
 export const MAX_MODULE_RESPONSE_BYTES = 4 * 1024 * 1024 + 1024
 /** Small requests: a hash, a signed coordinator call, a control request. */
 export const MAX_SMALL_REQUEST_BYTES = 4 * 1024
-/** A coordinator status is ~150 bytes; an abort reason at most 512. */
+/** A coordinator status is ~150 bytes plus an abort reason of at most MAX_ABORT_REASON_BYTES. */
 export const MAX_COORDINATOR_RESPONSE_BYTES = 4 * 1024
 /** An attestation is a few hundred bytes (MAX_ATTESTATION_BYTES in adverts is 1 KiB). */
 export const MAX_VERIFY_RESPONSE_BYTES = 4 * 1024
@@ -36,16 +36,35 @@ export const MAX_PROBE_BENCHMARKS = 8
 export const PROBE_NONCE_BYTES = 16
 /** Swap ids on the ledger are 32 bytes (hashes of the agreement). */
 export const COORDINATOR_SWAP_ID_BYTES = 32
-/** Abort reasons are for humans: one line. */
-export const MAX_REASON_LENGTH = 512
+/*
+ * The coordinator's limits, one set for every coordinator (the anchor's, the
+ * local one behind `vboom swap-images`, the IPC bridge to its agents): the
+ * state machine (src/swapper/coordinator/state-machine.ts) applies them.
+ */
+/**
+ * An abort reason as recorded (`<role>: <reason>`), in UTF-8 bytes, cut at a
+ * character boundary. The anchor records it in a ledger ABORT entry, whose
+ * text fields hold at most 256 characters; a bound in bytes is also one in
+ * characters, and keeps a status well inside MAX_COORDINATOR_RESPONSE_BYTES.
+ * A line for a human: "a: SwapStateError: ..." fits with room to spare.
+ */
+export const MAX_ABORT_REASON_BYTES = 256
 /** Peer-supplied failure text is short and never logged at info. */
 export const MAX_FAILURE_LENGTH = 256
 /**
- * Longest WATCH the anchor holds open: well inside the call timeout, so an
- * answer that changes nothing still comes back before the caller gives up.
+ * Longest WATCH a coordinator holds open (ms); the caller asks again after
+ * it. Well inside the anchor's per-call deadline (DEFAULT_ANCHOR_CALL_TIMEOUT_MS,
+ * 15 s), so an answer that changes nothing still comes back before either side
+ * gives up; a lost answer costs at most this much delay, and the re-asking costs
+ * one small call per side every 5 s.
  */
 export const MAX_COORDINATOR_WATCH_MS = 5_000
-/** WATCH calls one swap may hold open at once: its two VMs, with room for a retry each. */
+/**
+ * WATCH calls one swap may hold open at once: its two VMs hold one each, and
+ * a call whose answer was lost stays held (at most MAX_COORDINATOR_WATCH_MS)
+ * while its retry comes in; 8 leaves room for three such retries per side and
+ * bounds what a party can pin at the coordinator.
+ */
 export const MAX_COORDINATOR_WATCHERS = 8
 /** A signed coordinator call is accepted within this distance of the anchor's clock (NTP-synced VMs). */
 export const COORDINATOR_CALL_SKEW_MS = 5 * 60 * 1000

@@ -4,12 +4,13 @@
  * The status shape mirrors the swapper's `SwapStatus` (protocols imports
  * nothing of ours, so it is restated here).
  */
+import { reader } from 'protons-runtime'
 import {
   COORDINATOR_CALL_SKEW_MS,
   COORDINATOR_SWAP_ID_BYTES,
+  MAX_ABORT_REASON_BYTES,
   MAX_COORDINATOR_WATCH_MS,
   MAX_FAILURE_LENGTH,
-  MAX_REASON_LENGTH,
 } from './anchor-constants.js'
 import { reject } from './errors.js'
 import {
@@ -23,6 +24,40 @@ import {
 import { type Bytes, ED25519_PUBLIC_KEY_BYTES, SignatureDomain, sign, verify } from './signing.js'
 
 export { CoordinatorOp }
+
+/**
+ * The codes of a coordinator's refusal (`RpcFailure.code`), one per cause. A
+ * client decides on these alone: UNSUPPORTED_OP, and only it, says the
+ * coordinator does not offer the operation, so a caller may fall back.
+ */
+export const CoordinatorFailureCode = {
+  /** The request, or a field of it, does not decode or breaks a shape rule. */
+  MALFORMED: 'MALFORMED',
+  /** The call names an operation this coordinator does not offer (a newer caller). */
+  UNSUPPORTED_OP: 'UNSUPPORTED_OP',
+  /** The swap id is not COORDINATOR_SWAP_ID_BYTES long. */
+  BAD_SWAP_ID: 'BAD_SWAP_ID',
+  /** PREPARE, ABORT and COMPLETE need the role a or b. */
+  BAD_ROLE: 'BAD_ROLE',
+  /** A WATCH's status is about another swap. */
+  WRONG_SWAP: 'WRONG_SWAP',
+  /** Issued too far from the coordinator's clock (COORDINATOR_CALL_SKEW_MS). */
+  STALE_CALL: 'STALE_CALL',
+  /** The signature does not verify. */
+  BAD_SIGNATURE: 'BAD_SIGNATURE',
+  /** No such swap agreed in the ledger. */
+  UNKNOWN_SWAP: 'UNKNOWN_SWAP',
+  /** The signer is not the VM of the side it acts for. */
+  NOT_PARTY: 'NOT_PARTY',
+  /** COMPLETE before the commit, or after an abort. */
+  NOT_COMMITTED: 'NOT_COMMITTED',
+  /** The swap already has MAX_COORDINATOR_WATCHERS watches open. */
+  TOO_MANY_WATCHERS: 'TOO_MANY_WATCHERS',
+  /** The coordinator failed on its side. */
+  INTERNAL: 'INTERNAL',
+} as const
+export type CoordinatorFailureCode = (typeof CoordinatorFailureCode)[keyof typeof CoordinatorFailureCode]
+const C = CoordinatorFailureCode
 
 export type WireRole = 'a' | 'b'
 export type WireDecision = 'pending' | 'committed' | 'aborted'
@@ -52,19 +87,16 @@ export interface VerifiedCall extends CoordinatorCallBody {
   issuedAtMs: number
 }
 
-/** True when two statuses of a swap record the same state (the reason aside: it only comes with an abort). */
-export function sameSwapStatus(x: WireSwapStatus, y: WireSwapStatus): boolean {
-  return (
-    x.decision === y.decision &&
-    x.prepared.a === y.prepared.a &&
-    x.prepared.b === y.prepared.b &&
-    x.completed.a === y.completed.a &&
-    x.completed.b === y.completed.b
-  )
-}
-
 const hexToBytes = (h: string): Bytes => new Uint8Array(Buffer.from(h, 'hex'))
 const isHexId = (h: string): boolean => new RegExp(`^[0-9a-f]{${COORDINATOR_SWAP_ID_BYTES * 2}}$`).test(h)
+const utf8 = new TextEncoder()
+
+/** `text` cut to at most `maxBytes` of UTF-8, never inside a character. */
+export function clipUtf8(text: string, maxBytes: number): string {
+  if (text.length * 3 <= maxBytes) return text
+  const { read } = utf8.encodeInto(text, new Uint8Array(maxBytes))
+  return text.slice(0, read)
+}
 
 /** Encodes and signs a call with the VM's raw Ed25519 secret key. */
 export function signCoordinatorCall(
@@ -73,12 +105,12 @@ export function signCoordinatorCall(
   nowMs: number = Date.now(),
 ): Bytes {
   if (!isHexId(body.swapId))
-    reject('BAD_SWAP_ID', `swap id must be ${COORDINATOR_SWAP_ID_BYTES} bytes of hex`)
+    reject(C.BAD_SWAP_ID, `swap id must be ${COORDINATOR_SWAP_ID_BYTES} bytes of hex`)
   const call = CoordinatorCall.encode({
     op: body.op,
     swapId: hexToBytes(body.swapId),
     role: body.role ?? '',
-    reason: (body.reason ?? '').slice(0, MAX_REASON_LENGTH),
+    reason: clipUtf8(body.reason ?? '', MAX_ABORT_REASON_BYTES),
     issuedAtMs: BigInt(nowMs),
     signer: new Uint8Array(key.publicKey),
     seen: body.seen === undefined ? undefined : statusToPb(body.seen),
@@ -96,41 +128,48 @@ export function signCoordinatorCall(
  */
 export function validateCoordinatorRequest(bytes: Uint8Array, nowMs: number): VerifiedCall {
   let req: CoordinatorRequest
-  let call: CoordinatorCall
   try {
     req = CoordinatorRequest.decode(bytes)
+  } catch {
+    return reject(C.MALFORMED, 'coordinator request does not decode')
+  }
+  let call: CoordinatorCall
+  try {
     call = CoordinatorCall.decode(req.call)
   } catch {
-    return reject('MALFORMED', 'coordinator request does not decode')
+    // Rule: an operation we do not know is unsupported (a newer caller), not malformed.
+    const op = unknownOp(req.call)
+    if (op !== undefined) reject(C.UNSUPPORTED_OP, `this coordinator does not offer operation ${op}`)
+    return reject(C.MALFORMED, 'coordinator call does not decode')
   }
-  // Rule: a known operation on a ledger-sized swap id.
-  if (call.op === CoordinatorOp.COORDINATOR_OP_UNSPECIFIED || !Object.values(CoordinatorOp).includes(call.op))
-    reject('MALFORMED', 'unknown coordinator operation')
-  if (call.swapId.length !== COORDINATOR_SWAP_ID_BYTES) reject('BAD_SWAP_ID', 'swap id is not 32 bytes')
+  // Rule: an operation, on a ledger-sized swap id.
+  if (call.op === CoordinatorOp.COORDINATOR_OP_UNSPECIFIED) reject(C.MALFORMED, 'the call names no operation')
+  if (call.swapId.length !== COORDINATOR_SWAP_ID_BYTES) reject(C.BAD_SWAP_ID, 'swap id is not 32 bytes')
   // Rule: prepare, abort and complete act for one role.
   const needsRole =
     call.op === CoordinatorOp.PREPARE || call.op === CoordinatorOp.ABORT || call.op === CoordinatorOp.COMPLETE
-  if (needsRole && call.role !== 'a' && call.role !== 'b') reject('BAD_ROLE', 'role must be a or b')
-  if (call.reason.length > MAX_REASON_LENGTH) reject('MALFORMED', 'abort reason too long')
-  if (call.signer.length !== ED25519_PUBLIC_KEY_BYTES) reject('MALFORMED', 'signer is not an Ed25519 key')
-  // Rule: a watch says what it saw, about this swap, and waits no longer than the anchor holds a call.
+  if (needsRole && call.role !== 'a' && call.role !== 'b') reject(C.BAD_ROLE, 'role must be a or b')
+  if (Buffer.byteLength(call.reason) > MAX_ABORT_REASON_BYTES)
+    reject(C.MALFORMED, `an abort reason has at most ${MAX_ABORT_REASON_BYTES} bytes`)
+  if (call.signer.length !== ED25519_PUBLIC_KEY_BYTES) reject(C.MALFORMED, 'signer is not an Ed25519 key')
+  // Rule: a watch says what it saw, about this swap, and waits no longer than a coordinator holds a call.
   let seen: WireSwapStatus | undefined
   if (call.op === CoordinatorOp.WATCH) {
-    if (call.seen === undefined) reject('MALFORMED', 'a watch needs the status last seen')
+    if (call.seen === undefined) reject(C.MALFORMED, 'a watch needs the status last seen')
     else seen = statusFromPb(call.seen)
     if (seen?.swapId !== Buffer.from(call.swapId).toString('hex'))
-      reject('WRONG_SWAP', 'a watch must name the status of the swap it watches')
+      reject(C.WRONG_SWAP, 'a watch must name the status of the swap it watches')
     if (call.waitMs > MAX_COORDINATOR_WATCH_MS)
-      reject('MALFORMED', `a watch waits at most ${MAX_COORDINATOR_WATCH_MS} ms`)
+      reject(C.MALFORMED, `a watch waits at most ${MAX_COORDINATOR_WATCH_MS} ms`)
   }
   // Rule: fresh, so a recorded call cannot be replayed much later.
-  if (call.issuedAtMs > BigInt(Number.MAX_SAFE_INTEGER)) reject('MALFORMED', 'issued_at_ms out of range')
+  if (call.issuedAtMs > BigInt(Number.MAX_SAFE_INTEGER)) reject(C.MALFORMED, 'issued_at_ms out of range')
   const issuedAtMs = Number(call.issuedAtMs)
   if (Math.abs(issuedAtMs - nowMs) > COORDINATOR_CALL_SKEW_MS)
-    reject('STALE_CALL', 'coordinator call is not fresh')
+    reject(C.STALE_CALL, 'coordinator call is not fresh')
   // Rule: the signature, last.
   if (!verify(SignatureDomain.coordinator, req.call, req.signature, call.signer))
-    reject('BAD_SIGNATURE', 'coordinator call signature does not verify')
+    reject(C.BAD_SIGNATURE, 'coordinator call signature does not verify')
   return {
     op: call.op,
     swapId: Buffer.from(call.swapId).toString('hex'),
@@ -141,6 +180,33 @@ export function validateCoordinatorRequest(bytes: Uint8Array, nowMs: number): Ve
     issuedAtMs,
     seen,
     waitMs: seen === undefined ? undefined : call.waitMs,
+  }
+}
+
+/**
+ * The operation number of a call that did not decode, when that number alone
+ * is why: the call decodes once field 1 (`op`) is left out. Undefined for a
+ * call broken anywhere else.
+ */
+function unknownOp(call: Uint8Array): number | undefined {
+  try {
+    const r = reader(call)
+    const rest: Uint8Array[] = []
+    let op: number | undefined
+    while (r.pos < r.len) {
+      const start = r.pos
+      const tag = r.uint32()
+      if (tag >>> 3 === 1 && (tag & 7) === 0) op = r.int32()
+      else {
+        r.skipType(tag & 7)
+        rest.push(call.subarray(start, r.pos))
+      }
+    }
+    if (op === undefined) return undefined
+    CoordinatorCall.decode(Buffer.concat(rest))
+    return op
+  } catch {
+    return undefined
   }
 }
 
@@ -172,7 +238,7 @@ export function decodeCoordinatorResponse(
   try {
     r = CoordinatorResponse.decode(bytes)
   } catch {
-    return reject('MALFORMED', 'coordinator response does not decode')
+    return reject(C.MALFORMED, 'coordinator response does not decode')
   }
   if (r.failure !== undefined) {
     return {
@@ -183,23 +249,23 @@ export function decodeCoordinatorResponse(
     }
   }
   const status = statusFromPb(
-    r.status ?? reject('MALFORMED', 'coordinator response has neither status nor failure'),
+    r.status ?? reject(C.MALFORMED, 'coordinator response has neither status nor failure'),
   )
   // Rule: the answer is about the swap asked for.
-  if (status.swapId !== expectSwapId) reject('WRONG_SWAP', 'coordinator answered about another swap')
+  if (status.swapId !== expectSwapId) reject(C.WRONG_SWAP, 'coordinator answered about another swap')
   return { status }
 }
 
 /** A status off the wire, checked: a known decision, a bounded reason. */
 function statusFromPb(s: SwapStatusMessage): WireSwapStatus {
   if (s.decision !== 'pending' && s.decision !== 'committed' && s.decision !== 'aborted')
-    reject('MALFORMED', 'unknown swap decision')
+    reject(C.MALFORMED, 'unknown swap decision')
   const status: WireSwapStatus = {
     swapId: Buffer.from(s.swapId).toString('hex'),
     decision: s.decision as WireDecision,
     prepared: { a: s.preparedA, b: s.preparedB },
     completed: { a: s.completedA, b: s.completedB },
   }
-  if (s.reason.length > 0) status.reason = s.reason.slice(0, MAX_REASON_LENGTH)
+  if (s.reason.length > 0) status.reason = clipUtf8(s.reason, MAX_ABORT_REASON_BYTES)
   return status
 }

@@ -3,6 +3,7 @@
  * and a `code` naming the rule that failed, in the style of
  * src/protocols/errors.ts.
  */
+import { CoordinatorFailureCode } from '../protocols/coordinator-wire.js'
 import { VBoomError } from '../protocols/errors.js'
 
 /** Base class: anything that stops a swap. */
@@ -120,8 +121,8 @@ export class SwapStateError extends SwapError {
 
 /** The coordinator refused a transition (e.g. commit after abort). */
 export class CoordinatorError extends SwapError {
-  constructor(code: string, message: string) {
-    super(code, message)
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
     this.name = 'CoordinatorError'
   }
 }
@@ -141,5 +142,126 @@ export class CoordinatorUnsupportedError extends SwapError {
     )
     this.name = 'CoordinatorUnsupportedError'
     this.operation = operation
+  }
+}
+
+/*
+ * The swap coordinator's refusals and failures: one class per cause, the same
+ * class whichever coordinator (the local one, the anchor's, either through the
+ * IPC bridge or the network) refused. Codes are the coordinator wire's
+ * (CoordinatorFailureCode) where the refusal crosses it.
+ */
+
+/** The local coordinator's database is held by another process. */
+export class CoordinatorLockedError extends CoordinatorError {
+  constructor(path: string, options?: { cause?: unknown }) {
+    super(
+      'COORDINATOR_LOCKED',
+      `coordinator database ${path} is in use by another process (another \`vboom swap-images\` on the same work directory?); wait for it to finish or pass another --work-dir`,
+      options,
+    )
+    this.name = 'CoordinatorLockedError'
+  }
+}
+
+/** `complete` before the commit (or after an abort): only a committed swap completes. */
+export class SwapNotCommittedError extends CoordinatorError {
+  constructor(message: string) {
+    super(CoordinatorFailureCode.NOT_COMMITTED, message)
+    this.name = 'SwapNotCommittedError'
+  }
+}
+
+/** The swap already has as many watches open as a coordinator holds. */
+export class CoordinatorBusyError extends CoordinatorError {
+  constructor(message: string) {
+    super(CoordinatorFailureCode.TOO_MANY_WATCHERS, message)
+    this.name = 'CoordinatorBusyError'
+  }
+}
+
+/** The caller acted for a side of the swap that is not its own. */
+export class CoordinatorNotPartyError extends CoordinatorError {
+  constructor(message: string) {
+    super(CoordinatorFailureCode.NOT_PARTY, message)
+    this.name = 'CoordinatorNotPartyError'
+  }
+}
+
+/** The coordinator knows no such swap (the anchor coordinates only swaps agreed in its ledger). */
+export class UnknownSwapError extends CoordinatorError {
+  constructor(message: string) {
+    super(CoordinatorFailureCode.UNKNOWN_SWAP, message)
+    this.name = 'UnknownSwapError'
+  }
+}
+
+/** What to do about a call the coordinator refused as ill-formed, by the rule it broke. */
+const CALL_ADVICE: Record<string, string> = {
+  [CoordinatorFailureCode.STALE_CALL]:
+    "sync this machine's clock (NTP): a signed call must be within 5 minutes of the anchor's clock",
+  [CoordinatorFailureCode.BAD_SIGNATURE]: 'sign calls with the VM key the ledger names for this side',
+}
+const CALL_ADVICE_DEFAULT =
+  'this agent and the coordinator disagree on the protocol: run the same VBoom version on both'
+
+/** The coordinator refused the call itself (malformed, stale, badly signed): the code names the rule. */
+export class CoordinatorCallRejectedError extends CoordinatorError {
+  constructor(code: string, detail: string) {
+    super(
+      code,
+      `the coordinator refused the call (${code}: ${detail}); ${CALL_ADVICE[code] ?? CALL_ADVICE_DEFAULT}`,
+    )
+    this.name = 'CoordinatorCallRejectedError'
+  }
+}
+
+/** The coordinator failed on its side (INTERNAL, or a code this side does not know). */
+export class CoordinatorRemoteError extends CoordinatorError {
+  constructor(code: string, detail: string) {
+    super(
+      code,
+      `the coordinator failed (${code}: ${detail}); try again later, and read the coordinator's log if it persists`,
+    )
+    this.name = 'CoordinatorRemoteError'
+  }
+}
+
+/**
+ * The coordinator's answer breaks the protocol: it does not decode, is too
+ * large, or is about another swap. Never read as "unsupported": a garbled
+ * answer is not an old coordinator.
+ */
+export class CoordinatorAnswerError extends CoordinatorError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(
+      'COORDINATOR_BAD_ANSWER',
+      `the coordinator's answer breaks the protocol (${detail}); check that the coordinator runs a VBoom version compatible with this agent`,
+      options,
+    )
+    this.name = 'CoordinatorAnswerError'
+  }
+}
+
+/** The call did not reach the coordinator or its answer was lost; every call is safe to repeat. */
+export class CoordinatorUnreachableError extends CoordinatorError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(
+      'COORDINATOR_UNREACHABLE',
+      `cannot reach the coordinator (${detail}); the call is safe to repeat: check the anchor's address and the network`,
+      options,
+    )
+    this.name = 'CoordinatorUnreachableError'
+  }
+}
+
+/** An agent process lost its IPC channel to the coordinator: the parent `vboom swap-images` is gone. */
+export class CoordinatorGoneError extends CoordinatorError {
+  constructor() {
+    super(
+      'COORDINATOR_GONE',
+      'no IPC channel to the coordinator: the parent `vboom swap-images` process is gone; rerun the same command to resume the swap',
+    )
+    this.name = 'CoordinatorGoneError'
   }
 }

@@ -20,7 +20,9 @@ import {
   decodeCoordinatorResponse,
   signCoordinatorCall,
 } from '../../src/protocols/coordinator-wire.js'
+import { CoordinatorRequest } from '../../src/protocols/proto/anchor.js'
 import { rpcCall } from '../../src/protocols/rpc-stream.js'
+import { SignatureDomain, sign } from '../../src/protocols/signing.js'
 import { agreedSwapOfTwo, keys } from './helpers.js'
 import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'
 
@@ -92,5 +94,26 @@ t.test('a watch wakes on the peer vote, answers stale views at once, and refuses
     { failure: { code: 'NOT_PARTY' } },
     'a stranger',
   )
+  // an operation this anchor does not know (a newer VM's): a code of its own, not MALFORMED
+  const { call } = CoordinatorRequest.decode(
+    signCoordinatorCall({ op: CoordinatorOp.STATUS, swapId: s }, vmB),
+  )
+  const future = new Uint8Array(call)
+  t.equal(future[0], 0x08, 'the op is written first')
+  future[1] = 7
+  const unsupported = decodeCoordinatorResponse(
+    await rpcCall(
+      node,
+      anchor.addrs,
+      COORDINATOR_PROTOCOL,
+      CoordinatorRequest.encode({
+        call: future,
+        signature: sign(SignatureDomain.coordinator, future, vmB.secretKey),
+      }),
+      { maxResponseBytes: MAX_COORDINATOR_RESPONSE_BYTES, timeoutMs: 15_000 },
+    ),
+    s,
+  )
+  t.match(unsupported, { failure: { code: 'UNSUPPORTED_OP' } }, 'an unknown operation is unsupported')
   t.equal((await a.status(s)).decision, 'pending', 'the anchor still answers')
 })

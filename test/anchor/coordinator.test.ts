@@ -71,9 +71,9 @@ t.test('coordinator over the network survives SIGKILL between PREPARED and COMMI
   t.same((await b.prepare(s1, 'b')).prepared, { a: true, b: true })
 
   // Only the VM of a side may act for it; strangers and forgeries are refused.
-  await t.rejects(b.prepare(s1, 'a'), { name: 'CoordinatorError', code: 'NOT_PARTY' })
-  await t.rejects(client(keys()).commit(s1), { name: 'CoordinatorError', code: 'NOT_PARTY' })
-  await t.rejects(a.status(hex(new Uint8Array(32))), { name: 'CoordinatorError', code: 'UNKNOWN_SWAP' })
+  await t.rejects(b.prepare(s1, 'a'), { name: 'CoordinatorNotPartyError', code: 'NOT_PARTY' })
+  await t.rejects(client(keys()).commit(s1), { name: 'CoordinatorNotPartyError', code: 'NOT_PARTY' })
+  await t.rejects(a.status(hex(new Uint8Array(32))), { name: 'UnknownSwapError', code: 'UNKNOWN_SWAP' })
   const stale = signCoordinatorCall({ op: CoordinatorOp.COMMIT, swapId: s1 }, vmA, Date.now() - 3_600_000)
   const staleAnswer = decodeCoordinatorResponse(
     await rpcCall(node, anchor.addrs, COORDINATOR_PROTOCOL, stale, {
@@ -111,7 +111,11 @@ t.test('coordinator over the network survives SIGKILL between PREPARED and COMMI
 
   // Both PREPARED, not COMMITTED: kill the anchor hard and restart it.
   await killHard(anchor)
-  await t.rejects(a.status(s1), { name: 'CoordinatorError' }, 'no anchor, no answer')
+  await t.rejects(
+    a.status(s1),
+    { name: 'CoordinatorUnreachableError', code: 'COORDINATOR_UNREACHABLE' },
+    'no anchor, no answer',
+  )
   anchor = await startAnchorProcess(dir, port)
   const afterKill = await b.status(s1)
   t.equal(afterKill.decision, 'pending', 'restarted anchor: still undecided')
@@ -123,7 +127,7 @@ t.test('coordinator over the network survives SIGKILL between PREPARED and COMMI
   t.equal((await b.commit(s1)).decision, 'committed', 'duplicate commit is idempotent')
   t.equal((await b.abort(s1, 'b', 'too late')).decision, 'committed', 'abort after commit loses')
   t.same((await a.complete(s1, 'a')).completed, { a: true, b: false })
-  await t.rejects(client(vmC).complete(s2, 'a'), { name: 'CoordinatorError', code: 'NOT_COMMITTED' })
+  await t.rejects(client(vmC).complete(s2, 'a'), { name: 'SwapNotCommittedError', code: 'NOT_COMMITTED' })
 
   // Killed after COMMIT: the decision and the ownership transfer are one durable entry.
   await killHard(anchor)

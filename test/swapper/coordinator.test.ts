@@ -18,7 +18,7 @@ t.test('commit needs both votes; abort and commit exclude each other; decisions 
   await c.prepare('s2', 'b')
   t.equal((await c.commit('s2')).decision, 'aborted', 'commit after abort loses')
   t.equal((await c.status('s2')).reason, 'b: no space')
-  await t.rejects(c.complete('s2', 'a'), { name: 'CoordinatorError', code: 'NOT_COMMITTED' })
+  await t.rejects(c.complete('s2', 'a'), { name: 'SwapNotCommittedError', code: 'NOT_COMMITTED' })
   t.same((await c.complete('s1', 'a')).completed, { a: true, b: false })
   await c.close()
 
@@ -26,7 +26,7 @@ t.test('commit needs both votes; abort and commit exclude each other; decisions 
   t.equal((await again.status('s1')).decision, 'committed', 'survives a restart')
   t.equal((await again.status('s2')).decision, 'aborted')
   t.equal((await again.status('s3')).decision, 'pending', 'unknown swap is pending')
-  await t.rejects(LevelCoordinator.open(path), { name: 'CoordinatorError', code: 'COORDINATOR_LOCKED' })
+  await t.rejects(LevelCoordinator.open(path), { name: 'CoordinatorLockedError', code: 'COORDINATOR_LOCKED' })
   await again.close()
 })
 

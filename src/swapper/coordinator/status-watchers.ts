@@ -1,9 +1,10 @@
 /**
  * Callers waiting for a swap's status to change (the coordinators' long
  * poll): the in-process LevelCoordinator and the anchor's share this. A
- * coordinator calls `changed` after every durable transition; a waiter is
- * answered then, at once when what it saw is already stale, or with the
- * status as it is when its wait runs out.
+ * coordinator admits a wait first (the state machine's `admitWatch`: how
+ * long, how many per swap), and calls `changed` after every durable
+ * transition; a waiter is answered then, at once when what it saw is already
+ * stale, or with the status as it is when its wait runs out.
  */
 export class StatusWatchers<S> {
   private readonly bySwap = new Map<string, Set<(s: S) => void>>()
