@@ -1,22 +1,23 @@
 /**
  * One interface over disk image files and block devices.
  *
- * Opening a disk for a swap checks that nothing else uses it (see
- * `findDiskUse`), because a swap rewrites every block underneath whoever
- * holds it. Reads and writes are positional and complete (short reads past
+ * Opening a disk for a swap checks that nothing else uses it (disk-use.ts),
+ * because a swap rewrites every block underneath whoever holds it. Reads and writes are positional and complete (short reads past
  * the end are an error): a swap never changes a disk's size.
  */
+import { constants as fsc, fstatSync, readSync, writeSync } from 'node:fs'
+import { type FileHandle, open, stat } from 'node:fs/promises'
+import { blockDeviceSize, deviceNumbers, sizeFileOf } from './block-device.js'
+import { findDiskUse } from './disk-use.js'
 import {
-  constants as fsc,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  readSync,
-  statSync,
-  writeSync,
-} from 'node:fs'
-import { type FileHandle, open, readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { DiskInUseError, DiskOpenError, DiskSizeMismatchError } from './errors.js'
+  DiskInUseError,
+  DiskIoCode,
+  DiskIoError,
+  DiskOpenError,
+  DiskSizeMismatchError,
+  DiskSizeUnknownError,
+  SwapInternalError,
+} from './errors.js'
 
 export type DiskKind = 'file' | 'block'
 
@@ -47,142 +48,58 @@ export interface Disk {
 export interface OpenDiskOptions {
   /** Open read-write (the swap's apply phase). Default false. */
   writable?: boolean
-  /** Refuse a disk that is in use (see findDiskUse). Default true. */
+  /** Refuse a disk that is in use (disk-use.ts). Default true. */
   checkInUse?: boolean
 }
 
-/** Linux device numbers from st_rdev (glibc's gnu_dev_major/minor encoding). */
-export function deviceNumbers(rdev: number): { major: number; minor: number } {
-  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff)
-  const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff)
-  return { major, minor }
-}
+/** What the user does after a failed read or write; the rest of the sentence is the same for all. */
+const RERUN =
+  'then run the swap again with the same arguments (past its commit point it resumes from its journal)'
 
-async function readText(path: string): Promise<string | null> {
-  try {
-    return await readFile(path, 'utf8')
-  } catch {
-    return null
+function remedyFor(err: unknown, path: string): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EIO':
+      return `the device failed it: check it (dmesg, smartctl), ${RERUN}`
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the filesystem holding ${path} is full (a sparse image file grows as the swap writes it): free space there, ${RERUN}`
+    case 'EROFS':
+      return `its filesystem is read-only now: remount it read-write, ${RERUN}`
+    default:
+      return RERUN
   }
-}
-
-/** A block device's size from sysfs (`size` counts 512-byte sectors whatever the logical block size). */
-async function blockDeviceSize(major: number, minor: number): Promise<number> {
-  const text = await readText(`/sys/dev/block/${major}:${minor}/size`)
-  if (text === null) throw new Error(`no /sys/dev/block/${major}:${minor}/size`)
-  return Number(text.trim()) * 512
-}
-
-/** `maj:min` of the device and of each of its partitions (sysfs subdirectories with a `partition` file). */
-async function deviceAndPartitions(major: number, minor: number): Promise<Set<string>> {
-  const ids = new Set([`${major}:${minor}`])
-  const dir = `/sys/dev/block/${major}:${minor}`
-  let entries: string[] = []
-  try {
-    entries = await readdir(dir)
-  } catch {
-    return ids
-  }
-  for (const e of entries) {
-    if ((await readText(`${dir}/${e}/partition`)) === null) continue
-    const dev = await readText(`${dir}/${e}/dev`)
-    if (dev !== null) ids.add(dev.trim())
-  }
-  return ids
 }
 
 /**
- * Why the disk at `path` is in use, or null if it is free. What is checked:
- * - block device: a mount of it or of one of its partitions in
- *   /proc/self/mountinfo (field 3, `maj:min`); holders in sysfs (device-mapper,
- *   md, ...); an entry in /proc/swaps;
- * - image file: attached as the backing file of a loop device
- *   (/sys/block/loop*\/loop/backing_file); an entry in /proc/swaps;
- * - any: another process holding it open for writing, found by scanning
- *   /proc/<pid>/fd/* for the same inode (file) or device (block device) and
- *   reading O_ACCMODE from the `flags` line of /proc/<pid>/fdinfo/<fd>. Our own
- *   process is skipped: the agent itself holds the disk open. Processes whose
- *   /proc entries we may not read (not root) are skipped silently.
+ * `what` (naming `path`) failed: the OS's reason, what that means (`note`)
+ * and what to do, which depends on the errno.
  */
-export async function findDiskUse(path: string): Promise<string | null> {
-  const real = await realpath(path)
-  const st = await stat(real)
-  const isBlock = st.isBlockDevice()
+export function diskIoError(
+  code: DiskIoCode,
+  path: string,
+  what: string,
+  err: unknown,
+  note = '',
+): DiskIoError {
+  return new DiskIoError(
+    code,
+    path,
+    `${what} failed: ${(err as Error).message}; ${note}${remedyFor(err, path)}`,
+    { cause: err },
+  )
+}
 
-  const swaps = await readText('/proc/swaps')
-  if (swaps !== null) {
-    for (const line of swaps.split('\n').slice(1)) {
-      const name = line.split(/\s+/)[0]
-      if (name === undefined || name === '') continue
-      const swapName = name.replace(/\\040/g, ' ')
-      try {
-        const s = await stat(swapName)
-        if ((isBlock && s.rdev === st.rdev) || (!isBlock && s.dev === st.dev && s.ino === st.ino)) {
-          return `listed in /proc/swaps as ${swapName}`
-        }
-      } catch {}
-    }
-  }
-
-  if (isBlock) {
-    const { major, minor } = deviceNumbers(st.rdev)
-    const ids = await deviceAndPartitions(major, minor)
-    const mountinfo = (await readText('/proc/self/mountinfo')) ?? ''
-    for (const line of mountinfo.split('\n')) {
-      const f = line.split(' ')
-      if (f[2] !== undefined && ids.has(f[2])) return `device ${f[2]} is mounted on ${f[4]}`
-    }
-    try {
-      const holders = await readdir(`/sys/dev/block/${major}:${minor}/holders`)
-      if (holders.length > 0) return `held by ${holders.join(', ')} (sysfs holders)`
-    } catch {}
-  } else {
-    let loops: string[] = []
-    try {
-      loops = (await readdir('/sys/block')).filter((n) => n.startsWith('loop'))
-    } catch {}
-    for (const loop of loops) {
-      const backing = await readText(`/sys/block/${loop}/loop/backing_file`)
-      if (backing === null) continue
-      try {
-        const s = await stat(backing.trim())
-        if (s.dev === st.dev && s.ino === st.ino) return `backing file of /dev/${loop}`
-      } catch {}
-    }
-  }
-
-  // every open file of every process: synchronous calls (~2 us each against
-  // ~30 us through the thread pool; a few thousand of them on a busy host)
-  let pids: string[] = []
+/** The disk ended inside its size: something shrank it while it was open. */
+function shortRead(path: string, fd: number, size: number, at: number): DiskIoError {
+  let now = `ended before byte ${at}`
   try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)
+    now = `is ${fstatSync(fd).size} bytes`
   } catch {}
-  for (const pid of pids) {
-    let fds: string[]
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`)
-    } catch {
-      continue
-    }
-    for (const fd of fds) {
-      try {
-        // readlink first: cheap, and skips sockets/pipes without a stat
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
-        if (!target.startsWith('/')) continue
-        const s = statSync(`/proc/${pid}/fd/${fd}`)
-        const same = isBlock ? s.isBlockDevice() && s.rdev === st.rdev : s.dev === st.dev && s.ino === st.ino
-        if (!same) continue
-        const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8')
-        const flags = info.match(/^flags:\s+([0-7]+)/m)?.[1]
-        if (flags === undefined) continue
-        const accmode = Number.parseInt(flags, 8) & 3
-        if (accmode === fsc.O_WRONLY || accmode === fsc.O_RDWR) {
-          return `open for writing by process ${pid} (fd ${fd})`
-        }
-      } catch {}
-    }
-  }
-  return null
+  return new DiskIoError(
+    DiskIoCode.SHORT_READ,
+    path,
+    `${path} ${now} but was ${size} bytes when the swap opened it: something truncated or resized it, and nothing may while it swaps. Give it back its size of ${size} bytes, ${RERUN}`,
+  )
 }
 
 class FileDisk implements Disk {
@@ -201,8 +118,18 @@ class FileDisk implements Disk {
     this.check('read', buf, position)
     let done = 0
     while (done < buf.length) {
-      const { bytesRead } = await this.fh.read(buf, done, buf.length - done, position + done)
-      if (bytesRead === 0) throw new RangeError(`unexpected end of ${this.path} at ${position + done}`)
+      let bytesRead: number
+      try {
+        ;({ bytesRead } = await this.fh.read(buf, done, buf.length - done, position + done))
+      } catch (err) {
+        throw diskIoError(
+          DiskIoCode.READ,
+          this.path,
+          `reading ${buf.length} bytes at byte ${position} of ${this.path}`,
+          err,
+        )
+      }
+      if (bytesRead === 0) throw shortRead(this.path, this.fh.fd, this.size, position + done)
       done += bytesRead
     }
   }
@@ -210,9 +137,18 @@ class FileDisk implements Disk {
   async write(buf: Uint8Array, position: number): Promise<void> {
     this.check('write', buf, position)
     let done = 0
-    while (done < buf.length) {
-      const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done)
-      done += bytesWritten
+    try {
+      while (done < buf.length) {
+        const { bytesWritten } = await this.fh.write(buf, done, buf.length - done, position + done)
+        done += bytesWritten
+      }
+    } catch (err) {
+      throw diskIoError(
+        DiskIoCode.WRITE,
+        this.path,
+        `writing ${buf.length} bytes at byte ${position} of ${this.path}`,
+        err,
+      )
     }
   }
 
@@ -220,8 +156,18 @@ class FileDisk implements Disk {
     this.check('read', buf, position)
     let done = 0
     while (done < buf.length) {
-      const n = readSync(this.fh.fd, buf, done, buf.length - done, position + done)
-      if (n === 0) throw new RangeError(`unexpected end of ${this.path} at ${position + done}`)
+      let n: number
+      try {
+        n = readSync(this.fh.fd, buf, done, buf.length - done, position + done)
+      } catch (err) {
+        throw diskIoError(
+          DiskIoCode.READ,
+          this.path,
+          `reading ${buf.length} bytes at byte ${position} of ${this.path}`,
+          err,
+        )
+      }
+      if (n === 0) throw shortRead(this.path, this.fh.fd, this.size, position + done)
       done += n
     }
   }
@@ -229,19 +175,36 @@ class FileDisk implements Disk {
   writeSync(buf: Uint8Array, position: number): void {
     this.check('write', buf, position)
     let done = 0
-    while (done < buf.length) done += writeSync(this.fh.fd, buf, done, buf.length - done, position + done)
+    try {
+      while (done < buf.length) done += writeSync(this.fh.fd, buf, done, buf.length - done, position + done)
+    } catch (err) {
+      throw diskIoError(
+        DiskIoCode.WRITE,
+        this.path,
+        `writing ${buf.length} bytes at byte ${position} of ${this.path}`,
+        err,
+      )
+    }
   }
 
+  /** Callers only ask for blocks inside the disk: an access outside it is a bug, refused before any byte moves. */
   private check(what: 'read' | 'write', buf: Uint8Array, position: number): void {
     if (position < 0 || position + buf.length > this.size) {
-      throw new RangeError(
-        `${what} of ${buf.length} bytes at ${position} is outside the disk (${this.size} bytes)`,
+      throw new SwapInternalError(
+        'DISK_OUT_OF_RANGE',
+        `${what} of ${buf.length} bytes at byte ${position} of ${this.path} is outside the disk (${this.size} bytes)`,
+        'it was refused before any byte moved, and the disk keeps its size',
       )
     }
   }
 
   async flush(): Promise<void> {
-    await this.fh.sync()
+    try {
+      await this.fh.sync()
+    } catch (err) {
+      const note = 'what was written since the last fsync may not be on the device; '
+      throw diskIoError(DiskIoCode.FLUSH, this.path, `fsync of ${this.path}`, err, note)
+    }
   }
 
   async close(): Promise<void> {
@@ -265,13 +228,15 @@ export async function openDisk(path: string, opts: OpenDiskOptions = {}): Promis
   } else if (st.isBlockDevice()) {
     kind = 'block'
     const { major, minor } = deviceNumbers(st.rdev)
-    size = await blockDeviceSize(major, minor)
+    const bytes = await blockDeviceSize(major, minor)
+    if (bytes === null) throw new DiskSizeUnknownError(path, sizeFileOf(major, minor))
+    size = bytes
   } else {
     throw new DiskOpenError(path, 'neither a regular file nor a block device')
   }
   if (opts.checkInUse !== false) {
     const use = await findDiskUse(path)
-    if (use !== null) throw new DiskInUseError(path, use)
+    if (use !== null) throw new DiskInUseError(path, use.kind, use.detail, use.remedy)
   }
   let fh: FileHandle
   try {

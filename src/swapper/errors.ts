@@ -30,14 +30,20 @@ export class DiskSizeMismatchError extends SwapError {
   }
 }
 
+/** How a disk is in use (disk-use.ts): each has its own remedy. */
+export type DiskUseKind = 'swap' | 'mounted' | 'held' | 'loop' | 'writer'
+
 /** The disk is mounted, backs a loop device, or is open for writing by another process. */
 export class DiskInUseError extends SwapError {
   readonly path: string
+  readonly use: DiskUseKind
 
-  constructor(path: string, reason: string) {
-    super('DISK_IN_USE', `disk ${path} is in use: ${reason}`)
+  /** `detail`: what uses it; `remedy`: what frees it. */
+  constructor(path: string, use: DiskUseKind, detail: string, remedy: string) {
+    super('DISK_IN_USE', `disk ${path} is in use: ${detail}; ${remedy}, then run the swap again`)
     this.name = 'DiskInUseError'
     this.path = path
+    this.use = use
   }
 }
 
@@ -224,6 +230,138 @@ export class CoordinatorRemoteError extends CoordinatorError {
       `the coordinator failed (${code}: ${detail}); try again later, and read the coordinator's log if it persists`,
     )
     this.name = 'CoordinatorRemoteError'
+// ---------------------------------------------------------------------------
+// Disk I/O, indexing, planning and the local swap command.
+// ---------------------------------------------------------------------------
+
+/**
+ * A broken invariant: a bug in VBoom, never a fault of the disks, the peer or
+ * the user. `safe` says what state the disks are in when it is thrown, so the
+ * user knows what the failure cost them.
+ */
+export class SwapInternalError extends SwapError {
+  constructor(code: string, what: string, safe: string) {
+    super(code, `${what}. This is a bug in VBoom, please report it with this message; ${safe}`)
+    this.name = 'SwapInternalError'
+  }
+}
+
+/** Planning runs before the commit point, so an internal error there leaves both disks as they were. */
+export const PLANNING_IS_SAFE =
+  'planning runs before the commit point, so neither disk has been written: the swap aborts and both disks keep their own images'
+
+/** How a disk read, write or fsync failed: one code per cause, the remedy in the message. */
+export const DiskIoCode = {
+  /** The OS failed a read (EIO from a failing device, a vanished network disk, ...). */
+  READ: 'DISK_READ',
+  /** The OS failed a write (EIO, ENOSPC under a sparse image, a read-only remount, ...). */
+  WRITE: 'DISK_WRITE',
+  /** fsync failed: what was written since the last fsync may not be on the device. */
+  FLUSH: 'DISK_FLUSH',
+  /** The disk ended before a read inside its size was filled: it shrank since it was opened. */
+  SHORT_READ: 'DISK_SHORT_READ',
+} as const
+export type DiskIoCode = (typeof DiskIoCode)[keyof typeof DiskIoCode]
+
+/** A read, write or fsync of a disk failed. */
+export class DiskIoError extends SwapError {
+  declare readonly code: DiskIoCode
+  readonly path: string
+
+  constructor(code: DiskIoCode, path: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'DiskIoError'
+    this.path = path
+  }
+}
+
+/** A block device whose size sysfs does not give: it cannot be used as a disk. */
+export class DiskSizeUnknownError extends SwapError {
+  readonly path: string
+
+  constructor(path: string, sysfsFile: string) {
+    super(
+      'DISK_SIZE_UNKNOWN',
+      `cannot use ${path} as a disk: its size is not readable from ${sysfsFile}; check that /sys is mounted and the device still exists`,
+    )
+    this.name = 'DiskSizeUnknownError'
+    this.path = path
+  }
+}
+
+/** A block size the index cannot use (not a power of two, or outside what a manifest may carry). */
+export class BlockSizeError extends SwapError {
+  readonly blockSize: number
+
+  constructor(blockSize: number, rule: string) {
+    super(
+      'BLOCK_SIZE',
+      `block size ${blockSize} is not ${rule}: choose one such as 4096 (the default) or 65536`,
+    )
+    this.name = 'BlockSizeError'
+    this.blockSize = blockSize
+  }
+}
+
+/** A hashing worker thread failed or exited while indexing a disk. */
+export class HashWorkerError extends SwapError {
+  constructor(
+    code: 'HASH_WORKER_EXIT' | 'HASH_WORKER_FAILED',
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      code,
+      `a hashing worker thread ${detail}; run the swap again with the same arguments: it resumes from its journal`,
+      options,
+    )
+    this.name = 'HashWorkerError'
+  }
+}
+
+/** Direct I/O to staging was accepted at open but no buffer address is accepted any more. */
+export class DirectIoError extends SwapError {
+  readonly dir: string
+
+  constructor(dir: string) {
+    super(
+      'DIRECT_IO_REFUSED',
+      `the filesystem of ${dir} accepted O_DIRECT when staging opened but now refuses every buffer address; run the swap again (it resumes from its journal), and if this repeats put its work directory (--work-dir) on another filesystem`,
+    )
+    this.name = 'DirectIoError'
+    this.dir = dir
+  }
+}
+
+/** The swap would write more blocks than the in-place planner's tables hold. */
+export class PlanTooLargeError extends SwapError {
+  readonly writes: number
+  readonly limit: number
+
+  constructor(writes: number, limit: number) {
+    super(
+      'PLAN_TOO_MANY_WRITES',
+      `the swap would write ${writes} blocks, more than the planner handles (${limit}); swap with a larger block size (--block-size 8192 halves the count); nothing has been written`,
+    )
+    this.name = 'PlanTooLargeError'
+    this.writes = writes
+    this.limit = limit
+  }
+}
+
+/** An agent process of a local swap kept dying; its journal holds where it got to. */
+export class AgentCrashedError extends SwapError {
+  readonly role: string
+  readonly attempts: number
+
+  constructor(role: string, how: string, attempts: number) {
+    super(
+      'AGENT_CRASHED',
+      `agent ${role} died (${how}) ${attempts} times in a row; see its output above for why, then run the swap again with the same arguments: it resumes from the journals`,
+    )
+    this.name = 'AgentCrashedError'
+    this.role = role
+    this.attempts = attempts
   }
 }
 
@@ -263,5 +401,21 @@ export class CoordinatorGoneError extends CoordinatorError {
       'no IPC channel to the coordinator: the parent `vboom swap-images` process is gone; rerun the same command to resume the swap',
     )
     this.name = 'CoordinatorGoneError'
+ * The two disks are the pair a completed swap left, unchanged since: a new
+ * run would swap them back. Thrown only when the caller did not ask for a new
+ * swap (`again`).
+ */
+export class SwapAlreadyCompletedError extends SwapError {
+  readonly swapId: string
+  readonly completedAt: string
+
+  constructor(aPath: string, bPath: string, swapId: string, completedAt: string) {
+    super(
+      'SWAP_ALREADY_COMPLETED',
+      `${aPath} and ${bPath} were swapped at ${completedAt} (swap ${swapId}) and neither has changed since: running the swap again would swap them back. Nothing was done; to swap them back, run it again with --again`,
+    )
+    this.name = 'SwapAlreadyCompletedError'
+    this.swapId = swapId
+    this.completedAt = completedAt
   }
 }

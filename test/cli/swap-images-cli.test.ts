@@ -55,6 +55,42 @@ t.test('swap-images refuses images of different sizes in one line, nothing writt
   t.equal(sha(b), hb)
 })
 
+t.test(
+  'a rerun after a completed swap is refused with exit status 1 and says how to swap again',
+  async (t) => {
+    const { a, b, ha, hb } = images(t, randomBytes(512 * 1024), randomBytes(512 * 1024))
+    const done = await vboom(['swap-images', '--no-isolate', '--json', a, b], 120_000)
+    t.equal(done.code, 0, done.stderr)
+    const swapId = (JSON.parse(done.stdout) as { swapId: string }).swapId
+
+    const again = await vboom(['swap-images', '--no-isolate', a, b], 60_000)
+    t.equal(again.code, 1, 'a refusal, not a usage error')
+    const lines = again.stderr.trim().split('\n')
+    const last = lines.at(-1) ?? ''
+    t.match(
+      last,
+      new RegExp(
+        `^vboom: .*a\\.img and .*b\\.img were swapped at \\d{4}-\\d\\d-\\d\\dT[^ ]+ \\(swap ${swapId}\\) and neither has changed since: running the swap again would swap them back\\. Nothing was done; to swap them back, run it again with --again$`,
+      ),
+    )
+    t.equal(again.stdout, '', 'no report')
+    t.equal(sha(a), hb, 'A still holds B')
+    t.equal(sha(b), ha, 'B still holds A')
+
+    const back = await vboom(['swap-images', '--no-isolate', '--again', a, b], 120_000)
+    t.equal(back.code, 0, back.stderr)
+    t.equal(sha(a), ha, 'with --again: swapped back')
+    t.equal(sha(b), hb)
+  },
+)
+
+t.test('a block size a swap cannot use is a usage error', async (t) => {
+  const { a, b } = images(t, randomBytes(64 * 1024), randomBytes(64 * 1024))
+  const r = await vboom(['swap-images', '--block-size', '3000', a, b], 60_000)
+  t.equal(r.code, 2)
+  t.match(r.stderr, /--block-size: block size 3000 is not a power of two from 512 to 1048576 bytes/)
+})
+
 /** Whether dist/ holds a build whose agent bundle is current (npm run build; CI builds before testing). */
 function freshBuild(): boolean {
   try {

@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import {
   type InPlaceInput,
   type InPlaceSchedule,
+  MAX_WRITES,
   scheduleInPlace,
 } from '../../src/swapper/plan/apply-order.js'
 
@@ -392,10 +393,15 @@ t.test('many targets share a source; sources never written impose nothing', asyn
   t.equal(scheduleInPlace(input({ blockCount: 5, copies: [], others: [1, 2] })).windowCount, 1)
 })
 
-t.test('bad input is refused', async (t) => {
-  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 1]] })), RangeError)
-  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[4, 1]] })), RangeError)
-  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 4]] })), RangeError)
+t.test('bad input is a bug of the caller, refused with its own code', async (t) => {
+  const bug = (code: string) => ({
+    name: 'SwapInternalError',
+    code,
+    message: /a bug in VBoom.*neither disk has been written/,
+  })
+  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 1]] })), bug('PLAN_SELF_COPY'))
+  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[4, 1]] })), bug('PLAN_TARGET_RANGE'))
+  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 4]] })), bug('PLAN_SOURCE_RANGE'))
   t.throws(
     () =>
       scheduleInPlace(
@@ -407,12 +413,40 @@ t.test('bad input is refused', async (t) => {
           ],
         }),
       ),
-    RangeError,
+    bug('PLAN_DOUBLE_WRITE'),
   )
-  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 2]], others: [1] })), RangeError)
-  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 2]], maxWindows: 0 })), RangeError)
-  t.throws(() => scheduleInPlace(input({ blockCount: 4, copies: [[1, 2]], maxWindows: 70000 })), RangeError)
+  t.throws(
+    () => scheduleInPlace(input({ blockCount: 4, copies: [[1, 2]], others: [1] })),
+    bug('PLAN_DOUBLE_WRITE'),
+  )
+  t.throws(
+    () => scheduleInPlace(input({ blockCount: 4, copies: [[1, 2]], maxWindows: 0 })),
+    bug('PLAN_MAX_WINDOWS'),
+  )
+  t.throws(
+    () => scheduleInPlace(input({ blockCount: 4, copies: [[1, 2]], maxWindows: 70000 })),
+    bug('PLAN_MAX_WINDOWS'),
+  )
+  t.throws(() => scheduleInPlace(input({ blockCount: -1, copies: [] })), bug('PLAN_BLOCK_COUNT'))
+  t.throws(
+    () => scheduleInPlace({ ...input({ blockCount: 4, copies: [[1, 2]] }), copySources: new Uint32Array(0) }),
+    bug('PLAN_COPY_ARRAYS'),
+  )
 })
+
+t.test(
+  'more writes than the planner holds: refused with what to do, before any table is built',
+  async (t) => {
+    // a view claiming MAX_WRITES + 1 entries without the memory: only its length is read before the refusal
+    const others = { length: MAX_WRITES + 1 } as unknown as Uint32Array
+    t.throws(() => scheduleInPlace({ ...input({ blockCount: 2 ** 32, copies: [] }), otherWrites: others }), {
+      name: 'PlanTooLargeError',
+      code: 'PLAN_TOO_MANY_WRITES',
+      writes: MAX_WRITES + 1,
+      message: /larger block size \(--block-size 8192/,
+    })
+  },
+)
 
 t.test('random copies and writes (seeded property test)', async (t) => {
   const rng = prng(20240607)

@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { blake3 } from '@napi-rs/blake-hash'
 import t from 'tap'
 import { type Disk, openDisk } from '../../src/swapper/disk.js'
-import { BlockIndex, hashDisk, indexDisk } from '../../src/swapper/index/block-index.js'
+import { BlockIndex, checkSwapBlockSize, hashDisk, indexDisk } from '../../src/swapper/index/block-index.js'
 import { HASH_BYTES, MAPPED_HASHING, merkleRoot } from '../../src/swapper/index/hash.js'
-import { defaultHashThreads } from '../../src/swapper/index/hash-pool.js'
+import { defaultHashThreads, HashPool } from '../../src/swapper/index/hash-pool.js'
 import { makePlan } from '../../src/swapper/plan/plan.js'
 import { random, writeImage } from './helpers.js'
 
@@ -52,6 +52,48 @@ t.test('Merkle root changes with any block and is order sensitive', async (t) =>
     leaves.subarray(0, 32),
     'one block: the root is its hash',
   )
+})
+
+t.test('a bad block size or hash list is refused with a typed error', async (t) => {
+  t.throws(() => new BlockIndex(3000, 3000, new Uint8Array(HASH_BYTES)), {
+    name: 'BlockSizeError',
+    code: 'BLOCK_SIZE',
+    blockSize: 3000,
+    message: /not a power of two: choose one such as 4096/,
+  })
+  t.throws(() => new BlockIndex(8192, 4096, new Uint8Array(HASH_BYTES)), {
+    name: 'SwapInternalError',
+    code: 'INDEX_HASH_COUNT',
+    message: /1 hashes for 2 blocks\. This is a bug/,
+  })
+  t.throws(() => merkleRoot(new Uint8Array(HASH_BYTES + 1)), {
+    name: 'SwapInternalError',
+    code: 'MERKLE_LEAVES',
+  })
+  for (const bs of [256, 3000, 2 * 1024 * 1024, 0, 1.5]) {
+    t.throws(
+      () => checkSwapBlockSize(bs),
+      { name: 'BlockSizeError', message: /from 512 to 1048576 bytes/ },
+      `${bs}`,
+    )
+  }
+  for (const bs of [512, 4096, 1024 * 1024]) t.doesNotThrow(() => checkSwapBlockSize(bs), `${bs}`)
+  t.throws(() => makePlan(indexOf([random(4096), random(4096)]), indexOf([random(8192)], 8192)), {
+    name: 'SwapInternalError',
+    code: 'PLAN_BLOCK_SIZE',
+  })
+})
+
+t.test('a failing hash worker fails the hash with a typed error', async (t) => {
+  const pool = new HashPool(1)
+  t.teardown(() => pool.close())
+  // a block size of 0 makes the worker's hash list length infinite: it throws there, in the worker
+  await t.rejects(pool.hash(new Uint8Array(4096), 0), {
+    name: 'HashWorkerError',
+    code: 'HASH_WORKER_FAILED',
+    message: /run the swap again/,
+  })
+  await t.rejects(pool.hash(new Uint8Array(4096), 4096), { name: 'HashWorkerError' }, 'the pool stays failed')
 })
 
 function indexOf(blocks: Buffer[], bs = 4096): BlockIndex {
@@ -255,7 +297,13 @@ t.test(
       (e: Error & { cause?: { code?: string } }) => e,
     )
     t.ok(err !== null, 'it rejects')
-    t.match(err?.message, /reading .*short\.img to hash it failed/)
+    t.match(err, {
+      name: 'DiskIoError',
+      code: 'DISK_READ',
+      path,
+      message:
+        /reading .*short\.img to hash it failed: .*check it \(dmesg, smartctl\), then run the swap again/,
+    })
     t.equal(err?.cause?.code, 'EIO')
     const again = await hashDisk(real, 4096, undefined, 0, true)
     t.equal(again.length, 1024 * HASH_BYTES, 'and the next mapped hash works')

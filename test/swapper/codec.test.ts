@@ -19,11 +19,28 @@ t.test('compresses only where it pays, and gives up probing on incompressible da
 t.test('decompression is bounded by the expected size (no zstd bomb)', async (t) => {
   const bomb = compress(Buffer.alloc(8 * 1024 * 1024))
   const d = new BatchDecompressor()
-  t.throws(() => d.decompress(bomb, 4096), 'refuses output larger than the batch asked for')
+  t.throws(
+    () => d.decompress(bomb, 4096),
+    { name: 'SwapProtocolError', code: 'BATCH_NOT_ZSTD', message: /fetched again/ },
+    'refuses output larger than the batch asked for',
+  )
   t.throws(
     () => d.decompress(compress(Buffer.alloc(100)), 4096),
-    RangeError,
+    {
+      name: 'SwapProtocolError',
+      code: 'BATCH_RAW_LENGTH',
+      message: /holds 100 bytes where 4096 were asked for/,
+    },
     'refuses output smaller than expected',
   )
-  t.throws(() => d.decompress(random(1000), 4096), 'refuses garbage')
+  t.throws(
+    () => d.decompress(random(1000), 4096),
+    { name: 'SwapProtocolError', code: 'BATCH_NOT_ZSTD' },
+    'refuses garbage',
+  )
+  t.same(
+    d.decompress(compress(Buffer.alloc(4096, 7)), 4096),
+    Buffer.alloc(4096, 7),
+    'and still decodes a good frame',
+  )
 })

@@ -4,11 +4,12 @@
  */
 import '../../src/polyfill.js'
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import type { SwapProgressEvent } from '../../src/swapper/events.js'
 import { swapImages } from '../../src/swapper/local/swap-images.js'
+import { SWAP_RECORD_FILE } from '../../src/swapper/local/swap-record.js'
 import { MiB, random, sha256File, writeImage } from './helpers.js'
 
 const BS = 4096
@@ -42,7 +43,7 @@ t.test('agents in separate processes swap bit for bit', async (t) => {
     events.some((e) => e.type === 'phase-end' && e.role === 'b' && e.phase === 'apply'),
     'events cross the process boundary',
   )
-  t.notOk(existsSync(s.work))
+  t.same(readdirSync(s.work), [SWAP_RECORD_FILE], 'only the record of the completed swap is left')
 })
 
 const AGENT_POINTS: [string, string][] = [
@@ -116,6 +117,6 @@ for (const point of FULL ? COORDINATOR_POINTS : COORDINATOR_POINTS.slice(0, 1)) 
     await swapImages(s.pa, s.pb, { isolate: true, stagingReserveBytes: 0, workDir: s.work })
     t.equal(await sha256File(s.pa), s.hb, 'A holds B')
     t.equal(await sha256File(s.pb), s.ha, 'B holds A')
-    t.notOk(existsSync(s.work))
+    t.same(readdirSync(s.work), [SWAP_RECORD_FILE], 'only the record of the completed swap is left')
   })
 }

@@ -1,6 +1,15 @@
 import '../../src/polyfill.js'
 import { execFileSync } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs'
 import { open } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,6 +18,7 @@ import type { SwapProgressEvent } from '../../src/swapper/events.js'
 import { BATCHED_HASHING, MAPPED_HASHING } from '../../src/swapper/index/hash.js'
 import { createProgressBars } from '../../src/swapper/local/progress-bars.js'
 import { type SwapImagesOptions, swapImages } from '../../src/swapper/local/swap-images.js'
+import { SWAP_RECORD_FILE, type SwapRecord } from '../../src/swapper/local/swap-record.js'
 import { AlignedAllocator } from '../../src/swapper/staging/direct-io.js'
 import { MiB, random, randomPair, randomWithZeros, sha256File, writeImage } from './helpers.js'
 
@@ -28,8 +38,17 @@ async function swapAndCheck(t: Test, a: Buffer, b: Buffer, opts: SwapImagesOptio
   const r = await swapImages(pa, pb, { stagingReserveBytes: 0, ...opts })
   t.equal(await sha256File(pa), hb, 'A now holds B bit for bit')
   t.equal(await sha256File(pb), ha, 'B now holds A bit for bit')
-  t.same(readdirSync(dir).sort(), ['a.img', 'b.img'], 'work directory removed after both completed')
+  onlyTheRecordLeft(t, dir)
   return r
+}
+
+/** After a completed swap `dir` holds the two images and a work directory with nothing but the swap's record. */
+function onlyTheRecordLeft(t: Test, dir: string): string {
+  const entries = readdirSync(dir).sort()
+  const work = entries.find((e) => e.startsWith('.vboom-swap-'))
+  t.same(entries, [work, 'a.img', 'b.img'], 'the images and the work directory')
+  t.same(readdirSync(join(dir, work ?? '')), [SWAP_RECORD_FILE], 'only the record of the swap is left in it')
+  return join(dir, work ?? '')
 }
 
 t.test('two random images', async (t) => {
@@ -245,6 +264,77 @@ t.test(
     t.notOk(existsSync(join(mnt, 'a', 'staging.bin')))
   },
 )
+
+t.test(
+  'a rerun after a completed swap is refused and changes nothing; --again swaps the pair back',
+  async (t) => {
+    const dir = t.testdir()
+    const { pa, pb, ha, hb } = await randomPair(dir, 2 * MiB)
+    const first = await swapImages(pa, pb, { stagingReserveBytes: 0 })
+    const work = onlyTheRecordLeft(t, dir)
+    const record = JSON.parse(readFileSync(join(work, SWAP_RECORD_FILE), 'utf8')) as SwapRecord
+    t.equal(record.swapId, first.swapId)
+    t.equal(record.disks.a.root, first.b.rootBefore, "A's recorded root is B's original")
+    t.equal(record.disks.b.root, first.a.rootBefore, "B's recorded root is A's original")
+
+    const notes: string[] = []
+    const refused = {
+      name: 'SwapAlreadyCompletedError',
+      code: 'SWAP_ALREADY_COMPLETED',
+      swapId: first.swapId,
+      completedAt: record.completedAt,
+      message:
+        /were swapped at .* neither has changed since: running the swap again would swap them back\. Nothing was done; to swap them back, run it again with --again/,
+    }
+    await t.rejects(
+      swapImages(pa, pb, {
+        stagingReserveBytes: 0,
+        onProgress: (e) => e.type === 'note' && notes.push(e.message),
+      }),
+      refused,
+    )
+    t.ok(
+      notes.some((m) => /was swapped at .*: hashing it/.test(m)),
+      'it says why it hashes the disks',
+    )
+    await t.rejects(swapImages(pb, pa, { stagingReserveBytes: 0 }), refused, 'in either order')
+    t.equal(await sha256File(pa), hb, 'A still holds B')
+    t.equal(await sha256File(pb), ha, 'B still holds A')
+    t.same(readdirSync(work), [SWAP_RECORD_FILE], 'no session was started')
+
+    const back = await swapImages(pa, pb, { stagingReserveBytes: 0, again: true })
+    t.equal(await sha256File(pa), ha, 'with again: A holds its own image again')
+    t.equal(await sha256File(pb), hb, 'and B its own')
+    const now = JSON.parse(readFileSync(join(work, SWAP_RECORD_FILE), 'utf8')) as SwapRecord
+    t.equal(now.swapId, back.swapId, 'the record is of the swap back now')
+  },
+)
+
+t.test('a rerun after a completed swap where a disk changed since is a new swap', async (t) => {
+  const dir = t.testdir()
+  const { pa, pb } = await randomPair(dir, MiB)
+  await swapImages(pa, pb, { stagingReserveBytes: 0 })
+  // one byte of B rewritten in place: same file, same size, another root
+  const fd = openSync(pb, 'r+')
+  writeSync(fd, Buffer.from([1, 2, 3]), 0, 3, 4096)
+  closeSync(fd)
+  const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
+  const r = await swapImages(pa, pb, { stagingReserveBytes: 0 })
+  t.equal(r.a.outcome, 'swapped')
+  t.equal(await sha256File(pa), hb)
+  t.equal(await sha256File(pb), ha)
+  const work = onlyTheRecordLeft(t, dir)
+  t.equal((JSON.parse(readFileSync(join(work, SWAP_RECORD_FILE), 'utf8')) as SwapRecord).swapId, r.swapId)
+})
+
+t.test('a block size a swap cannot use is refused before anything is created', async (t) => {
+  const dir = t.testdir()
+  const { pa, pb, ha, hb } = await randomPair(dir, MiB)
+  await t.rejects(swapImages(pa, pb, { blockSize: 3000 }), { name: 'BlockSizeError', code: 'BLOCK_SIZE' })
+  t.equal(await sha256File(pa), ha)
+  t.equal(await sha256File(pb), hb)
+  t.same(readdirSync(dir).sort(), ['a.img', 'b.img'])
+})
 
 t.test('full transfer (dedup and compression off) is bit-exact too', async (t) => {
   const a = random(2 * MiB)

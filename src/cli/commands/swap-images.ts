@@ -1,7 +1,9 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
 import { DEFAULT_STREAMS } from '../../protocols/swap-constants.js'
+import { BlockSizeError } from '../../swapper/errors.js'
 import { SWAP_PHASES, type SwapSideReport } from '../../swapper/events.js'
+import { checkSwapBlockSize } from '../../swapper/index/block-index.js'
 import { createProgressBars } from '../../swapper/local/progress-bars.js'
 import { type SwapImagesReport, swapImages } from '../../swapper/local/swap-images.js'
 
@@ -12,6 +14,7 @@ interface SwapFlags {
   compress: boolean
   dedup: boolean
   isolate: boolean
+  again?: boolean
   json?: boolean
 }
 
@@ -22,6 +25,18 @@ function positive(v: string, what: string): number {
   const n = Number(v)
   if (!Number.isInteger(n) || n <= 0)
     throw new UsageError('BAD_FLAG', `${what} must be a positive whole number, got "${v}"`)
+  return n
+}
+
+/** --block-size: a usage error here rather than a swap refused after its disks were checked. */
+function blockSizeFlag(v: string): number {
+  const n = positive(v, '--block-size')
+  try {
+    checkSwapBlockSize(n)
+  } catch (err) {
+    if (err instanceof BlockSizeError) throw new UsageError('BAD_FLAG', `--block-size: ${err.message}`)
+    throw err
+  }
   return n
 }
 
@@ -55,13 +70,17 @@ export function registerSwapImages(program: Command): void {
   program
     .command('swap-images')
     .description(
-      'swap the contents of two equally sized disk images (or block devices) between two local stateless agents over loopback, with a coordinator; rerun with the same arguments to resume after a crash',
+      'swap the contents of two equally sized disk images (or block devices) between two local stateless agents over loopback, with a coordinator; rerun with the same arguments to resume after a crash (a rerun after a completed swap is refused unless --again)',
     )
     .argument('<a>', 'disk A (image file or block device)')
     .argument('<b>', 'disk B, the same size as A')
     .option(
       '--work-dir <dir>',
-      'session, coordinator, staging and journals (default: .vboom-swap-<hash> beside A)',
+      'session, coordinator, staging, journals and the record of the last completed swap (default: .vboom-swap-<hash> beside A)',
+    )
+    .option(
+      '--again',
+      'swap even if these two disks were just swapped and have not changed since (this swaps them back)',
     )
     .option('--block-size <bytes>', 'block size, a power of two', '4096')
     .option('--streams <n>', 'parallel libp2p streams per direction', String(DEFAULT_STREAMS))
@@ -75,11 +94,12 @@ export function registerSwapImages(program: Command): void {
       try {
         report = await swapImages(a, b, {
           workDir: flags.workDir,
-          blockSize: positive(flags.blockSize, '--block-size'),
+          blockSize: blockSizeFlag(flags.blockSize),
           streams: positive(flags.streams, '--streams'),
           compress: flags.compress,
           dedup: flags.dedup,
           isolate: flags.isolate,
+          again: flags.again === true,
           onProgress: bars?.onProgress,
         })
       } finally {

@@ -18,7 +18,9 @@
  * message, so the small block does not cost per-message overhead.
  */
 
-import type { Disk } from '../disk.js'
+import { MAX_BLOCK_SIZE, MIN_BLOCK_SIZE } from '../../protocols/swap-constants.js'
+import { type Disk, diskIoError } from '../disk.js'
+import { BlockSizeError, DiskIoCode, SwapError, SwapInternalError } from '../errors.js'
 import { sameWords, wordsOf } from '../plan/content-table.js'
 import {
   HASH_BYTES,
@@ -48,12 +50,15 @@ export class BlockIndex {
     readonly hashes: Uint8Array,
     readonly root: Uint8Array = merkleRoot(hashes),
   ) {
-    if (!Number.isInteger(blockSize) || blockSize <= 0 || (blockSize & (blockSize - 1)) !== 0) {
-      throw new RangeError(`block size ${blockSize} is not a power of two`)
-    }
+    if (!isPowerOfTwo(blockSize)) throw new BlockSizeError(blockSize, 'a power of two')
     this.blockCount = blockCountOf(diskSize, blockSize)
+    // callers build indexes from a disk they hashed or a manifest whose hash count they checked
     if (hashes.length !== this.blockCount * HASH_BYTES) {
-      throw new RangeError(`index has ${hashes.length / HASH_BYTES} hashes for ${this.blockCount} blocks`)
+      throw new SwapInternalError(
+        'INDEX_HASH_COUNT',
+        `a block index was given ${hashes.length / HASH_BYTES} hashes for ${this.blockCount} blocks`,
+        'no block was planned or written from it',
+      )
     }
     this.zero = new Uint8Array(this.blockCount)
     let zeros = 0
@@ -93,6 +98,21 @@ export class BlockIndex {
   blockLength(i: number): number {
     return Math.min(this.blockSize, this.diskSize - i * this.blockSize)
   }
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0
+}
+
+/**
+ * Throws BlockSizeError unless a swap can use `blockSize`: a power of two
+ * from MIN_BLOCK_SIZE to MAX_BLOCK_SIZE, the range a manifest may carry. A
+ * swap checks it before indexing, which would otherwise read the whole disk
+ * first.
+ */
+export function checkSwapBlockSize(blockSize: number): void {
+  if (!isPowerOfTwo(blockSize) || blockSize < MIN_BLOCK_SIZE || blockSize > MAX_BLOCK_SIZE)
+    throw new BlockSizeError(blockSize, `a power of two from ${MIN_BLOCK_SIZE} to ${MAX_BLOCK_SIZE} bytes`)
 }
 
 export function blockCountOf(diskSize: number, blockSize: number): number {
@@ -201,14 +221,8 @@ async function hashMappedDisk(
   } catch (err) {
     // no pool thread left writing into `hashes` once this throws
     await Promise.allSettled(inflight.map((f) => f.done))
-    const what =
-      (err as NodeJS.ErrnoException).code === 'EIO'
-        ? 'the device failed a read: check it (dmesg), then run the swap again'
-        : 'run the swap again'
-    throw new Error(
-      `reading ${disk.path} to hash it failed: ${(err as Error).message}; ${what}, which resumes from its journal`,
-      { cause: err },
-    )
+    if (err instanceof SwapError) throw err
+    throw diskIoError(DiskIoCode.READ, disk.path, `reading ${disk.path} to hash it`, err)
   }
   if (whole < disk.size) {
     const tail = new Uint8Array(disk.size - whole)

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { HashWorkerError } from '../errors.js'
 import type { HashJob, HashResult } from './hash-worker.js'
 
 const here = fileURLToPath(import.meta.url)
@@ -57,9 +58,11 @@ export class HashPool {
         this.release(w)
         p?.resolve(r)
       })
-      w.on('error', (err) => this.fail(err))
+      w.on('error', (err) =>
+        this.fail(new HashWorkerError('HASH_WORKER_FAILED', `failed: ${err.message}`, { cause: err })),
+      )
       w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`hash worker exited with code ${code}`))
+        if (code !== 0) this.fail(new HashWorkerError('HASH_WORKER_EXIT', `exited with code ${code}`))
       })
       this.workers.push(w)
       this.idle.push(w)

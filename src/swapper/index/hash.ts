@@ -16,6 +16,7 @@
  * level of all 256 trees fills the SIMD lanes at once).
  */
 import { blake3 } from '@napi-rs/blake-hash'
+import { SwapInternalError } from '../errors.js'
 import { native } from './native.js'
 
 export const HASH_ALG = 'blake3-256'
@@ -57,7 +58,11 @@ export function hashMapped(
   out: Uint8Array,
 ): Promise<void> {
   if (mapped === undefined)
-    throw new Error('hashMapped: the native hashing was not built (check MAPPED_HASHING first)')
+    throw new SwapInternalError(
+      'HASH_MAPPED_UNAVAILABLE',
+      'hashMapped was called although the native mapped hashing is not built (callers check MAPPED_HASHING first)',
+      'nothing was hashed or written',
+    )
   return mapped(fd, position, length, blockSize, out, zeroHash(blockSize))
 }
 
@@ -171,7 +176,13 @@ export const MERKLE_FANOUT = 256
  * count, which the signed manifest header carries.
  */
 export function merkleRoot(leaves: Uint8Array): Uint8Array {
-  if (leaves.length % HASH_BYTES !== 0) throw new RangeError('leaves must be a multiple of HASH_BYTES')
+  // callers pass whole hash lists: a disk's, or a manifest's after its length was checked
+  if (leaves.length % HASH_BYTES !== 0)
+    throw new SwapInternalError(
+      'MERKLE_LEAVES',
+      `a Merkle root was asked of ${leaves.length} bytes, not a whole number of ${HASH_BYTES}-byte hashes`,
+      'nothing was written on its account',
+    )
   if (leaves.length === 0) return blake3(NODE_TAG)
   let level = leaves
   const buf = new Uint8Array(1 + MERKLE_FANOUT * HASH_BYTES)

@@ -13,7 +13,7 @@ import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Coordinator } from '../coordinator/coordinator.js'
 import { serveCoordinatorIpc } from '../coordinator/ipc-coordinator.js'
-import { SwapError, SwapStateError } from '../errors.js'
+import { AgentCrashedError, SwapError } from '../errors.js'
 import type { SwapProgressEvent, SwapSideReport } from '../events.js'
 import type { Role } from '../index/manifest.js'
 import type { AgentMessage, AgentProcessConfig, SerializedError } from './agent-main.js'
@@ -158,10 +158,7 @@ export async function runAgentProcesses(
       if (outcome.t === 'error') throw revive(outcome.err)
       if (outcome.t === 'died') {
         if (attempt >= (opts.maxRestarts ?? DEFAULT_MAX_RESTARTS)) {
-          throw new SwapStateError(
-            'AGENT_CRASHED',
-            `agent ${role} died (${outcome.how}) ${attempt + 1} times`,
-          )
+          throw new AgentCrashedError(role, outcome.how, attempt + 1)
         }
         opts.onProgress?.({
           type: 'note',

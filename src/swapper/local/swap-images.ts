@@ -7,11 +7,13 @@
  *
  * Run it again with the same arguments after a crash and it resumes: the
  * session (swap id and keys) is kept in the work directory until both sides
- * completed or the swap aborted.
+ * completed or the swap aborted. A completed swap leaves only its record
+ * there (swap-record.ts): run again on the same pair, unchanged since, it is
+ * refused rather than swapping the disks back, unless `again` asks for that.
  */
 import type { ChildProcess } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, readFile, realpath, rm, stat } from 'node:fs/promises'
+import { mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Libp2p } from '@libp2p/interface'
 import { publicKeyOf } from '../../protocols/signing.js'
@@ -21,15 +23,26 @@ import { type Coordinator, LevelCoordinator } from '../coordinator/coordinator.j
 import { assertSameSize, openDisk } from '../disk.js'
 import { DiskOpenError, SwapAbortedError } from '../errors.js'
 import type { SwapProgressEvent, SwapSideReport } from '../events.js'
+import { checkSwapBlockSize, DEFAULT_BLOCK_SIZE } from '../index/block-index.js'
 import type { Role } from '../index/manifest.js'
 import type { ServeFaults } from '../transfer/serve.js'
 import type { AgentProcessConfig } from './agent-main.js'
 import { freePort, runAgentProcesses, spawnAgentProcess } from './agent-processes.js'
 import { createSwapNode, peerIdFromSeed } from './swap-node.js'
+import { diskIdentity, refuseIfJustSwapped, SWAP_RECORD_FILE, writeSwapRecord } from './swap-record.js'
 
 export interface SwapImagesOptions extends SwapTuning {
-  /** Session, coordinator and (by default) both state directories. Default: `.vboom-swap-<hash>` beside A. */
+  /**
+   * Session, coordinator, (by default) both state directories, and the record
+   * a completed swap leaves. Default: `.vboom-swap-<hash>` beside A.
+   */
   workDir?: string
+  /**
+   * Swap even when the work directory records that these two disks were just
+   * swapped and neither changed since (which swaps them back). Default false:
+   * such a run throws SwapAlreadyCompletedError.
+   */
+  again?: boolean
   /** Staging/journal directory per side, e.g. on another filesystem. Default: workDir/a and workDir/b. */
   stateDirA?: string
   stateDirB?: string
@@ -75,6 +88,12 @@ interface Session {
   aPath: string
   bPath: string
   swapId: string
+  /**
+   * Block size the swap indexes with, fixed when the session starts: a resumed
+   * run keeps it whatever it is given, so manifests, roots and the completion
+   * record agree. Absent in sessions written before it was kept.
+   */
+  blockSize?: number
   /** 32-byte seeds: libp2p node key and swap key per side (both sides are local here). */
   seeds: Record<Role, { node: string; swap: string }>
 }
@@ -84,7 +103,12 @@ function defaultWorkDir(aReal: string, bReal: string): string {
   return join(dirname(aReal), `.vboom-swap-${h}`)
 }
 
-async function loadOrCreateSession(workDir: string, aPath: string, bPath: string): Promise<Session> {
+async function loadOrCreateSession(
+  workDir: string,
+  aPath: string,
+  bPath: string,
+  blockSize: number,
+): Promise<Session> {
   const path = join(workDir, 'session.json')
   try {
     const s = JSON.parse(await readFile(path, 'utf8')) as Session
@@ -96,6 +120,7 @@ async function loadOrCreateSession(workDir: string, aPath: string, bPath: string
     aPath,
     bPath,
     swapId: randomBytes(16).toString('hex'),
+    blockSize,
     seeds: { a: { node: seed(), swap: seed() }, b: { node: seed(), swap: seed() } },
   }
   await mkdir(workDir, { recursive: true })
@@ -131,13 +156,15 @@ export async function swapImages(
   opts: SwapImagesOptions = {},
 ): Promise<SwapImagesReport> {
   const t0 = performance.now()
-  let aReal: string
-  let bReal: string
-  try {
-    ;[aReal, bReal] = await Promise.all([realpath(aPath), realpath(bPath)])
-  } catch (err) {
-    throw new DiskOpenError(`${aPath} / ${bPath}`, (err as Error).message, { cause: err })
+  const real = async (path: string): Promise<string> => {
+    try {
+      return await realpath(path)
+    } catch (err) {
+      throw new DiskOpenError(path, (err as Error).message, { cause: err })
+    }
   }
+  const [aReal, bReal] = [await real(aPath), await real(bPath)]
+  if (opts.blockSize !== undefined) checkSwapBlockSize(opts.blockSize)
   // agent processes start (node, modules) while the disks are checked; idle until configured
   const spawned =
     opts.isolate === true
@@ -165,8 +192,14 @@ async function swapWith(
     resuming = true
   } catch {}
   // a fresh swap is checked before anything is created; a resumed one may have written already
-  if (!resuming) await preflight(aReal, bReal)
-  const session = await loadOrCreateSession(workDir, aReal, bReal)
+  if (!resuming) {
+    await preflight(aReal, bReal)
+    // the record may sit in the work directory of either order of the pair
+    const recordDirs = opts.workDir === undefined ? [workDir, defaultWorkDir(bReal, aReal)] : [opts.workDir]
+    if (opts.again !== true) await refuseIfJustSwapped(recordDirs, aReal, bReal, opts.onProgress)
+  }
+  const session = await loadOrCreateSession(workDir, aReal, bReal, opts.blockSize ?? DEFAULT_BLOCK_SIZE)
+  const blockSize = session.blockSize ?? opts.blockSize ?? DEFAULT_BLOCK_SIZE
   const seeds = {
     a: { node: Buffer.from(session.seeds.a.node, 'hex'), swap: Buffer.from(session.seeds.a.swap, 'hex') },
     b: { node: Buffer.from(session.seeds.b.node, 'hex'), swap: Buffer.from(session.seeds.b.swap, 'hex') },
@@ -178,12 +211,14 @@ async function swapWith(
       b: { peerId: await peerIdFromSeed(seeds.b.node), swapKey: publicKeyOf(seeds.b.swap) },
     },
   }
-  const coordinator = opts.coordinator ?? (await LevelCoordinator.open(join(workDir, 'coordinator')))
+  const ownCoordinator = opts.coordinator ?? (await LevelCoordinator.open(join(workDir, 'coordinator')))
+  const { coordinator, firstAborter } = witnessFirstAbort(ownCoordinator)
   const nodes: Libp2p[] = []
   const agents: SwapAgent[] = []
   let finished = false
+  let completed: { a: SwapSideReport; b: SwapSideReport } | null = null
 
-  const common = pickTuning(opts)
+  const common = { ...pickTuning(opts), blockSize }
   const stateDir = (role: Role): string =>
     (role === 'a' ? opts.stateDirA : opts.stateDirB) ?? join(workDir, role)
   const diskOf = (role: Role): string => (role === 'a' ? aReal : bReal)
@@ -259,13 +294,14 @@ async function swapWith(
       const errA = ra.status === 'rejected' ? ra.reason : null
       const errB = rb.status === 'rejected' ? rb.reason : null
       // the side that aborted first carries the cause
-      const first = status.reason?.startsWith('b:') === true ? (errB ?? errA) : (errA ?? errB)
+      const first = firstAborter() === 'b' ? (errB ?? errA) : (errA ?? errB)
       finished = status.decision === 'aborted'
       throw first instanceof Error ? first : new SwapAbortedError(session.swapId, String(first))
     }
     const a = ra.value
     const b = rb.value
     finished = a.cleanedUp && b.cleanedUp
+    if (finished) completed = { a, b }
     return {
       swapId: session.swapId,
       a,
@@ -285,8 +321,84 @@ async function swapWith(
         await n.stop()
       } catch {}
     }
-    if (opts.coordinator === undefined) await coordinator.close()
+    if (opts.coordinator === undefined) await ownCoordinator.close()
+    if (completed !== null) {
+      try {
+        await recordCompletion(workDir, session.swapId, blockSize, aReal, bReal, completed)
+      } catch (err) {
+        // the session stays instead: a rerun resumes it, finds both sides done and swaps nothing
+        finished = false
+        opts.onProgress?.({
+          type: 'note',
+          role: 'a',
+          message: `the swap completed but its record could not be written in ${workDir} (${(err as Error).message}); its session stays there, so a rerun reports the disks already swapped instead of swapping them back`,
+        })
+      }
+    }
     // done (both completed) or aborted (both original): the session is over, a rerun starts a new swap
-    if (finished) await rm(workDir, { recursive: true, force: true })
+    if (finished) await endSession(workDir)
   }
+}
+
+/** Records the completed swap in the work directory (swap-record.ts), before its session is removed. */
+async function recordCompletion(
+  workDir: string,
+  swapId: string,
+  blockSize: number,
+  aReal: string,
+  bReal: string,
+  sides: { a: SwapSideReport; b: SwapSideReport },
+): Promise<void> {
+  const [ia, ib] = [await diskIdentity(aReal), await diskIdentity(bReal)]
+  await mkdir(workDir, { recursive: true })
+  await writeSwapRecord(workDir, {
+    version: 1,
+    swapId,
+    completedAt: new Date().toISOString(),
+    blockSize,
+    disks: { a: { ...ia, root: sides.a.rootAfter }, b: { ...ib, root: sides.b.rootAfter } },
+  })
+}
+
+/**
+ * Removes the session (first: a crash after that leaves no half session to
+ * resume) and everything else of the swap, except the record of a completed
+ * swap; the work directory itself goes when nothing is left in it.
+ */
+async function endSession(workDir: string): Promise<void> {
+  await rm(join(workDir, 'session.json'), { force: true })
+  let entries: string[] = []
+  try {
+    entries = await readdir(workDir)
+  } catch {
+    return
+  }
+  for (const e of entries)
+    if (e !== SWAP_RECORD_FILE) await rm(join(workDir, e), { recursive: true, force: true })
+  if (!entries.includes(SWAP_RECORD_FILE)) await rm(workDir, { recursive: true, force: true })
+}
+
+/**
+ * The coordinator as the agents see it, noting which side's abort decided the
+ * swap: that side's error carries the cause, the other's only says its peer
+ * aborted. Transitions are serialised, so the first abort to come back
+ * aborted is the one that decided.
+ */
+function witnessFirstAbort(c: Coordinator): { coordinator: Coordinator; firstAborter: () => Role | null } {
+  let first: Role | null = null
+  const coordinator: Coordinator = {
+    prepare: (id, role) => c.prepare(id, role),
+    commit: (id) => c.commit(id),
+    abort: async (id, role, reason) => {
+      const s = await c.abort(id, role, reason)
+      if (s.decision === 'aborted') first ??= role
+      return s
+    },
+    complete: (id, role) => c.complete(id, role),
+    status: (id) => c.status(id),
+    close: () => c.close(),
+  }
+  const watch = c.watch?.bind(c)
+  if (watch !== undefined) coordinator.watch = watch
+  return { coordinator, firstAborter: () => first }
 }

@@ -46,8 +46,21 @@
  * independent of blockCount. No recursion.
  */
 
+import { PLANNING_IS_SAFE, PlanTooLargeError, SwapInternalError } from '../errors.js'
+
 /** Windows are stored in Uint16Array. */
 export const MAX_WINDOWS_LIMIT = 65536
+
+/**
+ * Most writes (copies and others) one schedule takes: its writer table has
+ * 2^(bits) slots for 2 * W writers in a signed 32-bit mask, so 2^29 (2 TiB of
+ * 4 KiB blocks all rewritten).
+ */
+export const MAX_WRITES = 2 ** 29
+
+function internal(code: string, what: string): never {
+  throw new SwapInternalError(code, what, PLANNING_IS_SAFE)
+}
 
 export interface InPlaceInput {
   blockCount: number
@@ -89,21 +102,26 @@ export interface InPlaceSchedule {
 export function scheduleInPlace(input: InPlaceInput): InPlaceSchedule {
   const { blockCount, copyTargets, copySources, otherWrites } = input
   const { maxWindows } = input
-  if (!Number.isInteger(blockCount) || blockCount < 0 || blockCount > 2 ** 32) {
-    throw new RangeError(`bad block count ${blockCount}`)
-  }
-  if (!Number.isInteger(maxWindows) || maxWindows < 1 || maxWindows > MAX_WINDOWS_LIMIT) {
-    throw new RangeError(`maxWindows ${maxWindows} is not in 1..${MAX_WINDOWS_LIMIT}`)
-  }
+  // the plan (plan.ts) builds the input from two verified indexes: a bad one is a bug there
+  if (!Number.isInteger(blockCount) || blockCount < 0 || blockCount > 2 ** 32)
+    internal('PLAN_BLOCK_COUNT', `the in-place schedule was given a block count of ${blockCount}`)
+  if (!Number.isInteger(maxWindows) || maxWindows < 1 || maxWindows > MAX_WINDOWS_LIMIT)
+    internal(
+      'PLAN_MAX_WINDOWS',
+      `the in-place schedule was given ${maxWindows} windows, not 1..${MAX_WINDOWS_LIMIT}`,
+    )
   if (copySources.length !== copyTargets.length) {
-    throw new RangeError(`${copyTargets.length} copy targets but ${copySources.length} sources`)
+    internal(
+      'PLAN_COPY_ARRAYS',
+      `the in-place schedule was given ${copyTargets.length} copy targets but ${copySources.length} sources`,
+    )
   }
   const C = copyTargets.length
   const W = C + otherWrites.length
   const targetOf = (w: number): number => (w < C ? copyTargets[w]! : otherWrites[w - C]!)
 
   // 1. Writer of each block: open addressing, linear probing, slots hold writer + 1.
-  if (W > 2 ** 29) throw new RangeError(`${W} writes are more than this planner handles`)
+  if (W > MAX_WRITES) throw new PlanTooLargeError(W, MAX_WRITES)
   let bits = 1
   while (1 << bits < 2 * W) bits++
   const mask = (1 << bits) - 1
@@ -112,10 +130,11 @@ export function scheduleInPlace(input: InPlaceInput): InPlaceSchedule {
   const slotOf = (block: number): number => Math.imul(block, 0x9e3779b1) >>> shift
   for (let w = 0; w < W; w++) {
     const t = targetOf(w)
-    if (t >= blockCount) throw new RangeError(`target ${t} is out of range (${blockCount} blocks)`)
+    if (t >= blockCount)
+      internal('PLAN_TARGET_RANGE', `copy target ${t} is past the disk's ${blockCount} blocks`)
     let i = slotOf(t)
     for (let v = slots[i]!; v !== 0; v = slots[i]!) {
-      if (targetOf(v - 1) === t) throw new RangeError(`block ${t} is written twice`)
+      if (targetOf(v - 1) === t) internal('PLAN_DOUBLE_WRITE', `the plan writes block ${t} twice`)
       i = (i + 1) & mask
     }
     slots[i] = w + 1
@@ -132,8 +151,9 @@ export function scheduleInPlace(input: InPlaceInput): InPlaceSchedule {
   const pending = new Uint32Array(W)
   for (let k = 0; k < C; k++) {
     const s = copySources[k]!
-    if (s >= blockCount) throw new RangeError(`source ${s} is out of range (${blockCount} blocks)`)
-    if (s === copyTargets[k]) throw new RangeError(`copy ${k} reads and writes block ${s}`)
+    if (s >= blockCount)
+      internal('PLAN_SOURCE_RANGE', `copy source ${s} is past the disk's ${blockCount} blocks`)
+    if (s === copyTargets[k]) internal('PLAN_SELF_COPY', `local copy ${k} reads and writes block ${s}`)
     const p = writerOf(s)
     parent[k] = p
     if (p >= 0) pending[p]!++

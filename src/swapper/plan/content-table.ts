@@ -6,6 +6,7 @@
  * more than the table). A Map keyed by hash strings cost ~0.3 s per
  * GiB of 4 KiB blocks here (one string per block); this costs ~30 ms.
  */
+import { PLANNING_IS_SAFE, SwapInternalError } from '../errors.js'
 import { HASH_BYTES } from '../index/hash.js'
 
 /** 32-bit words per hash. */
@@ -46,8 +47,14 @@ export class ContentTable {
     for (let s = key & this.mask; ; s = (s + 1) & this.mask) {
       const k = this.slots[s]!
       if (k < 0) {
-        if (++this.size > this.capacity)
-          throw new RangeError(`content table holds at most ${this.capacity} entries`)
+        // the plan sizes the table for every block it may add
+        if (++this.size > this.capacity) {
+          throw new SwapInternalError(
+            'CONTENT_TABLE_FULL',
+            `the content table is full at its capacity of ${this.capacity} entries`,
+            PLANNING_IS_SAFE,
+          )
+        }
         this.slots[s] = j
         return j
       }

@@ -14,7 +14,7 @@
  * Each distinct staged content takes one slot, however many targets carry it.
  */
 
-import { DiskSizeMismatchError } from '../errors.js'
+import { DiskSizeMismatchError, PLANNING_IS_SAFE, SwapInternalError } from '../errors.js'
 import type { BlockIndex } from '../index/block-index.js'
 import { type InPlaceSchedule, scheduleInPlace } from './apply-order.js'
 import { ContentTable, sameWords, wordsOf } from './content-table.js'
@@ -97,8 +97,13 @@ export interface PlanOptions {
 export function makePlan(local: BlockIndex, target: BlockIndex, opts: PlanOptions = {}): Plan {
   if (local.diskSize !== target.diskSize)
     throw new DiskSizeMismatchError(local.diskSize, target.diskSize, 'manifests')
+  // the agent refuses a peer manifest of another block size before it plans
   if (local.blockSize !== target.blockSize) {
-    throw new RangeError(`block sizes differ: ${local.blockSize} vs ${target.blockSize}`)
+    throw new SwapInternalError(
+      'PLAN_BLOCK_SIZE',
+      `a plan was asked between indexes of ${local.blockSize}- and ${target.blockSize}-byte blocks`,
+      PLANNING_IS_SAFE,
+    )
   }
   const n = target.blockCount
   if (opts.dedup === false) return fullTransferPlan(target)

@@ -26,6 +26,7 @@
  * Not a crash path: staging still holds every staged block, and a resumed run
  * reads them all from there, since its sources may be overwritten.
  */
+import { PLANNING_IS_SAFE, SwapInternalError } from '../errors.js'
 import type { Plan } from './plan.js'
 
 export interface SourceOrder {
@@ -171,7 +172,11 @@ export function sourceFirstOrder(
     // repeats (a cycle), then stage the shortest run on that cycle
     const nextReader = (x: number): number => {
       for (let k = inStart[x]!; k < inStart[x + 1]!; k++) if (state[inList[k]!] === DIRECT) return inList[k]!
-      throw new Error(`source order: run ${x} waits for readers that are all finished`)
+      throw new SwapInternalError(
+        'SOURCE_ORDER_STUCK',
+        `the source order found run ${x} waiting for readers that are all finished`,
+        PLANNING_IS_SAFE,
+      )
     }
     walk++
     let x = scan

@@ -10,6 +10,7 @@
 import { compress } from 'zstd-napi'
 import binding from 'zstd-napi/binding.js'
 import { COMPRESS_MIN_SAVING, ZSTD_LEVEL } from '../../protocols/swap-constants.js'
+import { SwapProtocolError } from '../errors.js'
 
 const GIVE_UP_AFTER = 4
 const PROBE_EVERY = 16
@@ -37,11 +38,30 @@ export class BatchCompressor {
 export class BatchDecompressor {
   private readonly dctx = new binding.DCtx()
 
-  /** Decompresses into exactly `rawLength` bytes; throws if the data is not a zstd frame of that size. */
+  /**
+   * Decompresses into exactly `rawLength` bytes. Throws SwapProtocolError
+   * when the peer's data is not a zstd frame (BATCH_NOT_ZSTD) or not one of
+   * that size (BATCH_RAW_LENGTH); the fetcher then counts the batch's blocks
+   * bad and asks for them again.
+   */
   decompress(data: Uint8Array, rawLength: number): Uint8Array {
     const out = new Uint8Array(rawLength)
-    const n = this.dctx.decompress(out, data)
-    if (n !== rawLength) throw new RangeError(`zstd frame holds ${n} bytes, expected ${rawLength}`)
+    let n: number
+    try {
+      n = this.dctx.decompress(out, data)
+    } catch (err) {
+      throw new SwapProtocolError(
+        'BATCH_NOT_ZSTD',
+        `the peer's compressed batch of ${data.length} bytes does not decode as zstd into ${rawLength} bytes (${(err as Error).message}); its blocks are fetched again`,
+        { cause: err },
+      )
+    }
+    if (n !== rawLength) {
+      throw new SwapProtocolError(
+        'BATCH_RAW_LENGTH',
+        `the peer's zstd batch holds ${n} bytes where ${rawLength} were asked for; its blocks are fetched again`,
+      )
+    }
     return out
   }
 }
