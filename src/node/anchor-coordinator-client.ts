@@ -19,7 +19,7 @@ import {
   signCoordinatorCall,
 } from '../protocols/coordinator-wire.js'
 import { VBoomError } from '../protocols/errors.js'
-import { rpcCall } from '../protocols/rpc-stream.js'
+import { rpcCall } from '../protocols/rpc.js'
 import type { Coordinator, SwapStatus } from '../swapper/coordinator/coordinator.js'
 import { CoordinatorError } from '../swapper/errors.js'
 import type { Role } from '../swapper/index/manifest.js'

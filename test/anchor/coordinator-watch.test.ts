@@ -20,7 +20,7 @@ import {
   decodeCoordinatorResponse,
   signCoordinatorCall,
 } from '../../src/protocols/coordinator-wire.js'
-import { rpcCall } from '../../src/protocols/rpc-stream.js'
+import { rpcCall } from '../../src/protocols/rpc.js'
 import { agreedSwapOfTwo, keys } from './helpers.js'
 import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'
 
