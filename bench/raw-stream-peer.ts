@@ -6,8 +6,8 @@
  */
 import '../src/polyfill.js'
 import { randomBytes } from 'node:crypto'
-import { handleStreamProbe } from '../src/protocols/swap-stream.js'
 import { createSwapNode } from '../src/swapper/local/swap-node.js'
+import { handleStreamProbe } from './stream-probe.js'
 
 const node = await createSwapNode(randomBytes(32))
 await handleStreamProbe(node)

@@ -36,13 +36,9 @@ import {
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { multiaddr } from '@multiformats/multiaddr'
-import {
-  handleStreamProbe,
-  probeStreamBothWays,
-  probeStreamThroughput,
-} from '../src/protocols/swap-stream.js'
 import { type SwapImagesReport, swapImages } from '../src/swapper/local/swap-images.js'
 import { createSwapNode } from '../src/swapper/local/swap-node.js'
+import { handleStreamProbe, probeStreamBothWays, probeStreamThroughput } from './stream-probe.js'
 
 const MIB = 2 ** 20
 const sizeMiB = Number(process.env.VBOOM_BENCH_MIB ?? 1024)

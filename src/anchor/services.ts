@@ -1,6 +1,6 @@
 /**
  * The anchor's network services, each a request/response protocol
- * (src/protocols/rpc-stream.ts): the signed benchmark catalog, modules by
+ * (src/protocols/rpc.ts): the signed benchmark catalog, modules by
  * hash, the swap coordinator and, when a verifier is configured,
  * verification. Bad input gets a typed refusal in the response and is counted
  * in `vboom_anchor_requests_total{protocol,outcome}`; nothing a peer sends
@@ -31,7 +31,7 @@ import {
   VerifyRequest,
   VerifyResponse,
 } from '../protocols/proto/anchor.js'
-import { handleRpc, unhandleRpc } from '../protocols/rpc-stream.js'
+import { handleRpc, unhandleRpc } from '../protocols/rpc.js'
 import type { Logger } from '../runtime/log.js'
 import type { BenchmarkRegistry } from './benchmarks/registry.js'
 import type { AnchorCoordinator } from './coordinator.js'

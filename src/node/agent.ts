@@ -20,7 +20,7 @@ import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
 import { MarketView } from './market/market-view.js'
-import { AgentProbeService } from './probe/probe.js'
+import { AgentProbeService } from './probe/index.js'
 
 export interface AgentOptions {
   dataDir: string

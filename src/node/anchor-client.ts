@@ -26,7 +26,7 @@ import {
   VerifyResponse,
 } from '../protocols/proto/anchor.js'
 import type { SignedBenchmark } from '../protocols/proto/benchmark.js'
-import { rpcCall } from '../protocols/rpc-stream.js'
+import { rpcCall } from '../protocols/rpc.js'
 import type { Bytes } from '../protocols/signing.js'
 import { decodeCatalog, type VerifiedBenchmark, verifyBenchmark } from '../runtime/sandbox/index.js'
 

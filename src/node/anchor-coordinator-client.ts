@@ -25,7 +25,8 @@ import {
   signCoordinatorCall,
 } from '../protocols/coordinator-wire.js'
 import { ValidationError } from '../protocols/errors.js'
-import { RpcError, rpcCall } from '../protocols/rpc-stream.js'
+import { rpcCall } from '../protocols/rpc.js'
+import { StreamError, StreamErrorCode } from '../protocols/stream/errors.js'
 import type { Coordinator, SwapStatus } from '../swapper/coordinator/coordinator.js'
 import { coordinatorFailure } from '../swapper/coordinator/failures.js'
 import {
@@ -67,7 +68,7 @@ export class AnchorCoordinatorClient implements Coordinator {
       })
     } catch (err) {
       // an answer longer than any status is the anchor's fault, not the network's
-      if (err instanceof RpcError && err.code === 'RPC_OVERSIZED')
+      if (err instanceof StreamError && err.code === StreamErrorCode.FRAME_TOO_LARGE)
         throw new CoordinatorAnswerError(`anchor ${operation} answer: ${err.message}`, { cause: err })
       throw new CoordinatorUnreachableError(`anchor ${operation}: ${(err as Error).message}`, { cause: err })
     }

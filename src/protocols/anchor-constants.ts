@@ -12,8 +12,11 @@ export const COORDINATOR_PROTOCOL = '/vboom/anchor-coordinator/1.0.0'
 export const VERIFY_PROTOCOL = '/vboom/anchor-verify/1.0.0'
 /** Agent to agent: run these anchor-signed benchmarks with my nonce. */
 export const PROBE_PROTOCOL = '/vboom/probe/1.0.0'
-/** Agent to agent, during a probe: the probed peer pushes bytes to the prober's sink to measure bandwidth and RTT. */
-export const BANDWIDTH_PROTOCOL = '/vboom/bandwidth/1.0.0'
+/**
+ * Agent to agent, during a probe: the probed peer pushes bytes to the prober's sink to measure bandwidth and RTT.
+ * 2.0.0: every message (announce, status, payload, ack) is a length-prefixed frame (src/protocols/bandwidth.ts).
+ */
+export const BANDWIDTH_PROTOCOL = '/vboom/bandwidth/2.0.0'
 
 /** A catalog of 256 signed benchmarks of ~8 KiB each at most (sandbox limits), plus framing. */
 export const MAX_CATALOG_RESPONSE_BYTES = 256 * (8 * 1024 + 256) + 4096

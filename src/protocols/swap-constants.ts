@@ -32,6 +32,13 @@ export const MAX_BATCH_BYTES = 1024 * 1024
 export const MAX_BATCH_BLOCKS = MAX_BATCH_BYTES / MIN_BLOCK_SIZE
 /** Any one message: a raw batch or a hash page plus protobuf and index overhead. */
 export const MAX_SWAP_MESSAGE_BYTES = MAX_BATCH_BYTES + 64 * 1024
+/**
+ * Received bytes a swap stream holds unread before it pauses the peer: one
+ * whole message waiting while the next arrives (2 x MAX_SWAP_MESSAGE_BYTES,
+ * ~2.1 MiB). The peer's yamux credit (at most the 16 MiB stream window) comes
+ * on top, so a stream holds at most ~18 MiB whatever the peer sends.
+ */
+export const SWAP_CHANNEL_BUFFER_BYTES = 2 * MAX_SWAP_MESSAGE_BYTES
 /** Peer-supplied error text is short and never logged at info. */
 export const MAX_ERROR_LENGTH = 256
 

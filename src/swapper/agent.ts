@@ -23,19 +23,20 @@ import { access, rm } from 'node:fs/promises'
 import { VBoomError } from '../protocols/errors.js'
 import type { SignedManifest } from '../protocols/proto/swap.js'
 import { publicKeyOf } from '../protocols/signing.js'
-import {
-  DEFAULT_MAX_BAD_BLOCKS,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_STREAMS,
-  DEFAULT_WINDOW,
-} from '../protocols/swap-constants.js'
+import { StreamError, StreamErrorCode } from '../protocols/stream/index.js'
 import {
   handleSwapStreams,
   hangUpPeer,
   openSwapChannel,
   type SwapChannel,
   unhandleSwapStreams,
-} from '../protocols/swap-stream.js'
+} from '../protocols/swap-channel.js'
+import {
+  DEFAULT_MAX_BAD_BLOCKS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_STREAMS,
+  DEFAULT_WINDOW,
+} from '../protocols/swap-constants.js'
 import {
   DEFAULT_DECISION_TIMEOUT_MS,
   DEFAULT_STAGING_RESERVE_BYTES,
@@ -109,7 +110,7 @@ const PROGRESS_STEPS = 100
  */
 function isConnectionLoss(err: unknown): boolean {
   const e = err as { name?: string; code?: string }
-  if (e.name === 'SwapStreamError') return e.code !== 'SWAP_WRONG_PEER' && e.code !== 'SWAP_MALFORMED'
+  if (err instanceof StreamError) return err.connectionLost
   if (e.name === 'SwapProtocolError') return e.code === 'SWAP_EOF'
   // libp2p's own errors (dial failures, resets) are not VBoom errors
   return !(err instanceof VBoomError)
@@ -513,7 +514,7 @@ export class SwapAgent {
           AbortSignal.timeout(Math.max(1, deadline - Date.now())),
         )
       } catch (err) {
-        if ((err as { code?: string }).code === 'SWAP_WRONG_PEER') {
+        if ((err as { code?: string }).code === StreamErrorCode.WRONG_PEER) {
           throw new PeerNotInAgreementError(
             `the peer at ${o.peerAddrs.join(', ')} is not ${peerId}: ${(err as Error).message}`,
           )

@@ -230,6 +230,48 @@ export class CoordinatorRemoteError extends CoordinatorError {
       `the coordinator failed (${code}: ${detail}); try again later, and read the coordinator's log if it persists`,
     )
     this.name = 'CoordinatorRemoteError'
+  }
+}
+
+/**
+ * The coordinator's answer breaks the protocol: it does not decode, is too
+ * large, or is about another swap. Never read as "unsupported": a garbled
+ * answer is not an old coordinator.
+ */
+export class CoordinatorAnswerError extends CoordinatorError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(
+      'COORDINATOR_BAD_ANSWER',
+      `the coordinator's answer breaks the protocol (${detail}); check that the coordinator runs a VBoom version compatible with this agent`,
+      options,
+    )
+    this.name = 'CoordinatorAnswerError'
+  }
+}
+
+/** The call did not reach the coordinator or its answer was lost; every call is safe to repeat. */
+export class CoordinatorUnreachableError extends CoordinatorError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(
+      'COORDINATOR_UNREACHABLE',
+      `cannot reach the coordinator (${detail}); the call is safe to repeat: check the anchor's address and the network`,
+      options,
+    )
+    this.name = 'CoordinatorUnreachableError'
+  }
+}
+
+/** An agent process lost its IPC channel to the coordinator: the parent `vboom swap-images` is gone. */
+export class CoordinatorGoneError extends CoordinatorError {
+  constructor() {
+    super(
+      'COORDINATOR_GONE',
+      'no IPC channel to the coordinator: the parent `vboom swap-images` process is gone; rerun the same command to resume the swap',
+    )
+    this.name = 'CoordinatorGoneError'
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Disk I/O, indexing, planning and the local swap command.
 // ---------------------------------------------------------------------------
@@ -366,41 +408,6 @@ export class AgentCrashedError extends SwapError {
 }
 
 /**
- * The coordinator's answer breaks the protocol: it does not decode, is too
- * large, or is about another swap. Never read as "unsupported": a garbled
- * answer is not an old coordinator.
- */
-export class CoordinatorAnswerError extends CoordinatorError {
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super(
-      'COORDINATOR_BAD_ANSWER',
-      `the coordinator's answer breaks the protocol (${detail}); check that the coordinator runs a VBoom version compatible with this agent`,
-      options,
-    )
-    this.name = 'CoordinatorAnswerError'
-  }
-}
-
-/** The call did not reach the coordinator or its answer was lost; every call is safe to repeat. */
-export class CoordinatorUnreachableError extends CoordinatorError {
-  constructor(detail: string, options?: { cause?: unknown }) {
-    super(
-      'COORDINATOR_UNREACHABLE',
-      `cannot reach the coordinator (${detail}); the call is safe to repeat: check the anchor's address and the network`,
-      options,
-    )
-    this.name = 'CoordinatorUnreachableError'
-  }
-}
-
-/** An agent process lost its IPC channel to the coordinator: the parent `vboom swap-images` is gone. */
-export class CoordinatorGoneError extends CoordinatorError {
-  constructor() {
-    super(
-      'COORDINATOR_GONE',
-      'no IPC channel to the coordinator: the parent `vboom swap-images` process is gone; rerun the same command to resume the swap',
-    )
-    this.name = 'CoordinatorGoneError'
  * The two disks are the pair a completed swap left, unchanged since: a new
  * run would swap them back. Thrown only when the caller did not ask for a new
  * swap (`again`).

@@ -21,7 +21,7 @@ import {
   signCoordinatorCall,
 } from '../../src/protocols/coordinator-wire.js'
 import { CoordinatorRequest } from '../../src/protocols/proto/anchor.js'
-import { rpcCall } from '../../src/protocols/rpc-stream.js'
+import { rpcCall } from '../../src/protocols/rpc.js'
 import { SignatureDomain, sign } from '../../src/protocols/signing.js'
 import { agreedSwapOfTwo, keys } from './helpers.js'
 import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'

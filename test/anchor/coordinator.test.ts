@@ -16,7 +16,7 @@ import {
   decodeCoordinatorResponse,
   signCoordinatorCall,
 } from '../../src/protocols/coordinator-wire.js'
-import { rpcCall } from '../../src/protocols/rpc-stream.js'
+import { rpcCall } from '../../src/protocols/rpc.js'
 import { agreeSwap, keys, registerLocation, registerOwner } from './helpers.js'
 import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'
 
@@ -98,7 +98,7 @@ t.test('coordinator over the network survives SIGKILL between PREPARED and COMMI
       maxResponseBytes: 1024,
       timeoutMs: 15_000,
     }),
-    { name: 'RpcError' },
+    { name: 'StreamError' },
     'an oversized request resets the stream',
   )
   t.equal((await a.status(s1)).decision, 'pending', 'the anchor still answers after bad input')

@@ -14,7 +14,7 @@ import {
   encodeCoordinatorResponse,
   validateCoordinatorRequest,
 } from '../../src/protocols/coordinator-wire.js'
-import { handleRpc } from '../../src/protocols/rpc-stream.js'
+import { handleRpc } from '../../src/protocols/rpc.js'
 import { CoordinatorUnsupportedError } from '../../src/swapper/errors.js'
 import { keys } from '../anchor/helpers.js'
 import { clientNode } from '../anchor/net-helpers.js'

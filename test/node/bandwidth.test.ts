@@ -7,22 +7,24 @@ import '../../src/polyfill.js'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
+import type { Libp2p, PeerId } from '@libp2p/interface'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
 import { signBenchmark } from '../../src/anchor/benchmarks/sign.js'
 import { STANDARD_SUITE } from '../../src/anchor/benchmarks/suite.js'
 import { compileWat } from '../../src/anchor/benchmarks/wat.js'
 import { Reputation } from '../../src/node/market/reputation.js'
-import { BandwidthSink, ProbeClient, ProbeServer } from '../../src/node/probe/probe.js'
+import { BandwidthSink, ProbeClient, ProbeServer } from '../../src/node/probe/index.js'
 import {
+  BANDWIDTH_CHUNK_BYTES,
   BANDWIDTH_PROTOCOL,
   MAX_BANDWIDTH_TRANSFER_BYTES,
   PROBE_PROTOCOL,
 } from '../../src/protocols/anchor-constants.js'
-import { SINK_MAX_HELD_BYTES, type SinkOutcome, sendBytes } from '../../src/protocols/bandwidth-stream.js'
+import { SINK_MAX_HELD_BYTES, type SinkOutcome, sendBytes } from '../../src/protocols/bandwidth.js'
 import { signProbeResponse, validateProbeRequest } from '../../src/protocols/probe.js'
-import { handleRpc, unhandleRpc } from '../../src/protocols/rpc-stream.js'
+import { handleRpc, unhandleRpc } from '../../src/protocols/rpc.js'
+import { open, StreamErrorCode } from '../../src/protocols/stream/index.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { runBenchmark, verifyBenchmark } from '../../src/runtime/sandbox/index.js'
 import { keys } from '../anchor/helpers.js'
@@ -145,27 +147,29 @@ t.test(
   },
 )
 
-/** A misbehaving sender: raw stream calls, as a hostile peer would make them. */
+/** A misbehaving sender: framed messages of its own choosing, as a hostile peer would send them. */
 async function rawSender(node: Libp2p, target: PeerId, announce: number, payload: number, close: boolean) {
-  const stream: Stream = await node.dialProtocol(target, BANDWIDTH_PROTOCOL)
+  const ch = await open(node, target, BANDWIDTH_PROTOCOL, {
+    signal: AbortSignal.timeout(10_000),
+    maxFrameBytes: 16,
+  })
   const head = new Uint8Array(4)
   new DataView(head.buffer).setUint32(0, announce)
-  stream.send(head)
-  const it = stream[Symbol.asyncIterator]()
-  await it.next() // the go
+  await ch.send(head)
+  await ch.receive() // the go
   const chunk = new Uint8Array(64 * 1024)
   let left = payload
   try {
     while (left > 0) {
       const n = Math.min(left, chunk.length)
       left -= n
-      if (!stream.send(chunk.subarray(0, n))) await stream.onDrain()
+      await ch.send(chunk.subarray(0, n))
     }
-    if (close) await stream.close()
+    if (close) await ch.close()
   } catch {
     // The sink reset the stream: expected for an excess sender.
   }
-  return stream
+  return ch
 }
 
 const outcomeOf = async (outcomes: SinkOutcome[], n: number) => {
@@ -205,14 +209,25 @@ t.test('the sink rejects senders that break the protocol, and keeps serving', as
 
   // Announced, then silence: the deadline ends it.
   const stalled = await rawSender(b, a.peerId, MiB, 10, false)
-  t.equal((await outcomeOf(outcomes, 3))?.outcome, 'BW_TIMEOUT')
+  t.equal((await outcomeOf(outcomes, 3))?.outcome, StreamErrorCode.TIMEOUT)
   stalled.abort(new Error('test done'))
 
   // A short header, then end of stream.
-  const s = await b.dialProtocol(a.peerId, BANDWIDTH_PROTOCOL)
-  s.send(new Uint8Array([1, 2]))
-  await s.close().catch(() => {})
+  const s = await open(b, a.peerId, BANDWIDTH_PROTOCOL, {
+    signal: AbortSignal.timeout(10_000),
+    maxFrameBytes: 16,
+  })
+  await s.send(new Uint8Array([1, 2]))
+  await s.close()
   t.equal((await outcomeOf(outcomes, 4))?.outcome, 'BW_MALFORMED')
+
+  // A frame longer than a payload chunk: refused on its length prefix.
+  const big = await open(b, a.peerId, BANDWIDTH_PROTOCOL, {
+    signal: AbortSignal.timeout(10_000),
+    maxFrameBytes: 16,
+  })
+  await big.send(new Uint8Array(BANDWIDTH_CHUNK_BYTES + 1)).catch(() => {})
+  t.equal((await outcomeOf(outcomes, 5))?.outcome, StreamErrorCode.FRAME_TOO_LARGE)
 
   // Still serving afterwards.
   t.ok((await sendBytes(b, a.peerId, 64 * 1024)) > 0, 'the sink keeps working')

@@ -50,3 +50,71 @@ export class StreamError extends VBoomError {
 export function isConnectionLoss(err: unknown): boolean {
   return err instanceof StreamError && err.connectionLost
 }
+
+/** libp2p errors (by their stable `name`) that mean the stream or its connection ended under us. */
+const CLOSED_NAMES: ReadonlySet<string> = new Set([
+  'StreamResetError',
+  'StreamAbortedError',
+  'StreamStateError',
+  'StreamClosedError',
+  'StreamBufferError',
+  'ConnectionClosedError',
+  'ConnectionClosingError',
+  'MuxerClosedError',
+  'UnexpectedEOFError',
+])
+
+const ADVICE: Record<StreamErrorCode, string> = {
+  [StreamErrorCode.TIMEOUT]: 'the peer or the link is slow or gone; a retry opens a new stream',
+  [StreamErrorCode.CLOSED]: 'the peer went away or reset the stream; a retry opens a new stream',
+  [StreamErrorCode.DIAL]: "check the peer's addresses and that it runs this protocol",
+  [StreamErrorCode.FRAME_TOO_LARGE]: 'the peer breaks the protocol; its stream was reset',
+  [StreamErrorCode.MALFORMED]: 'the peer breaks the protocol; its stream was reset',
+  [StreamErrorCode.WRONG_PEER]: 'the address belongs to another peer; check the addresses given',
+  [StreamErrorCode.ABORTED]: 'the operation was cancelled here',
+}
+
+/** A StreamError with a message that says what failed, why, and what to do. */
+export function streamError(
+  code: StreamErrorCode,
+  what: string,
+  detail: string,
+  options?: { cause?: unknown },
+): StreamError {
+  return new StreamError(code, `${what}: ${detail}; ${ADVICE[code]}`, options)
+}
+
+/**
+ * The StreamError for a failed libp2p stream call. `what` names the operation
+ * (for the message); `fallback` is the code of a failure libp2p does not name
+ * (DIAL while opening, CLOSED on an open stream); `signal`, when it has fired,
+ * tells a deadline (TIMEOUT) from the caller's own abort (ABORTED).
+ */
+export function toStreamError(
+  err: unknown,
+  what: string,
+  fallback: StreamErrorCode,
+  signal?: AbortSignal,
+): StreamError {
+  if (err instanceof StreamError) return err
+  if (signal?.aborted === true) {
+    const timedOut = (signal.reason as Error | undefined)?.name === 'TimeoutError'
+    return timedOut
+      ? streamError(StreamErrorCode.TIMEOUT, what, 'deadline passed', { cause: err })
+      : streamError(StreamErrorCode.ABORTED, what, 'aborted', { cause: err })
+  }
+  // A stream's 'close' event, as onDrain and p-event reject with it.
+  if (err instanceof Event) {
+    const cause = (err as Event & { error?: Error }).error
+    return streamError(StreamErrorCode.CLOSED, what, `stream ${err.type}: ${cause?.message ?? 'closed'}`, {
+      cause: cause ?? err,
+    })
+  }
+  const e = err as Error | undefined
+  const name = e?.name ?? ''
+  const detail = e?.message ?? String(err)
+  if (name === 'TimeoutError') return streamError(StreamErrorCode.TIMEOUT, what, detail, { cause: err })
+  if (name === 'AbortError') return streamError(StreamErrorCode.ABORTED, what, detail, { cause: err })
+  if (CLOSED_NAMES.has(name)) return streamError(StreamErrorCode.CLOSED, what, detail, { cause: err })
+  return streamError(fallback, what, detail, { cause: err })
+}

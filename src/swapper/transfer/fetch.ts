@@ -12,8 +12,8 @@
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../../protocols/proto/swap.js'
+import type { SwapChannel } from '../../protocols/swap-channel.js'
 import { MAX_BATCH_BYTES } from '../../protocols/swap-constants.js'
-import type { SwapChannel } from '../../protocols/swap-stream.js'
 import { BadPeerError, SwapProtocolError } from '../errors.js'
 import type { BlockIndex } from '../index/block-index.js'
 import { HASH_BYTES, hashBlock, hashWholeBlocks } from '../index/hash.js'

@@ -5,8 +5,8 @@
  * disk changes under the manifest).
  */
 import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../../protocols/proto/swap.js'
+import type { SwapChannel } from '../../protocols/swap-channel.js'
 import { HASH_PAGE_HASHES, MAX_BATCH_BYTES } from '../../protocols/swap-constants.js'
-import type { SwapChannel } from '../../protocols/swap-stream.js'
 import type { Disk } from '../disk.js'
 import type { BlockIndex } from '../index/block-index.js'
 import { equalBytes } from '../index/hash.js'
