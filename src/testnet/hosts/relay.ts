@@ -211,12 +211,9 @@ export class DelayRelay {
     }
     outbound.on('error', closeBoth)
     inbound.on('error', closeBoth)
-    inbound.on('close', () => {
-      if (!outbound.writableEnded) closeBoth()
-    })
-    outbound.on('close', () => {
-      if (!inbound.writableEnded) closeBoth()
-    })
+    // A clean close means both directions of that socket finished; what the other still holds drains, then ends.
+    inbound.on('close', (hadError) => hadError && closeBoth())
+    outbound.on('close', (hadError) => hadError && closeBoth())
     outbound.once('connect', () => inbound.resume())
   }
 

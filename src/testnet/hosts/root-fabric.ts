@@ -30,6 +30,9 @@ import { nodeCommand, spawnRecorded } from './spawn.js'
 const ENTER_HOST =
   'echo $$ > "$1" && echo $$ > "$2" && ns="$3" && shift 3 && exec nsenter --net="$ns" -- "$@"'
 
+/** nice value of the relay process (root may lower it): its delays are late by whatever CPU wait it gets. */
+const RELAY_NICE = -10
+
 /** How long the relay process may take to listen, ms (tsx compiles it on a loaded machine). */
 const RELAY_START_MS = 30_000
 
@@ -154,7 +157,8 @@ class RootFabric implements HostFabric {
     )
     const config: RelayProcessConfig = { routes, delaysMs: this.hosts.map((h) => h.limits.delayMs) }
     const [cmd, argv] = nodeCommand(relayEntry(), [])
-    const relay = this.spawnOutside(cmd, argv, {
+    // Above normal priority: the relay stands for a link, which the kernel would run, not one more busy process.
+    const relay = this.spawnOutside('nice', ['-n', String(RELAY_NICE), cmd, ...argv], {
       env: { [RELAY_CONFIG_ENV]: JSON.stringify(config) },
       stdio: ['ignore', 'pipe', 'inherit'],
     })
