@@ -60,7 +60,7 @@ t.test('token buckets pass a burst, then the rate', async (t) => {
     30,
     'several buckets: the latest wins, and all are charged',
   )
-  t.equal(b.availableAt(0), 40, "the next passes one unit later")
+  t.equal(b.availableAt(0), 40, 'the next passes one unit later')
 })
 
 t.test('the mode is chosen and can be forced', async (t) => {

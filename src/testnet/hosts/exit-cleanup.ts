@@ -1,9 +1,14 @@
 /**
  * Runs' teardowns when the runner stops without closing them: on SIGINT and
- * SIGTERM (then the signal's default action, unless the program has its own
- * handlers, which then decide) and on exit (an uncaught error, process.exit).
+ * SIGTERM, then the process ends (by the signal when no other handler is
+ * left, else with exit status 128 + its number: a handler that waits for a
+ * second signal, as signal-exit's does when others listen, must not keep it
+ * alive), and on exit (an uncaught error, process.exit). A program with its
+ * own shutdown passes handleSignals: false and closes the fabric itself.
  * A SIGKILL leaves the run for the next run's sweep.
  */
+import { constants } from 'node:os'
+
 const live = new Map<string, () => void>()
 let installed = false
 
@@ -16,11 +21,9 @@ function runAll(): void {
 
 function onSignal(sig: NodeJS.Signals): void {
   runAll()
-  // Ours was the only handler: the signal's default action (end the process with it).
-  if (process.listenerCount(sig) === 1) {
-    process.off(sig, onSignal)
-    process.kill(process.pid, sig)
-  }
+  process.off(sig, onSignal)
+  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig)
+  else process.exit(128 + (constants.signals[sig] ?? 0))
 }
 
 /** Runs `teardown` (synchronous) if the process stops before `unregister(runId)`. */

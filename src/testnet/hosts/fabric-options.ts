@@ -27,7 +27,7 @@ export interface HostFabricInit {
   scratchBytes?: number
   /** Service ports per host (each with its relay). Default 2. */
   servicePorts?: number
-  /** Tear down on SIGINT/SIGTERM (and on exit, always). Default true. */
+  /** On SIGINT/SIGTERM: tear down, then end the process (exit-cleanup.ts). Teardown on exit is always on. Default true. */
   handleSignals?: boolean
   /** Remove leftovers of dead runs first. Default true. */
   sweep?: boolean
