@@ -33,6 +33,7 @@ export type { HostLimits, HostProfile } from './profile.js'
 export { resolveLimits } from './profile.js'
 export { HostRuntime } from './runtime.js'
 export { sweepDeadRuns } from './sweep.js'
+export { type Check, formatChecks, type VerifyOptions, verifyFabric } from './verify.js'
 
 /** Builds the hosts; prints the mode and why (one line). */
 export async function createHostFabric(init: HostFabricInit): Promise<HostFabric> {
