@@ -7,18 +7,23 @@ import type { Check } from '../../src/testnet/hosts/verify.js'
  * Whether a measurement shows the limit applied. The machine is shared, so
  * a measurement may fall short of its cap (more for CPU, which CFS shares
  * with every busy process); what must never happen is the cap missing
- * (measured well above it). Delay may not come out shorter than set.
+ * (measured well above it). A delay must never come out shorter than set;
+ * it comes out longer by the relay's wait for the CPU, which in emulated
+ * mode is the runner's event loop (here the test process, beside other test
+ * files on a loaded machine: measured up to twice the delay), so its upper
+ * bound there is loose.
  */
-export function withinBand(c: Check): boolean {
-  if (c.unit === 'ms') return c.measured >= c.set * 0.8 && c.measured <= c.set * 1.35 + 2
+export function withinBand(c: Check, mode: 'root' | 'emulated'): boolean {
+  if (c.unit === 'ms')
+    return c.measured >= c.set * 0.8 && c.measured <= (mode === 'root' ? c.set * 1.35 + 2 : c.set * 2.5 + 5)
   const low = c.unit === 'cores' ? 0.2 : 0.5
   return c.measured >= c.set * low && c.measured <= c.set * 1.35
 }
 
-export function assertChecks(t: Test, checks: readonly Check[]): void {
+export function assertChecks(t: Test, checks: readonly Check[], mode: 'root' | 'emulated'): void {
   for (const c of checks)
     t.ok(
-      withinBand(c),
+      withinBand(c, mode),
       `${c.host} ${c.metric}: set ${c.set} ${c.unit}, measured ${c.measured.toFixed(2)} (${c.tool})`,
     )
 }

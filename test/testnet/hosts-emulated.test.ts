@@ -82,7 +82,7 @@ t.test(
       ],
       'every limit set is checked, and only those',
     )
-    assertChecks(t, checks)
+    assertChecks(t, checks, 'emulated')
 
     const sleeper = fast!.spawn('sh', ['-c', 'sleep 600 & sleep 600'], { stdio: 'ignore' })
     const runId = fabric.runId

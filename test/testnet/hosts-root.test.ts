@@ -134,7 +134,7 @@ t.test('root hosts: kernel limits in place, measured, and removed', { skip }, as
       'a->b delay one-way ms sockperf',
     ],
   )
-  assertChecks(t, checks)
+  assertChecks(t, checks, 'root')
 
   await fabric.close()
   fabric = null

@@ -2,8 +2,8 @@
  * A token bucket in virtual time (the generic cell rate algorithm): instead
  * of counting tokens it keeps the theoretical time the bucket is empty again,
  * so a request learns at once when it may pass and callers sleep until then.
- * The emulated mode's disk and network limits are
- * these. Rates of Infinity never hold anything.
+ * The emulated mode's disk and network limits are these. A rate of Infinity
+ * never holds anything.
  */
 export class TokenBucket {
   /** When the bucket would be full again, ms (performance.now() scale). */
