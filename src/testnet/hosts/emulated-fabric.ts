@@ -21,7 +21,7 @@ import { DelayRelay, type RelayHost, type RelayRoute } from './relay.js'
 import { closeRun } from './run-close.js'
 import { type RunState, runStem } from './run-state.js'
 import { holdsSocket, pidsInGroups, socketInode } from './socket-owner.js'
-import { nodeCommand, spawnRecorded } from './spawn.js'
+import { nodeCommand, type RunLife, spawnRecorded } from './spawn.js'
 import { TokenBucket } from './token-bucket.js'
 
 const LOOPBACK = '127.0.0.1'
@@ -31,11 +31,12 @@ class EmulatedHost implements Host {
     readonly info: HostInfo,
     readonly limits: HostLimits,
     private readonly state: RunState,
+    private readonly life: RunLife,
     readonly cpu: CpuQuota,
   ) {}
 
   spawn(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
-    const child = spawnRecorded(this.state, command, args, opts, this.info)
+    const child = spawnRecorded(this.life, this.state, command, args, opts, this.info)
     // detached: the child leads its own process group
     if (child.pid !== undefined) this.cpu.add(child.pid)
     return child
@@ -73,7 +74,7 @@ export const emulatedFabric = (o: ResolvedInit, reason: string, state: RunState)
 class EmulatedFabric implements HostFabric {
   readonly mode = 'emulated' as const
   readonly outsideAddress = LOOPBACK
-  private closed = false
+  private readonly life: RunLife = { closed: false }
   private relay: DelayRelay | null = null
   private readonly servers: GateServer[] = []
 
@@ -146,7 +147,9 @@ class EmulatedFabric implements HostFabric {
         advertised: relayPorts.map((port) => ({ host: LOOPBACK, port })),
         diskGate: gateName,
       }
-      this.hosts.push(new EmulatedHost(info, limits[i]!, this.state, new CpuQuota(limits[i]!.cpuCores)))
+      this.hosts.push(
+        new EmulatedHost(info, limits[i]!, this.state, this.life, new CpuQuota(limits[i]!.cpuCores)),
+      )
     }
   }
 
@@ -165,7 +168,7 @@ class EmulatedFabric implements HostFabric {
   }
 
   spawnOutside(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
-    return spawnRecorded(this.state, command, args, opts, null)
+    return spawnRecorded(this.life, this.state, command, args, opts, null)
   }
 
   private async stopInProcess(): Promise<void> {
@@ -175,8 +178,8 @@ class EmulatedFabric implements HostFabric {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+    if (this.life.closed) return
+    this.life.closed = true
     await closeRun(this.state, () => this.stopInProcess())
   }
 }

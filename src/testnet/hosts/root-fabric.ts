@@ -20,7 +20,7 @@ import { type HostLimits, resolveLimits } from './profile.js'
 import { RELAY_CONFIG_ENV, type RelayProcessConfig, type RelayRoute } from './relay.js'
 import { closeRun } from './run-close.js'
 import { type RunState, runStem } from './run-state.js'
-import { nodeCommand, spawnRecorded } from './spawn.js'
+import { nodeCommand, type RunLife, spawnRecorded } from './spawn.js'
 
 /**
  * Enters the host before the command runs: the shell puts itself in the
@@ -43,6 +43,7 @@ class RootHost implements Host {
     readonly info: HostInfo,
     readonly limits: HostLimits,
     private readonly state: RunState,
+    private readonly life: RunLife,
     private readonly cgroups: HostCgroups,
     private readonly netns: string,
   ) {}
@@ -50,6 +51,7 @@ class RootHost implements Host {
   spawn(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
     const c = this.cgroups
     return spawnRecorded(
+      this.life,
       this.state,
       '/bin/sh',
       [
@@ -85,7 +87,7 @@ export const rootFabric = (o: ResolvedInit, reason: string, state: RunState): Pr
 class RootFabric implements HostFabric {
   readonly mode = 'root' as const
   readonly outsideAddress = HUB_ADDRESS
-  private closed = false
+  readonly life: RunLife = { closed: false }
 
   private constructor(
     readonly reason: string,
@@ -139,7 +141,7 @@ class RootFabric implements HostFabric {
         advertised: ports.map((port) => ({ host: advertisedAddress(i), port })),
         diskGate: null,
       }
-      fabric.hosts.push(new RootHost(info, limits, state, cgroups, name))
+      fabric.hosts.push(new RootHost(info, limits, state, fabric.life, cgroups, name))
     }
     await fabric.startRelay()
     return fabric
@@ -182,6 +184,7 @@ class RootFabric implements HostFabric {
 
   spawnOutside(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
     return spawnRecorded(
+      this.life,
       this.state,
       'nsenter',
       [`--net=${netnsPath(this.hub)}`, '--', command, ...args],
@@ -191,8 +194,8 @@ class RootFabric implements HostFabric {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+    if (this.life.closed) return
+    this.life.closed = true
     await closeRun(this.state, async () => {})
   }
 }

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { extname } from 'node:path'
+import { HostEmulationError } from './errors.js'
 import type { HostInfo, HostSpawnOptions } from './host.js'
 import { RUN_MARKER_ENV, startTimeOf } from './proc.js'
 import type { RunState } from './run-state.js'
@@ -18,14 +19,25 @@ export function nodeCommand(entry: string, args: readonly string[]): [string, st
   return [process.execPath, [...(extname(entry) === '.ts' ? ['--import', 'tsx'] : []), entry, ...args]]
 }
 
-/** Spawns and records a process of run `state`. */
+/** Whether a run is still up; hosts refuse to start processes once it is closed. */
+export interface RunLife {
+  closed: boolean
+}
+
+/** Spawns and records a process of run `state`; throws FABRIC_CLOSED once the run is closed. */
 export function spawnRecorded(
+  life: RunLife,
   state: RunState,
   command: string,
   args: readonly string[],
   opts: HostSpawnOptions,
   info: HostInfo | null,
 ): ChildProcess {
+  if (life.closed)
+    throw new HostEmulationError(
+      'FABRIC_CLOSED',
+      `run ${state.runId} is closed: its hosts are gone. Create a new fabric to start processes`,
+    )
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, [RUN_MARKER_ENV]: state.runId }
   if (info !== null) env[HOST_INFO_ENV] = JSON.stringify(info)
   else delete env[HOST_INFO_ENV]
