@@ -1,28 +1,27 @@
 /**
- * Emulated mode: the same hosts without root, in the runner's process. A
- * host's disk limits are token buckets behind a grant server (disk-gate.ts)
- * that HostFile asks before each I/O; its CPU share is a quota its processes
- * are held to from outside (cpu-quota.ts); its network rate and delay are the relay in front
- * of its services (relay.ts), which finds the dialing host from the kernel's
- * socket table (socket-owner.ts). Everything listens on 127.0.0.1.
+ * Emulated mode: the same hosts without root. A host's disk limits are token
+ * buckets in the runner behind a grant server (disk-gate.ts) that HostFile
+ * asks before each I/O; its CPU share is a quota the runner holds its
+ * processes to from outside (cpu-quota.ts); its network rate and delay are
+ * the relay process in front of its services (relay-main.ts), which finds
+ * the dialing host from the kernel's socket table (socket-owner.ts) among
+ * the process groups the runner tells it of. Everything listens on 127.0.0.1.
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
-import { createServer, type Socket } from 'node:net'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { TBF_BURST_SECONDS, TBF_MIN_BURST_BYTES } from './constants.js'
 import { CpuQuota } from './cpu-quota.js'
 import { DiskBuckets, type GateServer, serveDiskGate } from './disk-gate.js'
 import type { ResolvedInit } from './fabric-options.js'
 import type { Host, HostFabric, HostInfo, HostSpawnOptions } from './host.js'
 import { createSparseFile } from './loop-disk.js'
 import { type HostLimits, resolveLimits } from './profile.js'
-import { DelayRelay, type RelayHost, type RelayRoute } from './relay.js'
+import type { RelayRoute } from './relay.js'
+import { type RelayProcess, startRelayProcess } from './relay-process.js'
 import { closeRun } from './run-close.js'
 import { type RunState, runStem } from './run-state.js'
-import { holdsSocket, pidsInGroups, socketInode } from './socket-owner.js'
 import { nodeCommand, type RunLife, spawnRecorded } from './spawn.js'
-import { TokenBucket } from './token-bucket.js'
 
 const LOOPBACK = '127.0.0.1'
 
@@ -33,12 +32,16 @@ class EmulatedHost implements Host {
     private readonly state: RunState,
     private readonly life: RunLife,
     readonly cpu: CpuQuota,
+    private readonly relay: RelayProcess,
   ) {}
 
   spawn(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
     const child = spawnRecorded(this.life, this.state, command, args, opts, this.info)
     // detached: the child leads its own process group
-    if (child.pid !== undefined) this.cpu.add(child.pid)
+    if (child.pid !== undefined) {
+      this.cpu.add(child.pid)
+      this.relay.addGroup(this.info.index, child.pid)
+    }
     return child
   }
 
@@ -61,13 +64,6 @@ async function freePort(): Promise<number> {
   return addr.port
 }
 
-/** A rate in bits/s as a bucket of bytes, with tbf's burst (the root mode's shaping). */
-function netBucket(bitsPerSecond: number): TokenBucket | undefined {
-  if (bitsPerSecond === Infinity) return undefined
-  const bytes = bitsPerSecond / 8
-  return new TokenBucket(bytes, Math.max(TBF_BURST_SECONDS, TBF_MIN_BURST_BYTES / bytes))
-}
-
 export const emulatedFabric = (o: ResolvedInit, reason: string, state: RunState): Promise<HostFabric> =>
   EmulatedFabric.create(o, reason, state)
 
@@ -75,7 +71,6 @@ class EmulatedFabric implements HostFabric {
   readonly mode = 'emulated' as const
   readonly outsideAddress = LOOPBACK
   private readonly life: RunLife = { closed: false }
-  private relay: DelayRelay | null = null
   private readonly servers: GateServer[] = []
 
   private constructor(
@@ -108,11 +103,6 @@ class EmulatedFabric implements HostFabric {
     const servicePorts: number[][] = []
     for (const _ of o.hosts)
       servicePorts.push(await Promise.all(Array.from({ length: o.servicePorts }, freePort)))
-    const relayHosts: RelayHost[] = limits.map((l) => ({
-      delayMs: l.delayMs,
-      up: netBucket(l.upBps),
-      down: netBucket(l.downBps),
-    }))
     const routes: RelayRoute[] = servicePorts.flatMap((ports, i) =>
       ports.map((port) => ({
         listenHost: LOOPBACK,
@@ -122,7 +112,12 @@ class EmulatedFabric implements HostFabric {
         host: i,
       })),
     )
-    this.relay = await DelayRelay.start({ routes, hosts: relayHosts, sourceOf: (s) => this.sourceOf(s) })
+    const finite = (v: number): number | null => (v === Infinity ? null : v)
+    const relay = await startRelayProcess(this.spawnOutside.bind(this), {
+      routes,
+      hosts: limits.map((l) => ({ delayMs: l.delayMs, upBps: finite(l.upBps), downBps: finite(l.downBps) })),
+      source: 'process',
+    })
     for (const [i, spec] of o.hosts.entries()) {
       const hostDir = join(runDir, `h${i}`)
       const fsDir = join(hostDir, 'fs')
@@ -133,7 +128,7 @@ class EmulatedFabric implements HostFabric {
       const gateName = `${stem}-h${i}-disk`
       this.servers.push(await serveDiskGate(new DiskBuckets(limits[i]!), gateName))
       const ports = servicePorts[i]!
-      const relayPorts = this.relay.ports.slice(i * o.servicePorts, (i + 1) * o.servicePorts)
+      const relayPorts = relay.ports.slice(i * o.servicePorts, (i + 1) * o.servicePorts)
       const info: HostInfo = {
         runId: this.state.runId,
         name: spec.name,
@@ -148,23 +143,9 @@ class EmulatedFabric implements HostFabric {
         diskGate: gateName,
       }
       this.hosts.push(
-        new EmulatedHost(info, limits[i]!, this.state, this.life, new CpuQuota(limits[i]!.cpuCores)),
+        new EmulatedHost(info, limits[i]!, this.state, this.life, new CpuQuota(limits[i]!.cpuCores), relay),
       )
     }
-  }
-
-  /** The host whose process dialed `socket` (the relay's accepted end), or null. */
-  private sourceOf(socket: Socket): number | null {
-    const inode =
-      socket.remotePort === undefined || socket.localPort === undefined
-        ? null
-        : socketInode(socket.remotePort, socket.localPort)
-    if (inode === null) return null
-    const hostOfGroup = new Map<number, number>()
-    for (const h of this.hosts) for (const g of h.cpu.processGroups) hostOfGroup.set(g, h.info.index)
-    for (const [pid, group] of pidsInGroups(new Set(hostOfGroup.keys())))
-      if (holdsSocket(pid, inode)) return hostOfGroup.get(group) ?? null
-    return null
   }
 
   spawnOutside(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
@@ -173,7 +154,6 @@ class EmulatedFabric implements HostFabric {
 
   private async stopInProcess(): Promise<void> {
     for (const h of this.hosts) h.cpu.stop()
-    await this.relay?.close()
     await Promise.all(this.servers.map((s) => s.close()))
   }
 

@@ -15,9 +15,15 @@
  */
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { RELAY_HIGH_WATER_BYTES, RELAY_PIECE_BYTES, RELAY_TIMER_LEAD_MS } from './constants.js'
+import {
+  RELAY_HIGH_WATER_BYTES,
+  RELAY_PIECE_BYTES,
+  RELAY_TIMER_LEAD_MS,
+  TBF_BURST_SECONDS,
+  TBF_MIN_BURST_BYTES,
+} from './constants.js'
 import { HostEmulationError } from './errors.js'
-import { reserve, type TokenBucket } from './token-bucket.js'
+import { reserve, TokenBucket } from './token-bucket.js'
 
 /** One host as the relay sees it. */
 export interface RelayHost {
@@ -42,10 +48,34 @@ export interface RelayRoute {
 /** Environment variable carrying a relay process's RelayProcessConfig (root mode: relay-main.ts). */
 export const RELAY_CONFIG_ENV = 'VBOOM_RELAY_CONFIG'
 
+/** A host as a relay process is told of it. */
+export interface RelayHostConfig {
+  /** One-way delay, ms. */
+  delayMs: number
+  /** Rate from the host, bits/s; null: not shaped by the relay (root mode: tbf does it). */
+  upBps: number | null
+  /** Rate to the host, bits/s; null: not shaped by the relay. */
+  downBps: number | null
+}
+
 export interface RelayProcessConfig {
   routes: RelayRoute[]
-  /** One-way delay of each host, ms, by host index. */
-  delaysMs: number[]
+  /** By host index. */
+  hosts: RelayHostConfig[]
+  /**
+   * How the dialing host is found: by its address (root mode: each host has
+   * its own), or by the process holding the dialing socket, among the host's
+   * process groups the runner sends over IPC as `{ host, pgid }` (emulated
+   * mode: every host dials from 127.0.0.1).
+   */
+  source: 'address' | 'process'
+}
+
+/** A rate in bits/s as a bucket of bytes, with tbf's burst (what root mode shapes with). */
+export function netBucket(bitsPerSecond: number | null): TokenBucket | undefined {
+  if (bitsPerSecond === null || bitsPerSecond === Infinity) return undefined
+  const bytes = bitsPerSecond / 8
+  return new TokenBucket(bytes, Math.max(TBF_BURST_SECONDS, TBF_MIN_BURST_BYTES / bytes))
 }
 
 export interface DelayRelayInit {

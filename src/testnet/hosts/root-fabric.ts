@@ -7,17 +7,16 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
-import { dirname, extname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { createHostCgroups, type HostCgroups, setDiskThrottle } from './cgroups.js'
 import { HUB_ADDRESS, SERVICE_BASE_PORT } from './constants.js'
-import { HostEmulationError } from './errors.js'
 import type { ResolvedInit } from './fabric-options.js'
 import type { Host, HostFabric, HostInfo, HostSpawnOptions } from './host.js'
 import { createLoopDisk, createSparseFile, imageBytesFor } from './loop-disk.js'
 import { advertisedAddress, connectHost, createHub, hostAddress } from './netns.js'
 import { type HostLimits, resolveLimits } from './profile.js'
-import { RELAY_CONFIG_ENV, type RelayProcessConfig, type RelayRoute } from './relay.js'
+import type { RelayRoute } from './relay.js'
+import { startRelayProcess } from './relay-process.js'
 import { closeRun } from './run-close.js'
 import { type RunState, runStem } from './run-state.js'
 import { nodeCommand, type RunLife, spawnRecorded } from './spawn.js'
@@ -29,12 +28,6 @@ import { nodeCommand, type RunLife, spawnRecorded } from './spawn.js'
  */
 const ENTER_HOST =
   'echo $$ > "$1" && echo $$ > "$2" && ns="$3" && shift 3 && exec nsenter --net="$ns" -- "$@"'
-
-/** nice value of the relay process (root may lower it): its delays are late by whatever CPU wait it gets. */
-const RELAY_NICE = -10
-
-/** How long the relay process may take to listen, ms (tsx compiles it on a loaded machine). */
-const RELAY_START_MS = 30_000
 
 const netnsPath = (name: string): string => `/run/netns/${name}`
 
@@ -73,12 +66,6 @@ class RootHost implements Host {
     const [cmd, argv] = nodeCommand(entry, args)
     return this.spawn(cmd, argv, opts)
   }
-}
-
-/** The relay entry beside this module (.ts from source, .js when built). */
-const relayEntry = (): string => {
-  const here = fileURLToPath(import.meta.url)
-  return join(dirname(here), `relay-main${extname(here)}`)
 }
 
 export const rootFabric = (o: ResolvedInit, reason: string, state: RunState): Promise<HostFabric> =>
@@ -157,29 +144,12 @@ class RootFabric implements HostFabric {
         host: h.info.index,
       })),
     )
-    const config: RelayProcessConfig = { routes, delaysMs: this.hosts.map((h) => h.limits.delayMs) }
-    const [cmd, argv] = nodeCommand(relayEntry(), [])
-    // Above normal priority: the relay stands for a link, which the kernel would run, not one more busy process.
-    const relay = this.spawnOutside('nice', ['-n', String(RELAY_NICE), cmd, ...argv], {
-      env: { [RELAY_CONFIG_ENV]: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+    // Rates are tbf's in the kernel; the relay only delays, and knows a host by its address.
+    await startRelayProcess(this.spawnOutside.bind(this), {
+      routes,
+      hosts: this.hosts.map((h) => ({ delayMs: h.limits.delayMs, upBps: null, downBps: null })),
+      source: 'address',
     })
-    await new Promise<void>((resolve, reject) => {
-      const fail = (why: string): void => {
-        clearTimeout(timer)
-        reject(new HostEmulationError('RELAY_FAILED', `the delay relay did not start: ${why}`))
-      }
-      const timer = setTimeout(() => fail(`no "ready" within ${RELAY_START_MS} ms`), RELAY_START_MS)
-      relay.once('exit', (code) => fail(`it exited (${code}); its error is above`))
-      relay.once('error', (err) => fail(err.message))
-      relay.stdout?.once('data', () => {
-        clearTimeout(timer)
-        relay.removeAllListeners('exit')
-        resolve()
-      })
-    })
-    relay.stdout?.destroy()
-    relay.unref()
   }
 
   spawnOutside(command: string, args: readonly string[], opts: HostSpawnOptions = {}): ChildProcess {
