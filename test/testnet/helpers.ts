@@ -8,9 +8,9 @@ import type { Check } from '../../src/testnet/hosts/verify.js'
  * a measurement may fall short of its cap (more for CPU, which CFS shares
  * with every busy process); what must never happen is the cap missing
  * (measured well above it). A delay must never come out shorter than set;
- * it comes out longer by the relay's wait for the CPU, which in emulated
- * mode is the runner's event loop (here the test process, beside other test
- * files on a loaded machine: measured up to twice the delay), so its upper
+ * it comes out longer by the relay's wait for the CPU, and in emulated mode
+ * also by the dialing host's CPU quota stopping the tool itself (checked from
+ * the runner every 10 ms, where the kernel's CFS is finer), so its upper
  * bound there is loose.
  */
 export function withinBand(c: Check, mode: 'root' | 'emulated'): boolean {
