@@ -1,0 +1,44 @@
+/**
+ * For code running inside a host (a workload, an agent): the host it is on
+ * and the file API bound by the host's disk limits in either mode. Reads the
+ * HostInfo the host put in the environment when it started the process.
+ */
+import { type DiskGate, DiskGateClient } from './disk-gate.js'
+import { HostEmulationError } from './errors.js'
+import type { HostInfo } from './host.js'
+import { HostFile, type HostFileOptions } from './host-file.js'
+import { type HostLimits, resolveLimits } from './profile.js'
+import { HOST_INFO_ENV } from './spawn.js'
+
+export class HostRuntime {
+  private gate: DiskGate | null = null
+
+  constructor(readonly info: HostInfo) {}
+
+  /** The host this process was started in; throws NOT_IN_HOST elsewhere. */
+  static current(): HostRuntime {
+    const raw = process.env[HOST_INFO_ENV]
+    if (raw === undefined)
+      throw new HostEmulationError(
+        'NOT_IN_HOST',
+        `this process was not started in a testnet host (${HOST_INFO_ENV} is unset): start it with host.spawn()`,
+      )
+    return new HostRuntime(JSON.parse(raw) as HostInfo)
+  }
+
+  get limits(): HostLimits {
+    return resolveLimits(this.info.profile)
+  }
+
+  /** Opens a file on the host's disk whose I/O the host's disk limits bind (see HostFile). */
+  async openFile(path: string, opts: HostFileOptions = {}): Promise<HostFile> {
+    if (this.info.diskGate !== null && this.gate === null) this.gate = new DiskGateClient(this.info.diskGate)
+    return HostFile.open(path, opts, this.gate)
+  }
+
+  /** Ends the connection to the disk gate (emulated mode), so the process can exit on its own. */
+  close(): void {
+    this.gate?.close()
+    this.gate = null
+  }
+}
