@@ -34,9 +34,9 @@ import { UsageError } from '../protocols/errors.js'
  * - `market` (agents, anchor): the spec's 256 KiB, growing (doubled while the
  *   reader keeps up) to yamux's default cap of 16 MiB. Their peers are any
  *   libp2p peer, many and untrusted, and their streams small (gossip, DHT,
- *   RPC); the net-bandwidth benchmark's warm-up grows the window as it was
- *   calibrated to, and the bandwidth sink's hold bound (SINK_MAX_HELD_BYTES)
- *   is the 16 MiB cap.
+ *   RPC). The net-bandwidth benchmark was calibrated with this window (its
+ *   1 MiB warm-up grows it), and the bandwidth sink's hold bound
+ *   (SINK_MAX_HELD_BYTES) is the 16 MiB cap.
  * - `swap`: both ends are our swap agents, built here with the same value,
  *   moving blocks in bulk: starting at 16 MiB moved ~145-310 MiB/s per
  *   stream instead of 115-150 with the spec's start (one stream of 512 MiB
