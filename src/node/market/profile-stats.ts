@@ -21,9 +21,11 @@
  *             alarm by themselves: a single outlier or a transient dip of up
  *             to 4 samples does not move the profile; with normal noise after
  *             a 3-sample dip a false alarm has about e^-4.5 = 1 % probability.
- *   A lasting shift of d spreads is detected after ceil(H / (min(d, CLIP) - K))
- *   samples: 5 for d >= 3, 8 for d = 2, 24 for d = 1 (at one sample per 10
- *   min: under an hour for a large shift, four hours for a one-spread one).
+ *   A lasting shift of d spreads is detected at the first n with
+ *   n * (min(d, CLIP) - K) > H: 5 samples for d >= 3, 9 for d = 2, 25 for
+ *   d = 1 (at one sample per 10 min: under an hour for a large shift, about
+ *   four hours for a one-spread one); the shifted samples join the baseline
+ *   they are measured against, which can add a sample or two.
  * The CUSUM was chosen over a two-window test because it needs no second
  * window length, reacts in proportion to the shift's size, and its delays
  * follow from H and K in closed form.
