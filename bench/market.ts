@@ -279,15 +279,6 @@ function run(n: number): Row {
     })
   })
   for (const m of matchers) net.add(m)
-  let sent = 0
-  const steps: Record<string, number> = {}
-  net.onSend = (m) => {
-    sent++
-    if (process.env.MARKET_DIAG) {
-      const k = m.kind === 'pair' ? `pair:${m.step}` : `${m.kind}:${m.phase}`
-      steps[k] = (steps[k] ?? 0) + 1
-    }
-  }
   const crashAt = Math.ceil(params.pairingRounds / 4)
   let crashed = 0
   const pairs = (): Int32Array => {
@@ -315,7 +306,6 @@ function run(n: number): Row {
         }
       }
     }
-    const before = sent
     net.runRound(round)
     const snapshot = pairs()
     const key = snapshot.join(',')
@@ -325,47 +315,10 @@ function run(n: number): Row {
       prev = key
     }
     if (round === params.pairingRounds) phase1Mate = snapshot
-    void before
   }
   const mate = pairs()
   const msMatching = performance.now() - t1
   const welfare = matchingWeight(n, edges, mate)
-  if (process.env.MARKET_DIAG) {
-    const sorted = [...edges].sort((x, y) => y.w - x.w)
-    const gm = new Int32Array(n).fill(-1)
-    for (const e of sorted)
-      if (gm[e.a]! < 0 && gm[e.b]! < 0) {
-        gm[e.a] = e.b
-        gm[e.b] = e.a
-      }
-    const agree = [...phase1Mate.keys()].filter((i) => phase1Mate[i] === gm[i]).length
-    console.error(
-      'greedy',
-      matchingWeight(n, edges, gm),
-      'phase1',
-      matchingWeight(n, edges, phase1Mate),
-      'agree',
-      agree,
-      'of',
-      n,
-    )
-    const dropped: Record<string, number> = {}
-    const sentK: Record<string, number> = {}
-    for (const m of matchers) {
-      for (const [k, v] of Object.entries(m.stats().dropped)) dropped[k] = (dropped[k] ?? 0) + v
-      for (const [k, v] of Object.entries(m.stats().sent)) sentK[k] = (sentK[k] ?? 0) + v
-    }
-    console.error('dropped', dropped, 'sent', sentK, steps)
-    writeFileSync(
-      '/tmp/mkt/diag.json',
-      JSON.stringify({
-        n,
-        edges: edges.map((e) => [e.a, e.b, e.w]),
-        phase1: [...phase1Mate],
-        final: [...mate],
-      }),
-    )
-  }
   const phase1 = matchingWeight(n, edges, phase1Mate)
   const sentPer = matchers.map((m) => m.sentTotal())
   const bound = messageBound(params)
