@@ -61,7 +61,7 @@
  *   leaving. Total 4 (D + E) + B + (4 + 2) C + 2, D = candidateLimit.
  * The session ends after pairingRounds + 3 improvementCycles rounds.
  */
-import { MUTUAL, type PairTerms, sameTerms } from './decision.js'
+import type { PairTerms } from './decision.js'
 import { MarketError } from './errors.js'
 import type {
   CandidateView,
@@ -1169,13 +1169,6 @@ export class MatchingAgent {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never
-
-/** Terms two results must share to be one agreement. */
-export function agreementTerms(a: MatchResult, b: MatchResult): PairTerms | null {
-  return sameTerms(a.terms, b.terms) ? a.terms : null
-}
-
-export { MUTUAL }
 
 /** Whether a single proposes (rather than receives) in a phase-2 cycle: half of them, anew each cycle. */
 export function proposesIn(id: string, cycle: number): boolean {
