@@ -7,10 +7,11 @@
  * spreads and sample counts), random needs (disk-, CPU-, network-bound or
  * mixed), 30 % of the VMs asking a price, 10 % in their cooldown. Each agent
  * evaluates its whole class market (pair-table.ts, the same numbers as
- * decision.ts publicPair), lists its top K = 16 partners by pair welfare
- * among those it accepts, and runs the matching (matching.ts) over the
- * in-memory transport. The market graph is the union of the lists, keeping
- * the pairs both sides accept by their private decisions.
+ * decision.ts publicPair), lists the best K = 16 partners by pair welfare
+ * among those it accepts that rank it within their top L = 64
+ * (candidates.ts), and runs the matching (matching.ts) over the in-memory
+ * transport. The market graph is every agent's list, keeping the pairs both
+ * sides accept by their private decisions.
  *
  * Yardsticks on that graph: the exact maximum-weight matching (blossom)
  * when N <= MARKET_EXACT_MAX (default 1,000; it is O(n^3): 3,000 VMs take
