@@ -14,7 +14,7 @@ const REPUTATION_NO_ANSWER = -2
 /** Scores stay within ±100 so old history fades against new behaviour. */
 const REPUTATION_BOUND = 100
 /** Below this a peer is not traded with: two lies, or many silent probes. */
-const REPUTATION_BAN_THRESHOLD = -15
+export const REPUTATION_BAN_THRESHOLD = -15
 /** Outcomes kept per peer for status and audits. */
 const REPUTATION_HISTORY = 32
 
