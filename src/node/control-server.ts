@@ -1,8 +1,10 @@
 /**
  * The agent's local control endpoint: HTTP over a unix socket in the data
  * dir (only the VM's own users can reach it; file mode 0600): GET /status
- * (JSON), GET /metrics (Prometheus text), POST /attestation (an anchor
- * attestation for this VM's adverts to carry).
+ * (JSON), GET /metrics (Prometheus text), GET /profile (the profiler's state,
+ * budget and statistics, JSON; null without a profiler), GET /needs (the
+ * needs weights and where each came from, JSON), POST /attestation (an
+ * anchor attestation for this VM's adverts to carry).
  */
 
 import { createHash } from 'node:crypto'
@@ -66,6 +68,12 @@ export class ControlServer {
         if (route === 'GET /status') {
           res.writeHead(200, { 'content-type': 'application/json' })
           res.end(JSON.stringify(await this.agent.status()))
+        } else if (route === 'GET /profile') {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(this.agent.profileStatus()))
+        } else if (route === 'GET /needs') {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(this.agent.needsReport()))
         } else if (route === 'GET /metrics') {
           res.writeHead(200, { 'content-type': this.agent.metrics.registry.contentType })
           res.end(await this.agent.metrics.registry.metrics())
@@ -83,7 +91,9 @@ export class ControlServer {
           }
         } else {
           res.writeHead(404, { 'content-type': 'text/plain' })
-          res.end('unknown control request; try GET /status, GET /metrics or POST /attestation\n')
+          res.end(
+            'unknown control request; try GET /status, GET /profile, GET /needs, GET /metrics or POST /attestation\n',
+          )
         }
       }
       reply().catch((err) => {

@@ -71,6 +71,8 @@ export interface ProfilerInit {
   log: Logger
   /** Called after a run whose profile differs materially from the last one reported (with why). */
   onMaterialChange?: (reason: string) => void
+  /** Called after each run, once its samples are kept (logs, metrics, tests). */
+  onRun?: (run: { outcome: RunOutcome; samples: readonly StoredSample[]; cost: RunCost }) => void
   clock?: Clock
   /** Uniform in [0, 1); default Math.random. */
   random?: () => number
@@ -271,6 +273,7 @@ export class Profiler {
       },
       'profiling run',
     )
+    this.init.onRun?.({ outcome, samples, cost })
     if (this.stopping.signal.aborted) return
     this.plan(nextRunAfter(startedAtMs, cost, this.schedule, this.random))
     const reason = this.materialChange()

@@ -273,8 +273,7 @@ t.test('EWMA: the half-life is in time, not in samples', async (t) => {
     smooth(prev, { ...NO_SIGNALS, dtMs, cpuSome: v }, at, 6 * HOUR)
   let s = step(null, 0, 60_000, 0)
   t.equal(s.values.cpuSome, 0, 'the first reading starts the average')
-  let t0 = 0
-  for (let i = 0; i < 360; i++) s = step(s, 1, 60_000, (t0 += 60_000))
+  for (let i = 1; i <= 360; i++) s = step(s, 1, 60_000, i * 60_000)
   t.ok(Math.abs(s.values.cpuSome! - 0.5) < 1e-9, 'six hours of a new level: half way there')
   const one = step(step(null, 0, 1, 0), 1, 2 * HOUR, 2 * HOUR)
   const two = step(step(step(null, 0, 1, 0), 1, HOUR, HOUR), 1, HOUR, 2 * HOUR)
