@@ -16,6 +16,7 @@ import type { Profile } from '../../protocols/advert.js'
 import type { VBoomError } from '../../protocols/errors.js'
 import type { Db } from '../../runtime/data-dir.js'
 import type { Logger } from '../../runtime/log.js'
+import { HOST_FUNCTIONS, isHostFunction } from '../../runtime/sandbox/host-functions.js'
 import { type BenchmarkResult, runBenchmark, type VerifiedBenchmark } from '../../runtime/sandbox/index.js'
 import { DEFAULT_SERIES_OPTIONS, type SeriesOptions } from '../market/profile-stats.js'
 import type { ActivityGate } from './activity-gate.js'
@@ -45,7 +46,7 @@ import { chooseSuite, type ProfiledBenchmark, type SuiteChoice } from './suite.j
 export type BenchmarkRunner = (
   b: VerifiedBenchmark,
   opts: { signal: AbortSignal; diskDir: string },
-) => Promise<Pick<BenchmarkResult, 'value'>>
+) => Promise<Pick<BenchmarkResult, 'value'> & { io?: BenchmarkResult['io'] }>
 
 export interface ProfilerOptions extends Omit<ScheduleOptions, 'cores'>, Retention {
   /** The profile's window (profile-stats windowMs). */
@@ -256,7 +257,7 @@ export class Profiler {
       const signal = AbortSignal.any([slot.signal, this.stopping.signal])
       const r = await this.measure(this.choice.chosen, signal, samples)
       outcome = signal.aborted ? 'aborted' : r.failed === this.choice.chosen.length ? 'failed' : 'measured'
-      cost = await meter.finish(Math.max(0, this.clock.now() - startedAtMs), r.diskMs)
+      cost = await meter.finish(Math.max(0, this.clock.now() - startedAtMs), r.diskMs, r.benchmarkBytes)
     } finally {
       slot.end()
     }
@@ -285,15 +286,19 @@ export class Profiler {
     suite: ProfiledBenchmark[],
     signal: AbortSignal,
     samples: StoredSample[],
-  ): Promise<{ diskMs: number; failed: number }> {
+  ): Promise<{ diskMs: number; failed: number; benchmarkBytes: number }> {
     let diskMs = 0
     let failed = 0
+    let benchmarkBytes = 0
     for (const p of suite) {
       if (signal.aborted) break
-      const usesDisk = p.benchmark.manifest.hostFunctions.some((h) => h.startsWith('disk_'))
+      const usesDisk = p.benchmark.manifest.hostFunctions.some(
+        (h) => isHostFunction(h) && HOST_FUNCTIONS[h] === 'disk',
+      )
       const t0 = this.clock.now()
       try {
         const r = await this.runner(p.benchmark, { signal, diskDir: this.init.diskDir })
+        benchmarkBytes += r.io?.bytes ?? 0
         if (signal.aborted) break
         samples.push({
           resource: p.resource,
@@ -313,7 +318,7 @@ export class Profiler {
         if (usesDisk) diskMs += Math.max(0, this.clock.now() - t0)
       }
     }
-    return { diskMs, failed }
+    return { diskMs, failed, benchmarkBytes }
   }
 
   private async keep(samples: StoredSample[]): Promise<void> {

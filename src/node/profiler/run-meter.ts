@@ -4,8 +4,9 @@
  * in it; so is whatever else the agent did meanwhile, which only makes the
  * budget stricter) and the bytes it read from and wrote to storage
  * (/proc/self/io read_bytes and write_bytes: real device I/O, page cache hits
- * excluded; absent off Linux, then 0). Wall and disk time are measured by the
- * profiler around the run and its disk benchmarks.
+ * excluded; absent off Linux, then 0) besides what the benchmarks' disk calls
+ * report they moved. Wall and disk time are measured by the profiler around
+ * the run and its disk benchmarks.
  */
 import { readFile } from 'node:fs/promises'
 import type { RunCost } from './schedule.js'
@@ -36,7 +37,8 @@ async function selfIo(): Promise<StorageIo | null> {
 
 /** A run being measured: `finish` gives its cost. */
 export interface RunMeter {
-  finish(wallMs: number, diskMs: number): Promise<RunCost>
+  /** `benchmarkBytes`: what the benchmarks' disk calls moved, as they report it. */
+  finish(wallMs: number, diskMs: number, benchmarkBytes: number): Promise<RunCost>
 }
 
 /** Starts measuring the process now. */
@@ -44,7 +46,7 @@ export async function startRunMeter(): Promise<RunMeter> {
   const io0 = await selfIo()
   const cpu0 = process.cpuUsage()
   return {
-    finish: async (wallMs, diskMs) => {
+    finish: async (wallMs, diskMs, benchmarkBytes) => {
       const cpu = process.cpuUsage(cpu0)
       const io1 = await selfIo()
       const delta = (a: number | undefined, b: number | undefined): number =>
@@ -55,6 +57,7 @@ export async function startRunMeter(): Promise<RunMeter> {
         diskMs,
         readBytes: delta(io0?.readBytes, io1?.readBytes),
         writeBytes: delta(io0?.writeBytes, io1?.writeBytes),
+        benchmarkBytes,
       }
     },
   }

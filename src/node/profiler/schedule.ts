@@ -36,9 +36,11 @@ export interface RunCost {
   cpuMs: number
   /** Wall time of the disk benchmarks (while they run the disk is theirs), ms. */
   diskMs: number
-  /** Bytes the process read from and wrote to storage during the run (/proc/self/io; the benchmarks' own count elsewhere). */
+  /** Bytes the process read from and wrote to storage during the run (/proc/self/io; 0 where it is missing). */
   readBytes: number
   writeBytes: number
+  /** Bytes the benchmarks' disk calls moved, as they report them (read and written together). */
+  benchmarkBytes: number
 }
 
 export function checkScheduleOptions(o: ScheduleOptions): void {

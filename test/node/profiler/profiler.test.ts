@@ -63,7 +63,14 @@ function scriptedRunner(
 }
 
 const fixedMeter = (cpuMs: number) => async () => ({
-  finish: async (wallMs: number, diskMs: number) => ({ wallMs, cpuMs, diskMs, readBytes: 0, writeBytes: 0 }),
+  finish: async (wallMs: number, diskMs: number, benchmarkBytes: number) => ({
+    wallMs,
+    cpuMs,
+    diskMs,
+    readBytes: 0,
+    writeBytes: 0,
+    benchmarkBytes,
+  }),
 })
 
 function profiler(

@@ -25,6 +25,7 @@ const cost = (over: Partial<RunCost> = {}): RunCost => ({
   diskMs: 2_000,
   readBytes: 0,
   writeBytes: 0,
+  benchmarkBytes: 0,
   ...over,
 })
 
