@@ -143,3 +143,44 @@ export class CoordinatorUnsupportedError extends SwapError {
     this.operation = operation
   }
 }
+
+/**
+ * The swap was cancelled (its AbortSignal) before the commit point: this side
+ * voted abort, removed its staging and left its disk as it was.
+ */
+export class SwapCancelledError extends SwapError {
+  constructor(swapId: string, options?: { cause?: unknown }) {
+    super(
+      'SWAP_CANCELLED',
+      `swap ${swapId} cancelled before its commit point: nothing was changed, both disks hold their original images and this side's staging is removed; start a new swap to try again`,
+      options,
+    )
+    this.name = 'SwapCancelledError'
+  }
+}
+
+/**
+ * The swap was cancelled after its commit point: this side stopped at a
+ * durable point (an apply window recorded, or its disk already the peer's
+ * image). The swap stays committed; only a rerun finishes it.
+ */
+export class SwapInterruptedError extends SwapError {
+  constructor(swapId: string, stateDir: string, where: string) {
+    super(
+      'SWAP_INTERRUPTED',
+      `swap ${swapId} is committed and was stopped ${where}; run it again with the same state directory (${stateDir}) to resume and finish it`,
+    )
+    this.name = 'SwapInterruptedError'
+  }
+}
+
+/** Staging's direct I/O (O_DIRECT) found no aligned memory although its probe at open did. */
+export class DirectIoError extends SwapError {
+  constructor(dir: string) {
+    super(
+      'DIRECT_IO_ALIGN',
+      `no memory offset was accepted for direct I/O (O_DIRECT) on the filesystem of ${dir} although its probe at open was; put the swap's state directory on another filesystem and run the swap again`,
+    )
+    this.name = 'DirectIoError'
+  }
+}

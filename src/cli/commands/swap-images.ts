@@ -1,9 +1,9 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
-import { DEFAULT_STREAMS } from '../../protocols/swap-constants.js'
 import { SWAP_PHASES, type SwapSideReport } from '../../swapper/events.js'
 import { createProgressBars } from '../../swapper/local/progress-bars.js'
 import { type SwapImagesReport, swapImages } from '../../swapper/local/swap-images.js'
+import { DEFAULT_STREAMS } from '../../swapper/tuning.js'
 
 interface SwapFlags {
   workDir?: string

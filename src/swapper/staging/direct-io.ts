@@ -20,6 +20,7 @@
  * filesystems) callers fall back to buffered I/O.
  */
 import { closeSync, constants, openSync, unlinkSync, writeSync } from 'node:fs'
+import { DirectIoError } from '../errors.js'
 
 /** Alignment of offsets and lengths we use; covers 512-byte and 4 KiB logical blocks. */
 export const DIRECT_ALIGN = 4096
@@ -39,7 +40,10 @@ function isCode(err: unknown, ...codes: string[]): boolean {
  * file in `dir` (nothing is left behind, even after a crash) until closed.
  */
 export class AlignedAllocator {
-  private constructor(private readonly probeFd: number) {}
+  private constructor(
+    private readonly probeFd: number,
+    private readonly dir: string,
+  ) {}
 
   /**
    * An allocator for direct I/O on the filesystem holding `dir`, or null when
@@ -56,7 +60,7 @@ export class AlignedAllocator {
       throw err
     }
     unlinkSync(path)
-    const a = new AlignedAllocator(fd)
+    const a = new AlignedAllocator(fd, dir)
     // one probe now: a filesystem that opens O_DIRECT but refuses every write is treated as having none
     if (a.tryAlloc(DIRECT_ALIGN) === null) {
       a.close()
@@ -68,10 +72,7 @@ export class AlignedAllocator {
   /** `bytes` (a multiple of DIRECT_ALIGN) of memory whose address the kernel accepts for direct I/O. */
   alloc(bytes: number): Uint8Array {
     const view = this.tryAlloc(bytes)
-    if (view === null)
-      throw new Error(
-        'no memory offset was accepted for O_DIRECT although the probe at open was: set direct: false for this staging directory',
-      )
+    if (view === null) throw new DirectIoError(this.dir)
     return view
   }
 
