@@ -55,6 +55,13 @@ export interface SwapImagesOptions extends SwapTuning {
    * Default: this namespace, 127.0.0.1, a free port.
    */
   placement?: Partial<Record<Role, AgentPlacement>>
+  /**
+   * Cancels the swap (both agents; with `isolate`, over IPC). Before the
+   * commit point the swap aborts, both disks untouched (SwapCancelledError);
+   * after it, the agents stop at their next durable point
+   * (SwapInterruptedError) and a rerun with the same arguments finishes it.
+   */
+  signal?: AbortSignal
 }
 
 export interface AgentPlacement {
@@ -206,6 +213,7 @@ async function swapWith(
           peerAddrs: nodes[1 - k]!.getMultiaddrs(),
           faults: opts.faults?.[role],
           onProgress: opts.onProgress,
+          signal: opts.signal,
         }),
       )
     }
@@ -249,6 +257,7 @@ async function swapWith(
         onProgress: opts.onProgress,
         wrap: { a: opts.placement?.a?.wrap, b: opts.placement?.b?.wrap },
         spawned,
+        signal: opts.signal,
       },
     )
   }
