@@ -73,23 +73,23 @@ export class StagingPipeline implements BlockSink {
    */
   async fill(disk: Disk, fetch: (jobs: FetchJob[], sink: BlockSink) => Promise<void>): Promise<void> {
     const { plan, peer, staging, o } = this
-    let todo: number[]
+    let toFill: number[]
     if (staging.fresh) {
-      todo = plan.slots.map((_, k) => k)
+      toFill = plan.slots.map((_, k) => k)
     } else {
       // left by an earlier run: nothing in it is trusted until hashed
-      todo = await findBadSlots(staging, plan, peer, undefined, o.signal)
+      toFill = await findBadSlots(staging, plan, peer, undefined, o.signal)
       this.bytesRead += plan.stagingBytes
-      o.onBytes(plan.stagingBytes - todo.length * plan.blockSize)
+      o.onBytes(plan.stagingBytes - toFill.length * plan.blockSize)
     }
     const jobs: FetchJob[] = []
-    for (const k of todo) {
+    for (const k of toFill) {
       const s = plan.slots[k]!
       if (s.from === 'peer') jobs.push({ block: s.source, slot: k })
     }
     const fetched = jobs.length > 0 ? fetch(jobs, this) : Promise.resolve()
     const local = await afterAll([fetched], () =>
-      stageLocal(staging, plan, peer, disk, todo, o.onBytes, o.signal),
+      stageLocal(staging, plan, peer, disk, toFill, o.onBytes, o.signal),
     )
     this.bytesRead += local.bytesRead
     this.bytesWritten += local.bytesWritten

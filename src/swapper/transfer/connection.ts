@@ -123,12 +123,12 @@ export class PeerConnection {
     const o = this.o
     try {
       await this.retrying('fetch', async () => {
-        const todo = jobs.filter((j) => !sink.holds(j.slot))
-        if (todo.length === 0) return
+        const missing = jobs.filter((j) => !sink.holds(j.slot))
+        if (missing.length === 0) return
         await this.withChannels(o.streams, (channels) =>
           fetchBlocks(
             channels,
-            todo,
+            missing,
             target,
             sink,
             { swapId: o.swapId, window: o.window, maxBadBlocks: o.maxBadBlocks, timeoutMs: o.timeoutMs },
