@@ -36,7 +36,7 @@ await build({
   format: 'esm',
   target: 'node20.19',
   // the agent's packages with native addons: loaded from node_modules at run time
-  external: ['@napi-rs/*', 'zstd-napi'],
+  external: ['@napi-rs/*', '@toondepauw/*'],
   // CommonJS dependencies inside an ES module still call require() for Node's builtins
   banner: {
     js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",
