@@ -8,9 +8,10 @@
  * may the side vote to commit. A staging file this run did not write and
  * fsync itself (a restart) is read back in full against the same hashes
  * before any of it is trusted (bad-slots.ts). Local copies are staged by
- * stage-local.ts, fetched blocks through pipeline.ts. Until the
- * swap completes on both sides, staging is also what rebuilds this side's
- * peer's original image, so it is removed only then.
+ * stage-local.ts, fetched blocks through pipeline.ts. Until this side's
+ * final check has proved that its disk holds the peer's original image,
+ * staging is what rebuilds that image, so it is removed only then
+ * (roll-forward.ts).
  *
  * Staging bypasses the page cache (O_DIRECT, direct-io.ts) where the
  * filesystem allows it: it is written once and read once, and on bench:swap's
