@@ -14,6 +14,12 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { createHostFabric, type Host, type HostFabric } from '../../src/testnet/hosts/index.js'
 import {
+  parseResults,
+  RESULTS_SCHEMA,
+  seriesFromStatus,
+  tasksFromDfsio,
+} from '../../src/testnet/report/index.js'
+import {
   type DfsioResult,
   readStatusFile,
   StatusTail,
@@ -170,6 +176,35 @@ t.test("a master and two workers complete a job; throughput is the hosts' disk l
     ['started', 'done'],
   )
   t.notOk(existsSync(join(slow.root, 'workload', 'data', 'dfsio-task.dat')), 'task files are removed')
+  // What the workloads recorded makes a run of the report's schema.
+  const t0 = result.startMs
+  const run = {
+    id: 'baseline',
+    label: 'without VBoom',
+    placement: 'baseline' as const,
+    startedAt: new Date(t0).toISOString(),
+    totalSeconds: result.totalSeconds,
+    tasks: tasksFromDfsio(result, t0, (w) => (w === 'vm-slow' ? 'h-slow' : 'h-fast')),
+    series: seriesFromStatus(
+      [...readStatusFile(slow.status).records, ...readStatusFile(fast.status).records],
+      t0,
+    ),
+    swaps: [],
+    ledgerChecks: [],
+  }
+  const parsed = parseResults({
+    schema: RESULTS_SCHEMA,
+    scenario: 'dfsio-small',
+    title: 'a small job',
+    startedAt: run.startedAt,
+    mode: fabric.mode,
+    modeReason: fabric.reason,
+    hosts: fabric.hosts.map((h) => ({ name: h.info.name, profile: h.info.profile })),
+    job: { kind: 'dfsio', tasks: 6, taskBytes: 4 * MiB, workers: ['vm-slow', 'vm-fast'] },
+    runs: [run],
+    notes: [],
+  })
+  t.same(parsed.runs[0]!.series.map((s) => s.vm).sort(), ['vm-fast', 'vm-slow'], 'a series per worker')
   t.match(JSON.parse(readFileSync(join(slow.root, 'workload', 'state.json'), 'utf8')), {
     tasksDone: by('vm-slow').length,
   })
