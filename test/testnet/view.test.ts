@@ -92,7 +92,7 @@ t.test('not a terminal: plain lines, each new ledger entry once', async (t) => {
     { stream: out.stream, intervalMs: 20 },
   )
   t.equal(view.format, 'plain')
-  await new Promise((r) => setTimeout(r, 120))
+  while (n < 3) await new Promise((r) => setTimeout(r, 20))
   await view.stop()
   const lines = out.text().trim().split('\n')
   t.notMatch(out.text(), ANSI, 'no escape codes in a log')
@@ -104,7 +104,7 @@ t.test('not a terminal: plain lines, each new ledger entry once', async (t) => {
 t.test('--json: one snapshot per line', async (t) => {
   const out = sink(true)
   const view = startLiveView(() => paperSnapshot(), { stream: out.stream, format: 'json', intervalMs: 20 })
-  await new Promise((r) => setTimeout(r, 70))
+  while (out.text().split('\n').length < 3) await new Promise((r) => setTimeout(r, 20))
   await view.stop()
   const lines = out.text().trim().split('\n')
   t.ok(lines.length >= 2)
@@ -123,7 +123,8 @@ t.test('a terminal: redrawn in place; a failing source is said once and asked ag
     { stream: out.stream, intervalMs: 20, color: false },
   )
   t.equal(view.format, 'tty')
-  await new Promise((r) => setTimeout(r, 150))
+  // Until it was asked twice after the failures (no timing assumed).
+  while (calls < 5) await new Promise((r) => setTimeout(r, 20))
   await view.stop()
   const raw = out.text()
   t.ok(raw.includes(ERASE_LINE), 'earlier frames are erased (log-update)')
@@ -132,7 +133,7 @@ t.test('a terminal: redrawn in place; a failing source is said once and asked ag
     1,
     'said once',
   )
-  t.ok(calls >= 5, 'asked again after the failure')
+  t.pass('asked again after the failure')
   t.match(raw, /h-spare/)
 })
 

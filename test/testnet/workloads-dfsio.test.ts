@@ -29,9 +29,16 @@ import {
 } from '../../src/testnet/workloads/index.js'
 
 const MiB = 2 ** 20
-/** Disk limits of the two worker hosts, MB/s: small, so a task takes about a second or two. */
+/** Disk limits of the two worker hosts, MB/s: small, so a task takes one to two seconds. */
 const SLOW_MBPS = 6
 const FAST_MBPS = 12
+/**
+ * Bytes per task: 12 MiB, twelve 1 MiB writes. The emulated disk gate lets
+ * a write start once the bucket is not in debt and charges it after, so a
+ * task of n writes takes about (n - 1) writes' time: the larger n, the
+ * closer a task's own rate to the limit (here within 9 %).
+ */
+const TASK_BYTES = 12 * MiB
 
 interface Vm {
   name: string
@@ -115,7 +122,7 @@ async function setup(t: Test): Promise<{ dir: string; fabric: HostFabric }> {
 }
 
 function masterSpec(tasks: number, taskTimeoutS: number): WorkloadSpecInput {
-  return { kind: 'dfsio-master', tasks, taskBytes: 4 * MiB, taskTimeoutS, lingerS: 2 }
+  return { kind: 'dfsio-master', tasks, taskBytes: TASK_BYTES, taskTimeoutS, lingerS: 2 }
 }
 
 const workerSpec = (fabric: HostFabric): WorkloadSpecInput => ({
@@ -147,7 +154,7 @@ t.test("a master and two workers complete a job; throughput is the hosts' disk l
     [0, 1, 2, 3, 4, 5],
   )
   t.ok(
-    result.records.every((r) => r.bytes === 4 * MiB && r.attempts === 1),
+    result.records.every((r) => r.bytes === TASK_BYTES && r.attempts === 1),
     'whole tasks, one attempt each',
   )
   t.equal(result.lostAttempts, 0)
@@ -200,7 +207,7 @@ t.test("a master and two workers complete a job; throughput is the hosts' disk l
     mode: fabric.mode,
     modeReason: fabric.reason,
     hosts: fabric.hosts.map((h) => ({ name: h.info.name, profile: h.info.profile })),
-    job: { kind: 'dfsio', tasks: 6, taskBytes: 4 * MiB, workers: ['vm-slow', 'vm-fast'] },
+    job: { kind: 'dfsio', tasks: 6, taskBytes: TASK_BYTES, workers: ['vm-slow', 'vm-fast'] },
     runs: [run],
     notes: [],
   })
