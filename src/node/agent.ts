@@ -8,6 +8,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { advertToJson, classId } from '../protocols/advert.js'
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
 import type { Attestation } from '../protocols/attestation.js'
+import { UsageError } from '../protocols/errors.js'
 import type { Bytes } from '../protocols/signing.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
@@ -19,18 +20,37 @@ import { AdvertPublisher } from './advert-publisher.js'
 import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
+import {
+  type BootNotice,
+  type HistoryRecord,
+  type LeaveRequest,
+  LifecycleError,
+  LifecycleErrorCode,
+  LifecycleStore,
+  noticeBoot,
+  prepareLeave,
+} from './lifecycle/index.js'
 import { MarketView } from './market/market-view.js'
+import type { Platform } from './platform/platform.js'
 import { AgentProbeService } from './probe/index.js'
 
 export interface AgentOptions {
   dataDir: string
   config: AgentConfig
   log: Logger
+  /**
+   * Where the agent runs: its location, its disk, reboots and boot parameters.
+   * Without one the location comes from the config and the agent cannot swap.
+   */
+  platform?: Platform
 }
 
 export interface AgentStatus {
   peerId: string
   classId: string
+  location: string
+  /** Where the VM has moved, and the swaps it left for, oldest first (recent ones). */
+  moves: HistoryRecord[]
   addresses: string[]
   connections: { peer: string; address: string }[]
   classPeersInDht: string[]
@@ -52,6 +72,10 @@ interface AgentParts {
   metrics: NodeMetrics
   classId: string
   probe: AgentProbeService | null
+  location: string
+  platform: Platform | null
+  lifecycle: LifecycleStore
+  log: Logger
 }
 
 export class Agent {
@@ -63,6 +87,13 @@ export class Agent {
   readonly discovery: ClassDiscovery
   readonly metrics: NodeMetrics
   readonly classId: string
+  /** Where the agent runs: the platform's location, else the config's. */
+  readonly location: string
+  /** What this start found about where the VM has been (set by start(), with a platform). */
+  boot: BootNotice | null = null
+  private readonly platform: Platform | null
+  private readonly lifecycle: LifecycleStore
+  private readonly log: Logger
   private readonly gossip: AdvertGossip
   private readonly publisher: AdvertPublisher
   private readonly attestations: AttestationStore
@@ -81,17 +112,29 @@ export class Agent {
     this.publisher = p.publisher
     this.attestations = p.attestations
     this.probe = p.probe
+    this.location = p.location
+    this.platform = p.platform
+    this.lifecycle = p.lifecycle
+    this.log = p.log
   }
 
   /** Opens the data dir (exclusive), loads the key, builds the node. Call start() next. */
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, log } = opts
+    const platform = opts.platform ?? null
+    const location = platform?.location ?? config.location
+    if (location === undefined)
+      throw new UsageError(
+        'NO_LOCATION',
+        'the agent config names no location and the agent runs without a platform to tell it; add "location" to the config',
+      )
     const dataDir = await openDataDir(opts.dataDir)
     try {
       const key = await loadOrCreateKey(opts.dataDir)
       const host = await createHost({
         privateKey: key,
         listen: config.listen,
+        announce: config.announce,
         bootstrap: config.bootstrap,
         addressScope: config.addressScope,
         gossip: true,
@@ -123,7 +166,7 @@ export class Agent {
         db: dataDir.db,
         content: {
           instanceClass: config.instanceClass,
-          location: config.location,
+          location,
           profile: config.profile,
           needs: config.needs,
           askMicros: BigInt(config.askMicros),
@@ -140,7 +183,7 @@ export class Agent {
               anchor: config.bootstrap.map((a) => multiaddr(a)),
               anchorKey,
               key: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
-              diskDir: config.diskDir ?? opts.dataDir,
+              diskDir: config.diskDir ?? platform?.diskDir ?? opts.dataDir,
               log: componentLogger(log, 'vboom:node:probe'),
               metrics: metrics.registry,
             })
@@ -163,6 +206,10 @@ export class Agent {
         metrics,
         classId: id,
         probe,
+        location,
+        platform,
+        lifecycle: new LifecycleStore(dataDir.db, opts.dataDir),
+        log,
       })
     } catch (err) {
       await dataDir.close()
@@ -174,7 +221,17 @@ export class Agent {
     return this.host.peerId
   }
 
+  /**
+   * Joins the network. Under a platform, first notices where the VM is (it
+   * may have moved: its history records it, and the advert and the DHT then
+   * carry the new location and addresses); a VM whose host holds stateless
+   * boot parameters leaves for that swap instead (it had not left yet).
+   */
   async start(): Promise<void> {
+    if (this.platform !== null) {
+      this.boot = await noticeBoot(this.platform, this.lifecycle, this.log)
+      if (this.boot.leave !== null) await this.platform.rebootStateless()
+    }
     await this.host.start()
     this.gossip.start()
     await this.attestations.load((a) => this.publisher.draft(a))
@@ -201,6 +258,48 @@ export class Agent {
     await this.dataDir.close()
   }
 
+  /**
+   * Step 1 of a registered swap: stores the boot parameters on the host and
+   * records the leave, durably. The VM is then ready to leave; call
+   * `rebootStateless` (or use `leaveForSwap` for both).
+   */
+  async prepareLeave(req: LeaveRequest): Promise<void> {
+    const platform = this.requirePlatform()
+    const anchorKey = this.config.anchorKey
+    if (anchorKey === undefined || this.config.bootstrap.length === 0)
+      throw new LifecycleError(
+        LifecycleErrorCode.NO_ANCHOR,
+        'the agent config names no anchor (anchorKey and bootstrap): a swap needs its coordinator',
+      )
+    await prepareLeave(req, {
+      platform,
+      store: this.lifecycle,
+      anchor: { publicKey: new Uint8Array(Buffer.from(anchorKey, 'hex')), addrs: this.config.bootstrap },
+      network: { listen: this.config.listen, announce: this.config.announce },
+      log: this.log,
+    })
+  }
+
+  /** Leaves the running system for the stateless swapper (the boot parameters stored). Never resolves. */
+  async rebootStateless(): Promise<never> {
+    return this.requirePlatform().rebootStateless()
+  }
+
+  /** Step 1 whole: prepare, then reboot stateless. Never resolves. */
+  async leaveForSwap(req: LeaveRequest): Promise<never> {
+    await this.prepareLeave(req)
+    return this.rebootStateless()
+  }
+
+  private requirePlatform(): Platform {
+    if (this.platform === null)
+      throw new LifecycleError(
+        LifecycleErrorCode.NO_PLATFORM,
+        'this agent runs without a platform: it cannot reboot into the stateless swapper, so it cannot swap',
+      )
+    return this.platform
+  }
+
   /** Publishes a fresh advert now (new sequence), e.g. after the profile changed. */
   async republish(): Promise<void> {
     await this.publisher.publish()
@@ -221,6 +320,8 @@ export class Agent {
     return {
       peerId: this.host.peerId.toString(),
       classId: this.classId,
+      location: this.location,
+      moves: await this.lifecycle.history(),
       addresses: this.host.getMultiaddrs().map((a) => a.toString()),
       connections: this.host.getConnections().map((c) => ({
         peer: c.remotePeer.toString(),
