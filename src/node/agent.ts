@@ -15,6 +15,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { type Advert, advertToJson, classId, type Profile } from '../protocols/advert.js'
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
 import { type Attestation, checkAdvertAttestations } from '../protocols/attestation.js'
+import { UsageError } from '../protocols/errors.js'
 import type { Bytes } from '../protocols/signing.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
@@ -26,6 +27,16 @@ import { AdvertPublisher } from './advert-publisher.js'
 import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
+import {
+  type BootNotice,
+  type HistoryRecord,
+  type LeaveRequest,
+  LifecycleError,
+  LifecycleErrorCode,
+  LifecycleStore,
+  noticeBoot,
+  prepareLeave,
+} from './lifecycle/index.js'
 import { MarketView } from './market/market-view.js'
 import { NeedsLearner, type NeedsReport } from './needs/index.js'
 import type { Platform } from './platform/platform.js'
@@ -42,13 +53,20 @@ export interface AgentOptions {
   dataDir: string
   config: AgentConfig
   log: Logger
-  /** Where the agent runs; its `bootRemote` (the verification path) is given the activity gate. */
+  /**
+   * Where the agent runs: its location, its disk, reboots and boot parameters
+   * (its `bootRemote`, the verification path, is given the activity gate).
+   * Without one the location comes from the config and the agent cannot swap.
+   */
   platform?: Platform
 }
 
 export interface AgentStatus {
   peerId: string
   classId: string
+  location: string
+  /** Where the VM has moved, and the swaps it left for, oldest first (recent ones). */
+  moves: HistoryRecord[]
   addresses: string[]
   connections: { peer: string; address: string }[]
   classPeersInDht: string[]
@@ -73,7 +91,10 @@ interface AgentParts {
   activity: ActivityGate
   profiler: Profiler | null
   needs: NeedsLearner
+  location: string
   platform: Platform | null
+  lifecycle: LifecycleStore
+  log: Logger
 }
 
 export class Agent {
@@ -85,6 +106,12 @@ export class Agent {
   readonly discovery: ClassDiscovery
   readonly metrics: NodeMetrics
   readonly classId: string
+  /** Where the agent runs: the platform's location, else the config's. */
+  readonly location: string
+  /** What this start found about where the VM has been (set by start(), with a platform). */
+  boot: BootNotice | null = null
+  private readonly lifecycle: LifecycleStore
+  private readonly log: Logger
   private readonly gossip: AdvertGossip
   private readonly publisher: AdvertPublisher
   private readonly attestations: AttestationStore
@@ -112,18 +139,29 @@ export class Agent {
     this.activity = p.activity
     this.profiler = p.profiler
     this.needs = p.needs
+    this.location = p.location
     this.platform = p.platform
+    this.lifecycle = p.lifecycle
+    this.log = p.log
   }
 
   /** Opens the data dir (exclusive), loads the key, builds the node. Call start() next. */
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, log } = opts
+    const platform = opts.platform ?? null
+    const location = platform?.location ?? config.location
+    if (location === undefined)
+      throw new UsageError(
+        'NO_LOCATION',
+        'the agent config names no location and the agent runs without a platform to tell it; add "location" to the config',
+      )
     const dataDir = await openDataDir(opts.dataDir)
     try {
       const key = await loadOrCreateKey(opts.dataDir)
       const host = await createHost({
         privateKey: key,
         listen: config.listen,
+        announce: config.announce,
         bootstrap: config.bootstrap,
         addressScope: config.addressScope,
         gossip: true,
@@ -148,7 +186,7 @@ export class Agent {
       })
       const attestations = new AttestationStore(dataDir.db, anchorKey, DEFAULT_PROBE_TOLERANCE)
       const activity = new ActivityGate()
-      const diskDir = config.diskDir ?? opts.dataDir
+      const diskDir = config.diskDir ?? platform?.diskDir ?? opts.dataDir
       const cores = availableParallelism()
       const probe =
         anchorKey === undefined
@@ -175,7 +213,7 @@ export class Agent {
           : new Profiler({
               db: dataDir.db,
               gate: activity,
-              location: config.location,
+              location,
               suite: () => probe.benchmarks,
               anchorKey,
               diskDir,
@@ -210,7 +248,7 @@ export class Agent {
         db: dataDir.db,
         content: {
           instanceClass: config.instanceClass,
-          location: config.location,
+          location,
           profile: config.profileOverride,
           needs: config.needs,
           askMicros: BigInt(config.askMicros),
@@ -243,7 +281,10 @@ export class Agent {
         activity,
         profiler,
         needs,
-        platform: opts.platform === undefined ? null : gateBootTarget(opts.platform, activity),
+        location,
+        platform: platform === null ? null : gateBootTarget(platform, activity),
+        lifecycle: new LifecycleStore(dataDir.db, opts.dataDir),
+        log,
       })
     } catch (err) {
       await dataDir.close()
@@ -255,7 +296,17 @@ export class Agent {
     return this.host.peerId
   }
 
+  /**
+   * Joins the network. Under a platform, first notices where the VM is (it
+   * may have moved: its history records it, and the advert and the DHT then
+   * carry the new location and addresses); a VM whose host holds stateless
+   * boot parameters leaves for that swap instead (it had not left yet).
+   */
   async start(): Promise<void> {
+    if (this.platform !== null) {
+      this.boot = await noticeBoot(this.platform, this.lifecycle, this.log)
+      if (this.boot.leave !== null) await this.platform.rebootStateless()
+    }
     await this.host.start()
     this.gossip.start()
     await this.attestations.load((a) => this.publisher.draft(a))
@@ -285,6 +336,48 @@ export class Agent {
     this.gossip.stop()
     await this.host.stop()
     await this.dataDir.close()
+  }
+
+  /**
+   * Step 1 of a registered swap: stores the boot parameters on the host and
+   * records the leave, durably. The VM is then ready to leave; call
+   * `rebootStateless` (or use `leaveForSwap` for both).
+   */
+  async prepareLeave(req: LeaveRequest): Promise<void> {
+    const platform = this.requirePlatform()
+    const anchorKey = this.config.anchorKey
+    if (anchorKey === undefined || this.config.bootstrap.length === 0)
+      throw new LifecycleError(
+        LifecycleErrorCode.NO_ANCHOR,
+        'the agent config names no anchor (anchorKey and bootstrap): a swap needs its coordinator',
+      )
+    await prepareLeave(req, {
+      platform,
+      store: this.lifecycle,
+      anchor: { publicKey: new Uint8Array(Buffer.from(anchorKey, 'hex')), addrs: this.config.bootstrap },
+      network: { listen: this.config.listen, announce: this.config.announce },
+      log: this.log,
+    })
+  }
+
+  /** Leaves the running system for the stateless swapper (the boot parameters stored). Never resolves. */
+  async rebootStateless(): Promise<never> {
+    return this.requirePlatform().rebootStateless()
+  }
+
+  /** Step 1 whole: prepare, then reboot stateless. Never resolves. */
+  async leaveForSwap(req: LeaveRequest): Promise<never> {
+    await this.prepareLeave(req)
+    return this.rebootStateless()
+  }
+
+  private requirePlatform(): Platform {
+    if (this.platform === null)
+      throw new LifecycleError(
+        LifecycleErrorCode.NO_PLATFORM,
+        'this agent runs without a platform: it cannot reboot into the stateless swapper, so it cannot swap',
+      )
+    return this.platform
   }
 
   /** Publishes a fresh advert now (new sequence), e.g. after the profile changed. */
@@ -318,6 +411,8 @@ export class Agent {
     return {
       peerId: this.host.peerId.toString(),
       classId: this.classId,
+      location: this.location,
+      moves: await this.lifecycle.history(),
       addresses: this.host.getMultiaddrs().map((a) => a.toString()),
       connections: this.host.getConnections().map((c) => ({
         peer: c.remotePeer.toString(),

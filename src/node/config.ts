@@ -88,7 +88,12 @@ const AgentConfigSchema = z.strictObject({
     memoryBytes: z.number().int().positive(),
     diskBytes: z.number().int().positive(),
   }),
-  location: z.string().min(1).max(MAX_LOCATION_LENGTH),
+  /**
+   * The location (instance id) this agent advertises. Optional when the agent
+   * runs under a platform, which knows the location from the machine (a VM's
+   * config travels with its disk, so it never names where the VM runs).
+   */
+  location: z.string().min(1).max(MAX_LOCATION_LENGTH).optional(),
   /** Replaces the measured profile per resource (tests, demos, and resources the profiler does not measure). */
   profileOverride: z.partialRecord(resource, stat).default({}),
   profiler: ProfilerSchema.prefault({}),
@@ -110,6 +115,13 @@ const AgentConfigSchema = z.strictObject({
   askMicros: z.number().int().nonnegative().default(0),
   advertTtlMs: z.number().int().min(5_000).max(MAX_ADVERT_TTL_MS).default(DEFAULT_ADVERT_TTL_MS),
   listen: z.array(z.string()).default(['/ip4/127.0.0.1/tcp/0']),
+  /**
+   * Addresses announced to peers instead of the listen addresses (libp2p's
+   * `addresses.announce`): where peers dial this agent when it listens behind
+   * a relay or a NAT (a testnet host announces its delay relay). Default none:
+   * the listen addresses are announced.
+   */
+  announce: z.array(z.string()).default([]),
   bootstrap: z.array(z.string()).default([]),
   /** `lan` keeps private/loopback addresses in the DHT (testnets, one VPC); `public` drops them. */
   addressScope: z.enum(['lan', 'public']).default('lan'),

@@ -117,7 +117,7 @@ export function meshView(mesh: Mesh, convergedMs: number | null): MeshReport {
     agents: mesh.agents.map((a) => ({
       peerId: a.peerId.toString(),
       classId: a.classId,
-      location: a.config.location,
+      location: a.location,
       sees: a.market
         .list()
         .map((ad) => ad.location)
