@@ -53,6 +53,42 @@ function processesOf(runId: string, dir: string): string[] {
     .map((l) => `process ${l.slice(0, 160)}`)
 }
 
+/** Loop device major number (Documentation/admin-guide/devices.txt). */
+const LOOP_MAJOR = 7
+
+/**
+ * `losetup -a` lines of the run: backed by a file under its directory, or by
+ * a file on a filesystem that is itself on a loop device of the run (a VM's
+ * image inside a host's filesystem: once that filesystem is lazily unmounted,
+ * losetup shows the image's path relative to it, `(/vm.img)`, and only its
+ * device, `[st_dev]`, still ties it to the run).
+ */
+function loopsOf(stem: string, dir: string): string[] {
+  const lines = sh('losetup', ['-a'])
+    .split('\n')
+    .filter((l) => l !== '')
+  const ours = new Set<string>()
+  const devOf = (line: string): string => line.slice(0, line.indexOf(':'))
+  for (const line of lines) if (line.includes(`${dir}/`) || line.includes(`/${stem}/`)) ours.add(devOf(line))
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const line of lines) {
+      const dev = devOf(line)
+      const backing = /^[^:]+: \[(\d+)\]/.exec(line)?.[1]
+      if (ours.has(dev) || backing === undefined) continue
+      // st_dev of a loop device's filesystem: major 7, minor in the low byte (and above bit 20 past 255)
+      const n = Number(backing)
+      const major = (n >> 8) & 0xfff
+      const minor = (n & 0xff) | ((n >> 12) & 0xfff00)
+      if (major === LOOP_MAJOR && ours.has(`/dev/loop${minor}`)) {
+        ours.add(dev)
+        grew = true
+      }
+    }
+  }
+  return lines.filter((l) => ours.has(devOf(l)))
+}
+
 /**
  * Everything of run `runId` (its directory `dir`, `<base>/vboomtn-<runid>`)
  * the system still holds; empty when the run left nothing.
@@ -60,8 +96,7 @@ function processesOf(runId: string, dir: string): string[] {
 export function runOnSystem(runId: string, dir: string): string[] {
   const stem = `vboomtn-${runId}`
   const left = cgroupsOf(stem)
-  for (const line of sh('losetup', ['-a']).split('\n'))
-    if (line.includes(`${dir}/`) || line.includes(`/${stem}/`)) left.push(`loop ${line}`)
+  for (const line of loopsOf(stem, dir)) left.push(`loop ${line}`)
   for (const line of sh('ip', ['netns', 'list']).split('\n'))
     if (line.startsWith(stem)) left.push(`netns ${line}`)
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
