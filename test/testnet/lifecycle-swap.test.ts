@@ -94,6 +94,14 @@ for (const mode of ['emulated', 'root'] as const) {
         seen.located[a.agentPeerId]?.some((x) => x.startsWith(advertisedOf(b))),
         `the DHT finds A at host 2 (${advertisedOf(b)}): ${seen.located[a.agentPeerId]}`,
       )
+      t.ok(
+        seen.reached[b.agentPeerId]?.startsWith(advertisedOf(a)),
+        `a peer reaches B where the DHT says, at host 1: ${seen.reached[b.agentPeerId]}`,
+      )
+      t.ok(
+        seen.reached[a.agentPeerId]?.startsWith(advertisedOf(b)),
+        `a peer reaches A where the DHT says, at host 2: ${seen.reached[a.agentPeerId]}`,
+      )
       t.equal(seen.verified[0], 'NOT_OWNER', "alice's control request for loc-1, which she left, is refused")
       t.equal(
         seen.verified[1],

@@ -363,7 +363,7 @@ export interface ObserverTask {
 export async function observe(
   w: World,
   task: ObserverTask,
-): Promise<{ located: Record<string, string[]>; verified: string[] }> {
+): Promise<{ located: Record<string, string[]>; reached: Record<string, string>; verified: string[] }> {
   const [cmd, args] = nodeCommand(OBSERVER, [])
   const full = {
     anchor: w.anchorAddr,
@@ -382,6 +382,7 @@ export async function observe(
   if (code !== 0) throw new Error(`the observer exited ${code}`)
   return JSON.parse(out.trim().split('\n').at(-1)!) as {
     located: Record<string, string[]>
+    reached: Record<string, string>
     verified: string[]
   }
 }
