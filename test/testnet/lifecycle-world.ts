@@ -399,3 +399,46 @@ export async function withLedger<T>(w: World, fn: (l: Ledger) => T | Promise<T>)
     await ledger.close()
   }
 }
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Both VMs whole, each on the other's host, and the ledger saying so. */
+export async function assertConverged(
+  t: Test,
+  w: World,
+  h1: SupervisorStatus,
+  h2: SupervisorStatus,
+): Promise<void> {
+  const { a, b } = w
+  const d1 = diskHashes(h1)
+  const d2 = diskHashes(h2)
+  t.not(d1.left, d2.left, 'the two VMs differ')
+  t.equal(d1.now, d2.left, "host 1's disk is B's disk as B left host 2")
+  t.equal(d2.now, d1.left, "host 2's disk is A's disk as A left host 1")
+  t.equal(h1.vm?.agentPeerId, b.agentPeerId, "host 1 runs B's VM")
+  t.equal(h2.vm?.agentPeerId, a.agentPeerId, "host 2 runs A's VM")
+
+  const moved = await agentStatus(a.sup, (s) => s.peerId === b.agentPeerId)
+  t.equal(moved.location, 'loc-1', "B's agent runs on host 1 and knows it")
+  t.match(
+    moved.moves.at(-1),
+    { kind: 'swap', outcome: 'completed', swapId: hex(w.swapId) },
+    'and records the swap',
+  )
+
+  await w.anchor.stop()
+  await withLedger(w, (l) => {
+    t.equal(l.swapState(w.swapId)?.status, 'committed', 'the ledger has the swap committed')
+    t.equal(hex(l.ownerOf('loc-1')!.owner), hex(b.owner.publicKey), 'bob owns loc-1, where B runs')
+    t.equal(hex(l.ownerOf('loc-2')!.owner), hex(a.owner.publicKey), 'alice owns loc-2, where A runs')
+  })
+}
+
+/** Both VMs up where they were built, their agents answering; then both leave for the swap. */
+export async function bothUpAndLeaving(t: Test, w: World): Promise<void> {
+  const { a, b } = w
+  await agentStatus(a.sup, (s) => s.peerId === a.agentPeerId)
+  await agentStatus(b.sup, (s) => s.peerId === b.agentPeerId)
+  t.equal((await leave(w, a)).code, 200, 'A leaves for the swap')
+  t.equal((await leave(w, b)).code, 200, 'B leaves for the swap')
+}
