@@ -225,7 +225,7 @@ export class MarketTable {
   private cost(i: number, j: number): number {
     const a = this.netMbit[i]!
     const b = this.netMbit[j]!
-    const rate = ((a < b ? a : b) * 1e6) / 8
+    const rate = (Math.min(a, b) * 1e6) / 8
     const transferMs = rate > 0 ? (this.deltaBytes / rate) * 1000 : Number.POSITIVE_INFINITY
     return (this.model.rebootOverheadMs + transferMs) / this.model.horizonMs
   }
@@ -336,7 +336,7 @@ export class MarketTable {
       for (let j = i + 1; j < n; j++) {
         const fi = floors.floor(i)
         const fj = floors.floor(j)
-        const code = this.evaluate(i, j, fi < fj ? fi : fj)
+        const code = this.evaluate(i, j, Math.min(fi, fj))
         if (code === NO_TERMS) continue
         evaluated++
         const ua = this.firstMicros
