@@ -6,8 +6,9 @@
  * random locations (per-resource host factors, log-normal, with realistic
  * spreads and sample counts), random needs (disk-, CPU-, network-bound or
  * mixed), 30 % of the VMs asking a price, 10 % in their cooldown. Each agent
- * evaluates its whole class market (pair-table.ts, the same numbers as
- * decision.ts publicPair), lists the best K = 16 partners by pair welfare
+ * evaluates its whole class market (market-scan.ts, the same numbers as
+ * decision.ts publicPair; one pass over the n(n-1)/2 pairs gives every
+ * agent's public top L and its own), lists the best K = 16 partners by pair welfare
  * among those it accepts that rank it within their top L = 64
  * (candidates.ts), and runs the matching (matching.ts) over the in-memory
  * transport. The market graph is every agent's list, keeping the pairs both
@@ -18,12 +19,22 @@
  * minutes), and always the LP upper bound (optimum.ts), which is within
  * 0.1 % of the exact optimum where both are known.
  *
+ * Wall times per phase: ranking the market (all pairs), picking the
+ * candidates, the matching session, and the two yardsticks; "market" is the
+ * first three (what the agents do), "market CPU" the CPU time they took
+ * (user + system, what the process got of the cores). Each row also gives the 1-minute load
+ * average when it ended: on a shared machine times are only comparable at
+ * similar loads.
+ *
  * --dump DIR writes market-N.json per size: the agents, every mutually
  * acceptable pair of the graph with both sides' utilities, and both matchings.
+ * --table FILE also writes the printed table there (Markdown).
  * Knobs: MARKET_SIZES, MARKET_EXACT_MAX, MARKET_SEED (1), MARKET_CRASH
- * (fraction of agents that crash mid-pairing, default 0).
+ * (fraction of agents that crash mid-pairing, default 0), MARKET_PARAMS
+ * (JSON: matching parameters other than the defaults).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_GRAPH_LIMITS, ownCandidates } from '../src/node/market/candidates.js'
 import {
@@ -60,6 +71,9 @@ const CRASH = Number(process.env.MARKET_CRASH ?? 0)
 const PARAM_OVERRIDES: Partial<MatchingParams> = JSON.parse(process.env.MARKET_PARAMS ?? '{}')
 const dumpAt = process.argv.indexOf('--dump')
 const DUMP_DIR = dumpAt >= 0 ? process.argv[dumpAt + 1] : undefined
+const tableAt = process.argv.indexOf('--table')
+const TABLE_FILE = tableAt >= 0 ? process.argv[tableAt + 1] : undefined
+const PARAMS: MatchingParams = { ...DEFAULT_MATCHING_PARAMS, ...PARAM_OVERRIDES }
 const GRAPH = DEFAULT_GRAPH_LIMITS
 const MODEL = DEFAULT_UTILITY_MODEL
 const POLICY = DEFAULT_MARKET_POLICY
@@ -154,6 +168,8 @@ interface Row {
   receivedMax: number
   crashed: number
   msRank: number
+  /** CPU time of the three market phases (user + system), ms: less sensitive than wall time to a shared machine. */
+  msMarketCpu: number
   msCandidates: number
   msMatching: number
   msExact?: number
@@ -169,6 +185,7 @@ function run(n: number): Row {
   // Every agent evaluates its whole class market: its own ranking (the partners it accepts) and,
   // from the adverts, everyone's public ranking (what it can know of the others' choices).
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const L = GRAPH.reach
   const ranked = table.rankAll(L, (self, _peer, own, price) => privatelyAccepts(agents[self]!, own, price))
   const msRank = performance.now() - t0
@@ -223,7 +240,7 @@ function run(n: number): Row {
   // The decentralized matching, the same code as on the network, over the in-memory transport.
   const t1 = performance.now()
   const net = new InMemoryNetwork()
-  const params = { ...DEFAULT_MATCHING_PARAMS, ...PARAM_OVERRIDES }
+  const params = PARAMS
   const matchers = agents.map((self, i) => {
     const evaluate = (peer: string): MatchCandidate | null => {
       const j = index.get(peer)
@@ -286,6 +303,8 @@ function run(n: number): Row {
   }
   const mate = pairs()
   const msMatching = performance.now() - t1
+  const cpu = process.cpuUsage(cpu0)
+  const msMarketCpu = (cpu.user + cpu.system) / 1000
   const welfare = matchingWeight(n, edges, mate)
   const phase1 = matchingWeight(n, edges, phase1Mate)
   const sentPer = matchers.map((m) => m.sentTotal())
@@ -349,6 +368,7 @@ function run(n: number): Row {
     receivedMax,
     crashed,
     msRank,
+    msMarketCpu,
     msCandidates,
     msMatching,
     msExact,
@@ -360,16 +380,22 @@ const pct = (x: number, of: number | undefined): string =>
   of === undefined || of <= 0 ? '-' : `${((100 * x) / of).toFixed(1)} %`
 const s = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
 
-console.log(
-  `market: K=${GRAPH.own}, L=${GRAPH.reach}, session ${sessionRounds(DEFAULT_MATCHING_PARAMS)} rounds, message bound ${messageBound(DEFAULT_MATCHING_PARAMS)} per agent, seed ${SEED}${CRASH > 0 ? `, ${CRASH * 100} % crash in round ${Math.ceil(DEFAULT_MATCHING_PARAMS.pairingRounds / 4)}` : ''}`,
+const lines: string[] = []
+const out = (line: string): void => {
+  console.log(line)
+  lines.push(line)
+}
+out(
+  `market: K=${GRAPH.own}, L=${GRAPH.reach}, session ${sessionRounds(PARAMS)} rounds, message bound ${messageBound(PARAMS)} per agent, seed ${SEED}, ${cpus().length} cores${CRASH > 0 ? `, ${CRASH * 100} % crash in round ${Math.ceil(PARAMS.pairingRounds / 4)}` : ''}`,
 )
-console.log(
-  '| VMs | pairs in graph | welfare (credits) | of optimum | of LP bound | phase 1 alone | phase 1 settled | last move | msgs/agent mean | max | received max | rank market | candidates | matching | exact | bound |',
+out(
+  '| VMs | pairs in graph | welfare (credits) | of optimum (exact) | of LP bound | phase 1 alone | phase 1 settled | last move | msgs/agent mean | max | received max | rank market | candidates | matching | market | market CPU | exact | bound | load |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+out('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const n of SIZES) {
   const r = run(n)
-  console.log(
-    `| ${r.n.toLocaleString('en')}${r.crashed > 0 ? ` (${r.crashed} crashed)` : ''} | ${r.edges.toLocaleString('en')} | ${(r.welfare / 1e6).toFixed(1)} | ${pct(r.welfare, r.exact)} | ${pct(r.welfare, r.bound)} | ${pct(r.phase1, r.exact ?? r.bound)} | ${r.settledRound} | ${r.lastMoveRound} | ${r.sentMean.toFixed(1)} | ${r.sentMax} | ${r.receivedMax} | ${s(r.msRank)} | ${s(r.msCandidates)} | ${s(r.msMatching)} | ${s(r.msExact)} | ${s(r.msBound)} |`,
+  out(
+    `| ${r.n.toLocaleString('en')}${r.crashed > 0 ? ` (${r.crashed} crashed)` : ''} | ${r.edges.toLocaleString('en')} | ${(r.welfare / 1e6).toFixed(1)} | ${pct(r.welfare, r.exact)} | ${pct(r.welfare, r.bound)} | ${pct(r.phase1, r.exact ?? r.bound)} | ${r.settledRound} | ${r.lastMoveRound} | ${r.sentMean.toFixed(1)} | ${r.sentMax} | ${r.receivedMax} | ${s(r.msRank)} | ${s(r.msCandidates)} | ${s(r.msMatching)} | ${s(r.msRank + r.msCandidates + r.msMatching)} | ${s(r.msMarketCpu)} | ${s(r.msExact)} | ${s(r.msBound)} | ${loadavg()[0]!.toFixed(1)} |`,
   )
 }
+if (TABLE_FILE !== undefined) writeFileSync(TABLE_FILE, `${lines.join('\n')}\n`)
