@@ -114,8 +114,8 @@ export const DEFAULT_MATCHING_PARAMS: Readonly<MatchingParams> = {
   // Answers to proposers we cannot list; in a consistent market there are none, stale views make a few.
   rejectBudget: 16,
   // A chain of better pairs settles within a few rounds; waiting longer on a proposal costs the
-  // proposer its later chances (bench:market, 1,000 VMs: phase 1 reaches 84 % of the optimum at
-  // 4 rounds against 72-86 % at 8, and the whole session 96 % against 95 %).
+  // proposer its later chances (bench:market, 1,000 VMs, seeds 1-5: phase 1 reaches 84-90 % of
+  // the optimum at 4 rounds against 72-90 % at 8).
   proposalTtlRounds: 4,
   // An accept is confirmed within the same round unless the peer left: two rounds suffice.
   commitTtlRounds: 2,
