@@ -6,24 +6,37 @@
  * random locations (per-resource host factors, log-normal, with realistic
  * spreads and sample counts), random needs (disk-, CPU-, network-bound or
  * mixed), 30 % of the VMs asking a price, 10 % in their cooldown. Each agent
- * evaluates its whole class market (pair-table.ts, the same numbers as
- * decision.ts publicPair), lists the best K = 16 partners by pair welfare
+ * evaluates its whole class market (market-scan.ts, the same numbers as
+ * decision.ts publicPair; one pass over the n(n-1)/2 pairs gives every
+ * agent's public top L and its own), lists the best K = 16 partners by pair welfare
  * among those it accepts that rank it within their top L = 64
  * (candidates.ts), and runs the matching (matching.ts) over the in-memory
  * transport. The market graph is every agent's list, keeping the pairs both
  * sides accept by their private decisions.
  *
- * Yardsticks on that graph: the exact maximum-weight matching (blossom)
- * when N <= MARKET_EXACT_MAX (default 1,000; it is O(n^3): 3,000 VMs take
- * minutes), and always the LP upper bound (optimum.ts), which is within
- * 0.1 % of the exact optimum where both are known.
+ * Yardsticks on that graph: the exact maximum-weight matching (blossom,
+ * per connected component) when N <= MARKET_EXACT_MAX (default 10,000;
+ * O(n^3) in the largest component: at 10,000 VMs only about 4,600 have an
+ * edge, and it takes about 25 s), and always the LP upper bound
+ * (optimum.ts), which is within 0.1 % of the exact optimum where both are
+ * known (0.02 % at 10,000).
+ *
+ * Wall times per phase: ranking the market (all pairs), picking the
+ * candidates, the matching session, and the two yardsticks; "market" is the
+ * first three (what the agents do), "market CPU" the CPU time they took
+ * (user + system, what the process got of the cores). Each row also gives the 1-minute load
+ * average when it ended: on a shared machine times are only comparable at
+ * similar loads.
  *
  * --dump DIR writes market-N.json per size: the agents, every mutually
  * acceptable pair of the graph with both sides' utilities, and both matchings.
+ * --table FILE also writes the printed table there (Markdown).
  * Knobs: MARKET_SIZES, MARKET_EXACT_MAX, MARKET_SEED (1), MARKET_CRASH
- * (fraction of agents that crash mid-pairing, default 0).
+ * (fraction of agents that crash mid-pairing, default 0), MARKET_PARAMS
+ * (JSON: matching parameters other than the defaults).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_GRAPH_LIMITS, ownCandidates } from '../src/node/market/candidates.js'
 import {
@@ -33,10 +46,12 @@ import {
   sameTerms,
 } from '../src/node/market/decision.js'
 import { InMemoryNetwork } from '../src/node/market/in-memory-transport.js'
+import { MarketTable } from '../src/node/market/market-scan.js'
 import {
   DEFAULT_MATCHING_PARAMS,
   type MatchCandidate,
   MatchingAgent,
+  type MatchingParams,
   messageBound,
   sessionRounds,
 } from '../src/node/market/matching.js'
@@ -46,21 +61,21 @@ import {
   maxWeightMatching,
   type WeightedEdge,
 } from '../src/node/market/optimum.js'
-import {
-  type CompiledSide,
-  compileSide,
-  type FastPair,
-  fastPublicPair,
-} from '../src/node/market/pair-table.js'
+import type { FastPair } from '../src/node/market/pair-table.js'
 import { DEFAULT_UTILITY_MODEL, valueOverHorizon } from '../src/node/market/utility.js'
 import type { Needs, Profile, ResourceName } from '../src/protocols/advert.js'
 
 const SIZES = (process.env.MARKET_SIZES ?? '100,1000,10000').split(',').map(Number)
-const EXACT_MAX = Number(process.env.MARKET_EXACT_MAX ?? 1000)
+const EXACT_MAX = Number(process.env.MARKET_EXACT_MAX ?? 10_000)
 const SEED = Number(process.env.MARKET_SEED ?? 1)
 const CRASH = Number(process.env.MARKET_CRASH ?? 0)
+/** MARKET_PARAMS='{"improvementCycles":64}': matching parameters other than the defaults. */
+const PARAM_OVERRIDES: Partial<MatchingParams> = JSON.parse(process.env.MARKET_PARAMS ?? '{}')
 const dumpAt = process.argv.indexOf('--dump')
 const DUMP_DIR = dumpAt >= 0 ? process.argv[dumpAt + 1] : undefined
+const tableAt = process.argv.indexOf('--table')
+const TABLE_FILE = tableAt >= 0 ? process.argv[tableAt + 1] : undefined
+const PARAMS: MatchingParams = { ...DEFAULT_MATCHING_PARAMS, ...PARAM_OVERRIDES }
 const GRAPH = DEFAULT_GRAPH_LIMITS
 const MODEL = DEFAULT_UTILITY_MODEL
 const POLICY = DEFAULT_MARKET_POLICY
@@ -130,17 +145,14 @@ function market(n: number, rnd: () => number): BenchAgent[] {
   return out
 }
 
-/** The private verdict of side `self` on a public pair (the bench's agents use the default policy). */
-function privatelyAccepts(self: BenchAgent, own: number, terms: PairTerms): boolean {
-  const price =
-    terms.payer === null
-      ? 0
-      : terms.payer === self.vm
-        ? -Number(terms.priceMicros)
-        : Number(terms.priceMicros)
+/**
+ * The private verdict of side `self` on a pair: `own` its public utility, `price` the money it
+ * receives (positive) or pays (negative); the bench's agents use the default policy.
+ */
+function privatelyAccepts(self: BenchAgent, own: number, price: number): boolean {
   const net = own + price
   if (net < POLICY.minGainFraction * VALUE) return false
-  if (terms.payer === self.vm && terms.priceMicros > POLICY.maxPriceMicros) return false
+  if (-price > Number(POLICY.maxPriceMicros)) return false
   return !self.cooldown || net >= POLICY.largeGainFraction * VALUE
 }
 
@@ -157,6 +169,9 @@ interface Row {
   sentMax: number
   receivedMax: number
   crashed: number
+  msRank: number
+  /** CPU time of the three market phases (user + system), ms: less sensitive than wall time to a shared machine. */
+  msMarketCpu: number
   msCandidates: number
   msMatching: number
   msExact?: number
@@ -167,65 +182,40 @@ function run(n: number): Row {
   const rnd = prng(SEED * 1_000_003 + n)
   const agents = market(n, rnd)
   const index = new Map(agents.map((a, i) => [a.vm, i]))
-  const compiled: CompiledSide[] = agents.map((a) => compileSide(a, MODEL))
+  const table = new MarketTable(agents, DISK_BYTES, MODEL, POLICY)
 
   // Every agent evaluates its whole class market: its own ranking (the partners it accepts) and,
   // from the adverts, everyone's public ranking (what it can know of the others' choices).
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const L = GRAPH.reach
-  type Entry = { peer: number; w: number; terms: PairTerms }
-  const priv: Entry[][] = agents.map(() => [])
-  const pub: Entry[][] = agents.map(() => [])
-  const floor = (lists: Entry[][]) => {
-    const min = new Float64Array(n).fill(-Infinity)
-    return (i: number, e: Entry): void => {
-      const list = lists[i]!
-      if (list.length >= L && e.w <= min[i]!) return
-      list.push(e)
-      if (list.length > 2 * L) {
-        list.sort((x, y) => y.w - x.w || x.peer - y.peer)
-        list.length = L
-        min[i] = list[L - 1]!.w
-      }
-    }
-  }
-  const pushPriv = floor(priv)
-  const pushPub = floor(pub)
-  const pairOf = (i: number, j: number): FastPair | null =>
-    fastPublicPair(compiled[i]!, compiled[j]!, DISK_BYTES, MODEL, POLICY)
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const p = pairOf(i, j)
-      if (p === null) continue
-      pushPub(i, { peer: j, w: p.welfareMicros, terms: p.terms })
-      pushPub(j, { peer: i, w: p.welfareMicros, terms: p.terms })
-      if (privatelyAccepts(agents[i]!, p.aMicros, p.terms))
-        pushPriv(i, { peer: j, w: p.welfareMicros, terms: p.terms })
-      if (privatelyAccepts(agents[j]!, p.bMicros, p.terms))
-        pushPriv(j, { peer: i, w: p.welfareMicros, terms: p.terms })
-    }
-  }
-  for (const lists of [priv, pub]) {
-    for (const list of lists) {
-      list.sort((x, y) => y.w - x.w || x.peer - y.peer)
-      if (list.length > L) list.length = L
-    }
-  }
+  const ranked = table.rankAll(L, (self, _peer, own, price) => privatelyAccepts(agents[self]!, own, price))
+  const msRank = performance.now() - t0
+  const pairOf = (i: number, j: number): FastPair | null => table.pair(i, j)
+  const ownOf = (i: number, j: number, p: FastPair): number => (i < j ? p.aMicros : p.bMicros)
+  const priceOf = (self: BenchAgent, terms: PairTerms): number =>
+    terms.payer === null
+      ? 0
+      : terms.payer === self.vm
+        ? -Number(terms.priceMicros)
+        : Number(terms.priceMicros)
+  const accepts = (i: number, j: number, p: FastPair): boolean =>
+    privatelyAccepts(agents[i]!, ownOf(i, j, p), priceOf(agents[i]!, p.terms))
+  const own = ranked.own!
   // Who ranks whom within their top L: the pool each agent picks its own K from.
-  const privRank = priv.map((list) => new Set(list.map((e) => e.peer)))
   const pool: number[][] = agents.map(() => [])
-  for (let v = 0; v < n; v++) for (const e of pub[v]!) pool[e.peer]!.push(v)
-  const cands: MatchCandidate[][] = agents.map((a, u) => {
+  for (let v = 0; v < n; v++) for (const e of ranked.public.list(v)) pool[e.peer]!.push(v)
+  const cands: MatchCandidate[][] = agents.map((_a, u) => {
     const ranking: MatchCandidate[] = []
     for (const v of pool[u]!) {
       const p = u < v ? pairOf(u, v) : pairOf(v, u)
-      if (p === null || !privatelyAccepts(a, u < v ? p.aMicros : p.bMicros, p.terms)) continue
+      if (p === null || !accepts(u, v, p)) continue
       ranking.push({ peer: agents[v]!.vm, welfareMicros: p.welfareMicros, terms: p.terms })
     }
     ranking.sort((x, y) => y.welfareMicros - x.welfareMicros || (x.peer < y.peer ? -1 : 1))
     return ownCandidates(ranking, () => true, GRAPH)
   })
-  const msCandidates = performance.now() - t0
+  const msCandidates = performance.now() - t0 - msRank
 
   // The market graph: every agent's edges, kept when both sides accept the pair.
   const edgeMap = new Map<number, { a: number; b: number; pair: FastPair }>()
@@ -238,11 +228,7 @@ function run(n: number): Row {
       if (edgeMap.has(key)) continue
       const pair = pairOf(a, b)!
       // The lister accepts it by construction; the listed one takes it on if the lister is in its top L.
-      if (
-        privatelyAccepts(agents[a]!, pair.aMicros, pair.terms) &&
-        privatelyAccepts(agents[b]!, pair.bMicros, pair.terms) &&
-        privRank[i === a ? b : a]!.has(i)
-      ) {
+      if (accepts(a, b, pair) && accepts(b, a, pair) && own.has(i === a ? b : a, i)) {
         edgeMap.set(key, { a, b, pair })
       }
     }
@@ -256,13 +242,13 @@ function run(n: number): Row {
   // The decentralized matching, the same code as on the network, over the in-memory transport.
   const t1 = performance.now()
   const net = new InMemoryNetwork()
-  const params = DEFAULT_MATCHING_PARAMS
+  const params = PARAMS
   const matchers = agents.map((self, i) => {
     const evaluate = (peer: string): MatchCandidate | null => {
       const j = index.get(peer)
-      if (j === undefined || j === i || !privRank[i]!.has(j)) return null
-      const p = pairOf(i, j)
-      if (p === null || !privatelyAccepts(self, p.aMicros, p.terms)) return null
+      if (j === undefined || j === i || !own.has(i, j)) return null
+      const p = i < j ? pairOf(i, j) : pairOf(j, i)
+      if (p === null || !accepts(i, j, p)) return null
       return { peer, welfareMicros: p.welfareMicros, terms: p.terms }
     }
     return new MatchingAgent({
@@ -319,6 +305,8 @@ function run(n: number): Row {
   }
   const mate = pairs()
   const msMatching = performance.now() - t1
+  const cpu = process.cpuUsage(cpu0)
+  const msMarketCpu = (cpu.user + cpu.system) / 1000
   const welfare = matchingWeight(n, edges, mate)
   const phase1 = matchingWeight(n, edges, phase1Mate)
   const sentPer = matchers.map((m) => m.sentTotal())
@@ -381,6 +369,8 @@ function run(n: number): Row {
     sentMax: Math.max(...sentPer),
     receivedMax,
     crashed,
+    msRank,
+    msMarketCpu,
     msCandidates,
     msMatching,
     msExact,
@@ -392,16 +382,22 @@ const pct = (x: number, of: number | undefined): string =>
   of === undefined || of <= 0 ? '-' : `${((100 * x) / of).toFixed(1)} %`
 const s = (ms: number | undefined): string => (ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`)
 
-console.log(
-  `market: K=${GRAPH.own}, L=${GRAPH.reach}, session ${sessionRounds(DEFAULT_MATCHING_PARAMS)} rounds, message bound ${messageBound(DEFAULT_MATCHING_PARAMS)} per agent, seed ${SEED}${CRASH > 0 ? `, ${CRASH * 100} % crash in round ${Math.ceil(DEFAULT_MATCHING_PARAMS.pairingRounds / 4)}` : ''}`,
+const lines: string[] = []
+const out = (line: string): void => {
+  console.log(line)
+  lines.push(line)
+}
+out(
+  `market: K=${GRAPH.own}, L=${GRAPH.reach}, session ${sessionRounds(PARAMS)} rounds, message bound ${messageBound(PARAMS)} per agent, seed ${SEED}, ${cpus().length} cores${CRASH > 0 ? `, ${CRASH * 100} % crash in round ${Math.ceil(PARAMS.pairingRounds / 4)}` : ''}`,
 )
-console.log(
-  '| VMs | pairs in graph | welfare (credits) | of optimum | of LP bound | phase 1 alone | phase 1 settled | last move | msgs/agent mean | max | received max | candidates | matching | exact | bound |',
+out(
+  '| VMs | pairs in graph | welfare (credits) | of optimum (exact) | of LP bound | phase 1 alone | phase 1 settled | last move | msgs/agent mean | max | received max | rank market | candidates | matching | market | market CPU | exact | bound | load |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+out('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const n of SIZES) {
   const r = run(n)
-  console.log(
-    `| ${r.n.toLocaleString('en')}${r.crashed > 0 ? ` (${r.crashed} crashed)` : ''} | ${r.edges.toLocaleString('en')} | ${(r.welfare / 1e6).toFixed(1)} | ${pct(r.welfare, r.exact)} | ${pct(r.welfare, r.bound)} | ${pct(r.phase1, r.exact ?? r.bound)} | ${r.settledRound} | ${r.lastMoveRound} | ${r.sentMean.toFixed(1)} | ${r.sentMax} | ${r.receivedMax} | ${s(r.msCandidates)} | ${s(r.msMatching)} | ${s(r.msExact)} | ${s(r.msBound)} |`,
+  out(
+    `| ${r.n.toLocaleString('en')}${r.crashed > 0 ? ` (${r.crashed} crashed)` : ''} | ${r.edges.toLocaleString('en')} | ${(r.welfare / 1e6).toFixed(1)} | ${pct(r.welfare, r.exact)} | ${pct(r.welfare, r.bound)} | ${pct(r.phase1, r.exact ?? r.bound)} | ${r.settledRound} | ${r.lastMoveRound} | ${r.sentMean.toFixed(1)} | ${r.sentMax} | ${r.receivedMax} | ${s(r.msRank)} | ${s(r.msCandidates)} | ${s(r.msMatching)} | ${s(r.msRank + r.msCandidates + r.msMatching)} | ${s(r.msMarketCpu)} | ${s(r.msExact)} | ${s(r.msBound)} | ${loadavg()[0]!.toFixed(1)} |`,
   )
 }
+if (TABLE_FILE !== undefined) writeFileSync(TABLE_FILE, `${lines.join('\n')}\n`)

@@ -35,30 +35,89 @@ export interface Matching {
   weight: number
 }
 
-/** Exact maximum-weight matching of the graph on vertices 0..n-1. */
+/**
+ * Exact maximum-weight matching of the graph on vertices 0..n-1. A matching
+ * of a graph is the union of matchings of its connected components, so
+ * blossom runs on each component apart: its O(n^3) then applies to the
+ * largest component, not to the whole market (the sparse graphs of large
+ * markets fall apart into many).
+ */
 export function maxWeightMatching(n: number, edges: readonly WeightedEdge[]): Matching {
   const positive = edges.filter((e) => e.w > 0 && e.a !== e.b)
   const mate = new Int32Array(n).fill(-1)
   if (positive.length === 0) return { mate, weight: 0 }
-  const result = blossom(positive.map((e) => [e.a, e.b, Math.round(e.w)]))
-  const weights = new Map<number, number>()
+  const root = components(n, positive)
+  const groups = new Map<number, WeightedEdge[]>()
   for (const e of positive) {
+    const r = root(e.a)
+    let g = groups.get(r)
+    if (g === undefined) {
+      g = []
+      groups.set(r, g)
+    }
+    g.push(e)
+  }
+  let weight = 0
+  for (const group of groups.values()) weight += matchComponent(n, group, mate)
+  return { mate, weight }
+}
+
+/** Union-find over the edges: the representative of each vertex's component. */
+function components(n: number, edges: readonly WeightedEdge[]): (v: number) => number {
+  const parent = new Int32Array(n)
+  for (let v = 0; v < n; v++) parent[v] = v
+  const find = (v: number): number => {
+    let r = v
+    while (parent[r] !== r) r = parent[r]!
+    while (parent[v] !== r) {
+      const next = parent[v]!
+      parent[v] = r
+      v = next
+    }
+    return r
+  }
+  for (const e of edges) {
+    const a = find(e.a)
+    const b = find(e.b)
+    if (a !== b) parent[a] = b
+  }
+  return find
+}
+
+/** Blossom on one component (vertices renumbered from 0); fills `mate`, returns the weight. */
+function matchComponent(n: number, edges: readonly WeightedEdge[], mate: Int32Array): number {
+  const local = new Map<number, number>()
+  const global: number[] = []
+  const id = (v: number): number => {
+    let k = local.get(v)
+    if (k === undefined) {
+      k = global.length
+      local.set(v, k)
+      global.push(v)
+    }
+    return k
+  }
+  const result = blossom(edges.map((e) => [id(e.a), id(e.b), Math.round(e.w)]))
+  const weights = new Map<number, number>()
+  for (const e of edges) {
     const key = Math.min(e.a, e.b) * n + Math.max(e.a, e.b)
     weights.set(key, Math.max(weights.get(key) ?? 0, e.w))
   }
   let weight = 0
-  for (let v = 0; v < result.length; v++) {
-    const u = result[v]!
-    if (u < 0 || u === undefined) continue
-    if (result[u] !== v) throw new MarketError('BAD_DRIVE', `blossom returned a non-matching at ${v}-${u}`)
-    mate[v] = u
-    if (v < u) {
-      const w = weights.get(v * n + u)
-      if (w === undefined) throw new MarketError('BAD_DRIVE', `blossom matched ${v}-${u}, which is no edge`)
+  for (let k = 0; k < result.length; k++) {
+    const u = result[k]
+    if (u === undefined || u < 0) continue
+    if (result[u] !== k) throw new MarketError('BAD_DRIVE', `blossom returned a non-matching at ${k}-${u}`)
+    const a = global[k]!
+    const b = global[u]!
+    mate[a] = b
+    if (a < b) {
+      const w = weights.get(a * n + b)
+      if (w === undefined) throw new MarketError('BAD_DRIVE', `blossom matched ${a}-${b}, which is no edge`)
       weight += w
     }
   }
-  return { mate, weight }
+  return weight
 }
 
 /** Weight of a matching given as mates over the edges (pairs that are no edge count 0). */

@@ -75,3 +75,18 @@ t.test('an odd cycle: the LP bound may exceed the optimum, never fall below it',
   t.ok(bound >= 10 && bound <= 15.01, `the fractional optimum is 15 (${bound})`)
   t.equal(maxWeightMatching(4, []).weight, 0)
 })
+
+t.test('disjoint components are matched apart and the mates keep their own vertex numbers', async (t) => {
+  // A path 0-1-2 (best: 1-2) and, far away, a triangle 7-8-9 (best: 8-9); 3..6 are isolated.
+  const edges: WeightedEdge[] = [
+    { a: 0, b: 1, w: 5 },
+    { a: 1, b: 2, w: 7 },
+    { a: 7, b: 8, w: 3 },
+    { a: 8, b: 9, w: 4 },
+    { a: 7, b: 9, w: 2 },
+  ]
+  const m = maxWeightMatching(10, edges)
+  t.equal(m.weight, 11)
+  t.same([...m.mate], [-1, 2, 1, -1, -1, -1, -1, -1, 9, 8])
+  t.equal(matchingWeight(10, edges, m.mate), 11)
+})
