@@ -5,6 +5,7 @@ import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
 import { registerLedger } from './commands/ledger.js'
+import { registerNeeds } from './commands/needs.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwapImages } from './commands/swap-images.js'
 import { registerTestnet } from './commands/testnet.js'
@@ -22,6 +23,7 @@ registerAgent(program)
 registerAnchor(program)
 registerLedger(program)
 registerStatus(program)
+registerNeeds(program)
 registerAttest(program)
 registerSwapImages(program)
 registerTestnet(program)

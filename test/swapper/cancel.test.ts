@@ -4,11 +4,12 @@
  * a rerun finishes the swap.
  */
 import '../../src/polyfill.js'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { LevelCoordinator } from '../../src/swapper/coordinator/coordinator.js'
 import { swapImages } from '../../src/swapper/local/swap-images.js'
+import { SWAP_RECORD_FILE } from '../../src/swapper/local/swap-record.js'
 import { cancelledAt, setup, staging } from './cancel-helpers.js'
 import { sha256File } from './helpers.js'
 
@@ -77,7 +78,11 @@ t.test('cancelled after the commit point: stops at a recorded apply window; a re
   t.ok(r.a.resumed, 'the rerun resumed A')
   t.equal(await sha256File(s.pa), s.hb, 'A holds B bit for bit')
   t.equal(await sha256File(s.pb), s.ha, 'B holds A bit for bit')
-  t.notOk(existsSync(s.work), 'work directory removed')
+  t.same(
+    readdirSync(s.work),
+    [SWAP_RECORD_FILE],
+    'the work directory keeps only the record of the completed swap',
+  )
 })
 
 t.test(

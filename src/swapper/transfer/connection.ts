@@ -21,7 +21,7 @@ import {
 } from '../../protocols/swap-channel.js'
 import { pause } from '../cancellable.js'
 import type { Coordinator } from '../coordinator/coordinator.js'
-import { BadPeerError, PeerNotInAgreementError, SwapAbortedError, SwapProtocolError } from '../errors.js'
+import { BadPeerError, PeerNotInAgreementError, SwapAbortedError } from '../errors.js'
 import type { BlockIndex } from '../index/block-index.js'
 import type { ManifestExpectations } from '../index/manifest.js'
 import { DIAL_RETRY_MS } from '../tuning.js'
