@@ -1,0 +1,365 @@
+/**
+ * A testnet run: the world up (hosts, anchor, supervisors, VMs), the live
+ * view, the owners' swap decisions from the agents' adverts, the swaps
+ * driven through the lifecycle, what they changed measured, the report
+ * written, everything taken down (also when the run is aborted).
+ */
+import { join } from 'node:path'
+import type { ModeRequest } from '../hosts/index.js'
+import {
+  RESULTS_SCHEMA,
+  type ReportFiles,
+  type ScenarioResults,
+  seriesFromStatus,
+  writeReport,
+} from '../report/index.js'
+import { type LiveView, startLiveView, type ViewFormat } from '../view/index.js'
+import { agentStatus } from './agent-control.js'
+import { TestnetRunError, TestnetRunErrorCode } from './errors.js'
+import {
+  type DiskCheck,
+  type Downtime,
+  dfsioTasks,
+  diskCheck,
+  downtime,
+  type Improvement,
+  improvement,
+  swapSeconds,
+} from './measure.js'
+import { type DrivenSwap, RunObserver } from './observe.js'
+import {
+  marketRuleDecider,
+  type PairVerdict,
+  type SwapCandidate,
+  type SwapDecider,
+} from './owner-decision.js'
+import type { Scenario } from './scenarios.js'
+import { agentDataDir, startSwap } from './swap-driver.js'
+import { createWorld, type World } from './world.js'
+
+/** Between polls of the hosts and the anchor, ms. */
+const POLL_MS = 1_000
+/** Between market rounds (adverts read, the rule applied), ms: adverts change every few seconds here. */
+const DECIDE_EVERY_MS = 3_000
+
+export interface RunOptions {
+  scenario: Scenario
+  mode?: ModeRequest
+  /** The run's limit, s. */
+  durationS: number
+  /** Where the report goes; null: none. */
+  resultsDir: string | null
+  /** The live view's format; 'none' for no view (tests). */
+  view: ViewFormat | 'auto' | 'none'
+  /** Lines for the user (mode, decisions, where things are). */
+  print: (line: string) => void
+  baseDir?: string
+  /** Aborts the run (SIGINT, SIGTERM); it still takes everything down. */
+  signal?: AbortSignal
+  /** Who decides the swaps; default the market core's rule for every owner. */
+  decider?: SwapDecider
+  /** Called once the world is up, e.g. to read its paths (tests). */
+  onWorld?: (w: World) => void
+}
+
+export interface LedgerFacts {
+  verified: boolean
+  verifyDetail: string
+  /** Per swap: its status at the anchor. */
+  swaps: { id: string; status: string | null }[]
+  /** Per location: its owner of record (name) at the end. */
+  owners: Record<string, string | null>
+}
+
+export interface RunOutcome {
+  mode: 'root' | 'emulated'
+  modeReason: string
+  swaps: DrivenSwap[]
+  improvements: Improvement[]
+  downtimes: Downtime[]
+  disks: DiskCheck[]
+  ledger: LedgerFacts
+  /** Where each VM ran at the end. */
+  placement: Record<string, string | null>
+  verdicts: PairVerdict[]
+  results: ScenarioResults
+  report: ReportFiles | null
+  /** Why the run ended. */
+  ended: 'done' | 'duration' | 'aborted'
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(t)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const t = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })
+
+/** The adverts of the VMs that run now, as the market reads them. */
+async function candidates(w: World, obs: RunObserver): Promise<SwapCandidate[]> {
+  const out: SwapCandidate[] = []
+  for (const h of w.hosts) {
+    const s = obs.status.get(h.name)
+    if (s?.state !== 'vm' || s.vm === null) continue
+    const st = await agentStatus(agentDataDir(s.vm.root))
+    const ad = st?.advert as
+      | { profile?: SwapCandidate['profile']; needs?: SwapCandidate['needs']; askMicros?: string }
+      | null
+      | undefined
+    if (ad?.profile === undefined || ad.needs === undefined) continue
+    out.push({
+      vm: s.vm.name,
+      location: h.name,
+      profile: ad.profile,
+      needs: ad.needs,
+      askMicros: BigInt(ad.askMicros ?? '0'),
+      diskBytes: s.vm.instanceClass.diskBytes,
+    })
+  }
+  return out
+}
+
+export async function runScenario(o: RunOptions): Promise<RunOutcome> {
+  const sc = o.scenario
+  if (!(o.durationS >= 30 && o.durationS <= 86_400))
+    throw new TestnetRunError(
+      TestnetRunErrorCode.BAD_OPTION,
+      `--duration ${o.durationS} s is outside 30 s to a day: give a duration in that range`,
+    )
+  const decider = o.decider ?? marketRuleDecider()
+  const world = await createWorld(sc, {
+    mode: o.mode ?? 'auto',
+    baseDir: o.baseDir,
+    print: o.print,
+    logDir: o.resultsDir ?? undefined,
+  })
+  let view: LiveView | null = null
+  try {
+    o.onWorld?.(world)
+    o.print(
+      `testnet: ${world.fabric.mode} mode: ${world.fabric.reason}${world.fabric.mode === 'emulated' ? '; VM disks are copied out with debugfs at boot and written back with mkfs.ext4 -d' : '; VM disks are loop devices with direct I/O'}`,
+    )
+    o.print(`testnet: run directory ${world.baseDir}; anchor ${world.anchorAddr}`)
+    const obs = new RunObserver(world)
+    await obs.poll()
+    if (o.view !== 'none') view = startLiveView(() => obs.snapshot(), { format: o.view })
+    const deadline = obs.startedAt + o.durationS * 1000
+    let ended: RunOutcome['ended'] = 'duration'
+    let verdicts: PairVerdict[] = []
+    let lastDecide = 0
+    const swapped = new Set<string>()
+    while (Date.now() < deadline) {
+      if (o.signal?.aborted) {
+        ended = 'aborted'
+        break
+      }
+      await obs.poll()
+      // one market round at a time, among VMs not in a swap yet
+      if (obs.swaps.length === 0 && Date.now() - lastDecide >= DECIDE_EVERY_MS) {
+        lastDecide = Date.now()
+        const c = (await candidates(world, obs)).filter((x) => !swapped.has(x.vm))
+        const d = decider.decide(c, Date.now())
+        verdicts = d.verdicts
+        for (const plan of d.swaps) {
+          o.print(
+            `testnet: ${plan.a.vm} (${plan.a.location}) and ${plan.b.vm} (${plan.b.location}) agree to swap: each gains by the market's rule (${Math.round(plan.aMicros)} and ${Math.round(plan.bMicros)} micro-credits over the horizon)`,
+          )
+          const x = await startSwap(world, plan, (host) => agentDataDir(obs.status.get(host)!.vm!.root))
+          obs.swaps.push(x)
+          swapped.add(plan.a.vm)
+          swapped.add(plan.b.vm)
+        }
+      }
+      for (const x of obs.swaps) {
+        if (x.endedAt !== null) continue
+        const aBack = obs.records.some((r) => r.vm === x.a.vm && r.host === x.b.host && r.t > x.startedAt)
+        const bBack = obs.records.some((r) => r.vm === x.b.vm && r.host === x.a.host && r.t > x.startedAt)
+        const aborted = [x.a.host, x.b.host].some((h) => obs.status.get(h)?.swap?.phase === 'aborted')
+        if ((aBack && bBack) || aborted) {
+          x.endedAt = Date.now()
+          const st = await world.console.swap(Buffer.from(x.id, 'hex')).catch(() => null)
+          x.outcome = st?.status === 'committed' ? 'committed' : 'aborted'
+          o.print(
+            `testnet: swap ${x.id.slice(0, 8)} ${x.outcome}: ${x.a.vm} now on ${x.b.host}, ${x.b.vm} on ${x.a.host}`,
+          )
+        }
+      }
+      const lastEnd = Math.max(...obs.swaps.map((x) => x.endedAt ?? Infinity))
+      if (obs.swaps.length > 0 && Number.isFinite(lastEnd) && Date.now() - lastEnd >= sc.afterS * 1000) {
+        ended = 'done'
+        break
+      }
+      await sleep(POLL_MS, o.signal)
+    }
+    await obs.poll()
+    if (view !== null) {
+      await view.stop()
+      view = null
+    }
+    return await finish(world, obs, o, ended, verdicts)
+  } finally {
+    if (view !== null) await view.stop().catch(() => undefined)
+    await world.close()
+  }
+}
+
+async function finish(
+  world: World,
+  obs: RunObserver,
+  o: RunOptions,
+  ended: RunOutcome['ended'],
+  verdicts: PairVerdict[],
+): Promise<RunOutcome> {
+  const sc = world.scenario
+  const improvements: Improvement[] = []
+  const downtimes: Downtime[] = []
+  const disks: DiskCheck[] = []
+  for (const x of obs.swaps) {
+    for (const [me, other] of [
+      [x.a, x.b],
+      [x.b, x.a],
+    ] as const) {
+      const judged = world.vms.get(me.vm)?.spec.judgedBy ?? null
+      if (judged !== null)
+        improvements.push(improvement(obs.records, me.vm, judged, me.host, other.host, x.startedAt))
+      downtimes.push(downtime(obs.records, obs.status.get(me.host), me.vm, other.host, x.startedAt))
+      disks.push(diskCheck(obs.status.get(me.host), obs.status.get(other.host), me.vm, me.host, other.host))
+    }
+  }
+  const ownerName = new Map(
+    [...world.owners].map(([name, k]) => [Buffer.from(k.publicKey).toString('hex'), name]),
+  )
+  const ledger: LedgerFacts = { verified: false, verifyDetail: 'not checked', swaps: [], owners: {} }
+  try {
+    const v = await world.console.verify()
+    ledger.verified = v.ok
+    ledger.verifyDetail = v.detail
+    for (const x of obs.swaps)
+      ledger.swaps.push({
+        id: x.id,
+        status: (await world.console.swap(Buffer.from(x.id, 'hex')))?.status ?? null,
+      })
+    for (const h of world.hosts) {
+      const owner = await world.console.ownerOf(h.name)
+      ledger.owners[h.name] = owner === null ? null : (ownerName.get(owner) ?? owner)
+    }
+  } catch (err) {
+    ledger.verifyDetail = `the anchor did not answer: ${(err as Error).message}`
+  }
+  const placement = Object.fromEntries([...world.vms.keys()].map((vm) => [vm, obs.hostOf(vm)]))
+  const start = obs.startedAt
+  const hostOf = (vm: string, atMs: number): string | null => {
+    let host: string | null = null
+    for (const r of obs.records) if (r.vm === vm && r.type === 'sample' && r.t <= atMs) host = r.host
+    return host
+  }
+  const worker = sc.vms.find((v) => v.workload.kind === 'dfsio-worker')
+  const master = sc.vms.find((v) => v.workload.kind === 'dfsio-master')
+  const results: ScenarioResults = {
+    schema: RESULTS_SCHEMA,
+    scenario: sc.name,
+    title: sc.title,
+    startedAt: new Date(start).toISOString(),
+    mode: world.fabric.mode,
+    modeReason: world.fabric.reason,
+    hosts: sc.hosts.map((h) => ({ name: h.name, profile: h.profile })),
+    job:
+      worker !== undefined && master !== undefined
+        ? {
+            kind: 'dfsio',
+            tasks: master.workload.tasks as number,
+            taskBytes: master.workload.taskBytes as number,
+            workers: sc.vms.filter((v) => v.workload.kind === 'dfsio-worker').map((v) => v.name),
+          }
+        : null,
+    runs: [
+      {
+        id: 'vboom',
+        label: 'with VBoom',
+        placement: 'vboom',
+        startedAt: new Date(start).toISOString(),
+        totalSeconds: Math.max(0, (Date.now() - start) / 1000),
+        tasks: dfsioTasks(obs.records, start, hostOf),
+        series: seriesFromStatus(obs.records, start),
+        swaps: obs.swaps.map((x) => ({
+          id: x.id,
+          vms: [x.a.vm, x.b.vm] as [string, string],
+          hosts: [x.a.host, x.b.host] as [string, string],
+          ...swapSeconds(x, start),
+          outcome: x.outcome ?? 'aborted',
+          bytesMoved: null,
+          downtime: downtimes
+            .filter((d) => d.vm === x.a.vm || d.vm === x.b.vm)
+            .map((d) => {
+              const startS = Math.max(0, (d.leftAt - start) / 1000)
+              return { vm: d.vm, startS, endS: Math.max(startS, ((d.backAt ?? Date.now()) - start) / 1000) }
+            }),
+        })),
+        ledgerChecks: [
+          { name: "the ledger's chain verifies", ok: ledger.verified, detail: ledger.verifyDetail },
+          ...ledger.swaps.map((s) => ({
+            name: `swap ${s.id.slice(0, 8)} committed`,
+            ok: s.status === 'committed',
+            detail: `status ${s.status ?? 'unknown'}`,
+          })),
+          ...Object.entries(ledger.owners).map(([loc, owner]) => {
+            const vm =
+              placement[Object.keys(placement).find((k) => placement[k] === loc) ?? ''] === loc
+                ? Object.keys(placement).find((k) => placement[k] === loc)!
+                : null
+            const runsThere = vm === null ? null : (world.vms.get(vm)?.spec.owner ?? null)
+            return {
+              name: `location ${loc} owned by ${owner ?? 'nobody'}`,
+              ok: runsThere === null || runsThere === owner,
+              detail: vm === null ? 'no VM runs there at the end' : `${vm} of ${runsThere} runs there`,
+            }
+          }),
+        ],
+      },
+    ],
+    notes: [
+      ...sc.notes,
+      "the owners decide by the market core's rule (decision.ts, utility.ts) over their agents' adverts, applied by the run for them",
+      ...improvements.map(
+        (i) =>
+          `${i.vm}: ${i.metric} ${i.before.toFixed(2)} ${i.unit} before the swap, ${i.after.toFixed(2)} ${i.unit} after (${i.samplesBefore} and ${i.samplesAfter} samples)`,
+      ),
+      ...downtimes.map(
+        (d) =>
+          `${d.vm}: down ${d.backAt === null ? 'until the end of the run' : `${((d.backAt - d.leftAt) / 1000).toFixed(1)} s`} (its system left, to its workload's first sample on the new host)`,
+      ),
+      ...disks.map(
+        (d) =>
+          `${d.vm}: disk ${d.same ? 'arrived bit for bit' : 'DIFFERS'} (${d.from} -> ${d.to}, sha256 ${d.left?.slice(0, 16) ?? '?'})`,
+      ),
+      ...(obs.swaps.length === 0
+        ? [
+            `no swap was agreed: ${verdicts.map((v) => `${v.vms.join('/')} ${v.why}`).join(', ') || 'no adverts with profiles yet'}`,
+          ]
+        : []),
+    ],
+  }
+  const report = o.resultsDir === null ? null : await writeReport(results, o.resultsDir)
+  if (report !== null)
+    o.print(
+      `testnet: report in ${join(o.resultsDir!, 'report.html')} (and results.json, report.md, SVG, PNG)`,
+    )
+  return {
+    mode: world.fabric.mode,
+    modeReason: world.fabric.reason,
+    swaps: obs.swaps,
+    improvements,
+    downtimes,
+    disks,
+    ledger,
+    placement,
+    verdicts,
+    results,
+    report,
+    ended,
+  }
+}
