@@ -124,7 +124,7 @@ export class RunObserver {
   private swapView(x: DrivenSwap): SnapshotSwap {
     const sa = this.status.get(x.a.host)
     const sb = this.status.get(x.b.host)
-    let phase: SnapshotSwap['phase'] = 'agreed'
+    let phase: SnapshotSwap['phase'] | null = null
     let progress = 0
     let bytesDone = 0
     let bytesTotal = 0
@@ -132,7 +132,7 @@ export class RunObserver {
     for (const v of views) {
       for (const [p, pr] of Object.entries(v!.progress)) {
         if (pr === undefined) continue
-        if (!pr.ended) {
+        if (!pr.ended && phase === null) {
           phase = p as SnapshotSwap['phase']
           progress = pr.total > 0 ? pr.done / pr.total : 0
         }
@@ -142,12 +142,19 @@ export class RunObserver {
         }
       }
     }
-    if (views.length === 0 && (sa?.state === 'stateless' || sb?.state === 'stateless')) phase = 'rebooting'
+    const states = [sa?.state, sb?.state]
+    const wentStateless = [sa, sb].some((s) =>
+      s?.boots.some((b) => b.kind === 'stateless' && b.atMs >= x.startedAt - 1000),
+    )
     if (x.outcome !== null) {
       phase = x.outcome
       progress = 1
-    } else if (x.endedAt === null && (sa?.state === 'booting' || sb?.state === 'booting') && views.length > 0)
-      phase = 'booting'
+    } else if (phase === null) {
+      // between the swapper's phases: which side of the stateless boot the hosts are on
+      if (states.includes('stateless')) phase = 'rebooting'
+      else if (wentStateless) phase = 'booting'
+      else phase = states.some((s) => s !== 'vm') ? 'rebooting' : 'agreed'
+    }
     return {
       id: x.id,
       sides: [

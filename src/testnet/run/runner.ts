@@ -37,6 +37,14 @@ import type { Scenario } from './scenarios.js'
 import { agentDataDir, startSwap } from './swap-driver.js'
 import { createWorld, type World } from './world.js'
 
+/**
+ * The emulated mode holds the workloads to the disk limits (they write
+ * through the host's file API) but not the agents' disk benchmarks (the
+ * profiler's sandbox writes directly), so adverts show every disk alike.
+ */
+const EMULATED_PROFILE_NOTE =
+  "emulated mode: the agents' disk benchmarks are not held to the hosts' disk limits, so the adverts cannot show a slow disk and the market may see no gain in a disk-bound VM's move; run as root for the full scenario"
+
 /** Between polls of the hosts and the anchor, ms. */
 const POLL_MS = 1_000
 /** Between market rounds (adverts read, the rule applied), ms: adverts change every few seconds here. */
@@ -143,6 +151,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     o.print(
       `testnet: ${world.fabric.mode} mode: ${world.fabric.reason}${world.fabric.mode === 'emulated' ? '; VM disks are copied out with debugfs at boot and written back with mkfs.ext4 -d' : '; VM disks are loop devices with direct I/O'}`,
     )
+    if (world.fabric.mode === 'emulated') o.print(`testnet: ${EMULATED_PROFILE_NOTE}`)
     o.print(`testnet: run directory ${world.baseDir}; anchor ${world.anchorAddr}`)
     const obs = new RunObserver(world)
     await obs.poll()
@@ -323,6 +332,7 @@ async function finish(
     ],
     notes: [
       ...sc.notes,
+      ...(world.fabric.mode === 'emulated' ? [EMULATED_PROFILE_NOTE] : []),
       "the owners decide by the market core's rule (decision.ts, utility.ts) over their agents' adverts, applied by the run for them",
       ...improvements.map(
         (i) =>

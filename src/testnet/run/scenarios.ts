@@ -47,11 +47,15 @@ export interface Scenario {
 /** A slow disk against good ones, 1:4: the market's log-ratio clamp (utility.ts maxLogRatio) is 4x. */
 const SLOW_DISK_MBPS = 12
 const GOOD_DISK_MBPS = 48
-/** A CPU-interfered host against a quiet one, in cores of this machine. */
-const BUSY_CPU_CORES = 0.2
-const GOOD_CPU_CORES = 0.8
+/**
+ * A CPU-interfered host against a quiet one, in cores of this machine. 0.1:
+ * a quota binds only below the share a process gets anyway, and a shared
+ * 2-core machine under load gives each runnable process well under a core.
+ */
+const BUSY_CPU_CORES = 0.1
+const GOOD_CPU_CORES = 1
 /** The other hosts: good disks, middling CPU, so neither of the two main VMs gains by moving there and back. */
-const OTHER_CPU_CORES = 0.4
+const OTHER_CPU_CORES = 0.3
 /**
  * DFSIO task: 12 writes of the workload's 1 MiB chunk, so a task's own rate
  * is the disk's limit; tasks enough to keep the worker busy beyond the run.
