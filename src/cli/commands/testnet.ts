@@ -88,6 +88,8 @@ export function registerTestnet(program: Command): void {
           disks: out.disks,
           ledger: out.ledger,
           placement: out.placement,
+          comparison: out.comparison,
+          runs: out.runs.map((r) => ({ id: r.run.id, ended: r.ended, totalSeconds: r.run.totalSeconds })),
           report: out.report?.html ?? null,
         }
         if (flags.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`)
@@ -105,6 +107,7 @@ export function registerTestnet(program: Command): void {
               `${d.vm}: disk ${d.same ? 'arrived bit for bit' : 'DIFFERS'} (${d.from} -> ${d.to})\n`,
             )
           process.stdout.write(`${out.ledger.verifyDetail}\n`)
+          for (const line of out.comparison) process.stdout.write(`${line}\n`)
           for (const [loc, owner] of Object.entries(out.ledger.owners))
             process.stdout.write(
               `location ${loc}: owner ${owner ?? '-'}, runs ${Object.keys(out.placement).find((v) => out.placement[v] === loc) ?? '-'}\n`,

@@ -13,5 +13,21 @@ export {
   type SwapCandidate,
   type SwapDecider,
 } from './owner-decision.js'
-export { type LedgerFacts, type RunOptions, type RunOutcome, runScenario } from './runner.js'
-export { SCENARIOS, type Scenario, type ScenarioVm, scenarioByName, swapScenario } from './scenarios.js'
+export {
+  type LedgerFacts,
+  type RunOnceOutcome,
+  type RunOptions,
+  type RunOutcome,
+  runScenario,
+} from './runner.js'
+export {
+  PAPER_REDUCTION_PCT,
+  paperScenario,
+  placedScenario,
+  SCENARIOS,
+  type Scenario,
+  type ScenarioRun,
+  type ScenarioVm,
+  scenarioByName,
+  swapScenario,
+} from './scenarios.js'

@@ -9,6 +9,7 @@ import type { ModeRequest } from '../hosts/index.js'
 import {
   RESULTS_SCHEMA,
   type ReportFiles,
+  type RunResults,
   type ScenarioResults,
   seriesFromStatus,
   writeReport,
@@ -33,7 +34,7 @@ import {
   type SwapCandidate,
   type SwapDecider,
 } from './owner-decision.js'
-import type { Scenario } from './scenarios.js'
+import { PAPER_REDUCTION_PCT, placedScenario, type Scenario, type ScenarioRun } from './scenarios.js'
 import { agentDataDir, startSwap } from './swap-driver.js'
 import { createWorld, type World } from './world.js'
 
@@ -79,7 +80,26 @@ export interface LedgerFacts {
   owners: Record<string, string | null>
 }
 
+/** One run of a scenario (one placement). */
+export interface RunOnceOutcome {
+  run: RunResults
+  swaps: DrivenSwap[]
+  improvements: Improvement[]
+  downtimes: Downtime[]
+  disks: DiskCheck[]
+  ledger: LedgerFacts
+  /** Where each VM ran at the end. */
+  placement: Record<string, string | null>
+  verdicts: PairVerdict[]
+  notes: string[]
+  ended: 'done' | 'duration' | 'aborted'
+}
+
+/** A scenario's outcome: its runs, and the figures of its run with VBoom (or its last) at the top. */
 export interface RunOutcome {
+  runs: RunOnceOutcome[]
+  /** The paper's figures when the scenario ran without VBoom, with it and with the oracle placement. */
+  comparison: string[]
   mode: 'root' | 'emulated'
   modeReason: string
   swaps: DrivenSwap[]
@@ -138,7 +158,112 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       TestnetRunErrorCode.BAD_OPTION,
       `--duration ${o.durationS} s is outside 30 s to a day: give a duration in that range`,
     )
-  const decider = o.decider ?? marketRuleDecider()
+  const runs: RunOnceOutcome[] = []
+  let mode: RunOutcome['mode'] = 'emulated'
+  let modeReason = ''
+  for (const run of sc.runs) {
+    if (o.signal?.aborted) break
+    if (sc.runs.length > 1) o.print(`testnet: run "${run.label}"`)
+    const r = await runOnce(o, run, (m, why) => {
+      mode = m
+      modeReason = why
+    })
+    runs.push(r)
+    if (r.ended === 'aborted') break
+  }
+  const main = runs.find((r) => r.run.placement === 'vboom') ?? runs.at(-1)
+  if (main === undefined)
+    throw new TestnetRunError(TestnetRunErrorCode.INTERRUPTED, 'the run was interrupted before it started')
+  const compared = comparison(runs, sc)
+  const results: ScenarioResults = {
+    schema: RESULTS_SCHEMA,
+    scenario: sc.name,
+    title: sc.title,
+    startedAt: runs[0]!.run.startedAt,
+    mode,
+    modeReason,
+    hosts: sc.hosts.map((h) => ({ name: h.name, profile: h.profile })),
+    job: jobOf(sc),
+    runs: runs.map((r) => r.run),
+    notes: [
+      ...sc.notes,
+      ...(mode === 'emulated' ? [EMULATED_PROFILE_NOTE] : []),
+      "the owners decide by the market core's rule (decision.ts, utility.ts) over their agents' adverts, applied by the run for them",
+      ...runs.flatMap((r) => r.notes.map((n) => (runs.length > 1 ? `${r.run.label}: ${n}` : n))),
+      ...compared,
+    ],
+  }
+  const report = o.resultsDir === null ? null : await writeReport(results, o.resultsDir)
+  if (report !== null)
+    o.print(
+      `testnet: report in ${join(o.resultsDir!, 'report.html')} (and results.json, report.md, SVG, PNG)`,
+    )
+  return {
+    runs,
+    comparison: compared,
+    mode,
+    modeReason,
+    swaps: main.swaps,
+    improvements: main.improvements,
+    downtimes: main.downtimes,
+    disks: main.disks,
+    ledger: main.ledger,
+    placement: main.placement,
+    verdicts: main.verdicts,
+    results,
+    report,
+    ended: runs.some((r) => r.ended === 'aborted') ? 'aborted' : main.ended,
+  }
+}
+
+function jobOf(sc: Scenario): ScenarioResults['job'] {
+  const master = sc.vms.find((v) => v.workload.kind === 'dfsio-master')
+  if (master === undefined) return null
+  return {
+    kind: 'dfsio',
+    tasks: master.workload.tasks as number,
+    taskBytes: master.workload.taskBytes as number,
+    workers: sc.vms.filter((v) => v.workload.kind === 'dfsio-worker').map((v) => v.name),
+  }
+}
+
+/** The paper's comparison when the scenario ran without VBoom, with it, and with the oracle placement. */
+function comparison(runs: RunOnceOutcome[], sc: Scenario): string[] {
+  const by = (p: string): RunOnceOutcome | undefined =>
+    runs.find((r) => r.run.placement === p && r.ended === 'done')
+  const base = by('baseline')
+  const vboom = by('vboom')
+  const oracle = by('oracle')
+  if (base === undefined || vboom === undefined) return []
+  const tb = base.run.totalSeconds
+  const tv = vboom.run.totalSeconds
+  const out = [
+    `job time ${tb.toFixed(0)} s without VBoom, ${tv.toFixed(0)} s with VBoom: ${(((tb - tv) / tb) * 100).toFixed(1)} % less (the paper: ${PAPER_REDUCTION_PCT} %, 2790 s to 2028 s)`,
+  ]
+  for (const x of vboom.run.swaps)
+    for (const d of x.downtime)
+      out.push(
+        `swap ${x.id.slice(0, 8)}: ${d.vm} down ${(d.endS - d.startS).toFixed(0)} s (the paper: about 8 min)`,
+      )
+  if (oracle !== undefined) {
+    const to = oracle.run.totalSeconds
+    out.push(
+      tb - to > 0
+        ? `oracle placement ${to.toFixed(0)} s: VBoom achieved ${(((tb - tv) / (tb - to)) * 100).toFixed(0)} % of the oracle's gain`
+        : `oracle placement ${to.toFixed(0)} s: no gain over the start placement to compare with`,
+    )
+  }
+  if (sc.paperScale !== undefined) out.push(sc.paperScale)
+  return out
+}
+
+async function runOnce(
+  o: RunOptions,
+  run: ScenarioRun,
+  onMode: (mode: RunOutcome['mode'], why: string) => void,
+): Promise<RunOnceOutcome> {
+  const sc = placedScenario(o.scenario, run.placement)
+  const decider = run.placement === 'vboom' ? (o.decider ?? marketRuleDecider()) : null
   const world = await createWorld(sc, {
     mode: o.mode ?? 'auto',
     baseDir: o.baseDir,
@@ -147,6 +272,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   })
   let view: LiveView | null = null
   try {
+    onMode(world.fabric.mode, world.fabric.reason)
     o.onWorld?.(world)
     o.print(
       `testnet: ${world.fabric.mode} mode: ${world.fabric.reason}${world.fabric.mode === 'emulated' ? '; VM disks are copied out with debugfs at boot and written back with mkfs.ext4 -d' : '; VM disks are loop devices with direct I/O'}`,
@@ -157,7 +283,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     await obs.poll()
     if (o.view !== 'none') view = startLiveView(() => obs.snapshot(), { format: o.view })
     const deadline = obs.startedAt + o.durationS * 1000
-    let ended: RunOutcome['ended'] = 'duration'
+    let ended: RunOnceOutcome['ended'] = 'duration'
     let verdicts: PairVerdict[] = []
     let lastDecide = 0
     const swapped = new Set<string>()
@@ -168,7 +294,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       }
       await obs.poll()
       // one market round at a time, among VMs not in a swap yet
-      if (obs.swaps.length === 0 && Date.now() - lastDecide >= DECIDE_EVERY_MS) {
+      if (decider !== null && obs.swaps.length === 0 && Date.now() - lastDecide >= DECIDE_EVERY_MS) {
         lastDecide = Date.now()
         const c = (await candidates(world, obs)).filter((x) => !swapped.has(x.vm))
         const d = decider.decide(c, Date.now())
@@ -197,10 +323,17 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
           )
         }
       }
-      const lastEnd = Math.max(...obs.swaps.map((x) => x.endedAt ?? Infinity))
-      if (obs.swaps.length > 0 && Number.isFinite(lastEnd) && Date.now() - lastEnd >= sc.afterS * 1000) {
-        ended = 'done'
-        break
+      if (sc.endWhen === 'job-done') {
+        if (obs.records.some((r) => r.type === 'job' && r.event === 'done')) {
+          ended = 'done'
+          break
+        }
+      } else {
+        const lastEnd = Math.max(...obs.swaps.map((x) => x.endedAt ?? Infinity))
+        if (obs.swaps.length > 0 && Number.isFinite(lastEnd) && Date.now() - lastEnd >= sc.afterS * 1000) {
+          ended = 'done'
+          break
+        }
       }
       await sleep(POLL_MS, o.signal)
     }
@@ -209,7 +342,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
       await view.stop()
       view = null
     }
-    return await finish(world, obs, o, ended, verdicts)
+    return await finish(world, obs, run, ended, verdicts)
   } finally {
     if (view !== null) await view.stop().catch(() => undefined)
     await world.close()
@@ -219,11 +352,10 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
 async function finish(
   world: World,
   obs: RunObserver,
-  o: RunOptions,
-  ended: RunOutcome['ended'],
+  scenarioRun: ScenarioRun,
+  ended: RunOnceOutcome['ended'],
   verdicts: PairVerdict[],
-): Promise<RunOutcome> {
-  const sc = world.scenario
+): Promise<RunOnceOutcome> {
   const improvements: Improvement[] = []
   const downtimes: Downtime[] = []
   const disks: DiskCheck[] = []
@@ -266,74 +398,65 @@ async function finish(
     for (const r of obs.records) if (r.vm === vm && r.type === 'sample' && r.t <= atMs) host = r.host
     return host
   }
-  const worker = sc.vms.find((v) => v.workload.kind === 'dfsio-worker')
-  const master = sc.vms.find((v) => v.workload.kind === 'dfsio-master')
-  const results: ScenarioResults = {
-    schema: RESULTS_SCHEMA,
-    scenario: sc.name,
-    title: sc.title,
+  const jobDone = obs.records.find((r) => r.type === 'job' && r.event === 'done')
+  const jobStarted = obs.records.find((r) => r.type === 'job' && r.event === 'started')
+  const totalSeconds =
+    jobDone !== undefined && jobStarted !== undefined
+      ? (jobDone.t - jobStarted.t) / 1000
+      : Math.max(0, (Date.now() - start) / 1000)
+  const run: RunResults = {
+    id: scenarioRun.id,
+    label: scenarioRun.label,
+    placement: scenarioRun.placement,
     startedAt: new Date(start).toISOString(),
-    mode: world.fabric.mode,
-    modeReason: world.fabric.reason,
-    hosts: sc.hosts.map((h) => ({ name: h.name, profile: h.profile })),
-    job:
-      worker !== undefined && master !== undefined
-        ? {
-            kind: 'dfsio',
-            tasks: master.workload.tasks as number,
-            taskBytes: master.workload.taskBytes as number,
-            workers: sc.vms.filter((v) => v.workload.kind === 'dfsio-worker').map((v) => v.name),
-          }
-        : null,
-    runs: [
-      {
-        id: 'vboom',
-        label: 'with VBoom',
-        placement: 'vboom',
-        startedAt: new Date(start).toISOString(),
-        totalSeconds: Math.max(0, (Date.now() - start) / 1000),
-        tasks: dfsioTasks(obs.records, start, hostOf),
-        series: seriesFromStatus(obs.records, start),
-        swaps: obs.swaps.map((x) => ({
-          id: x.id,
-          vms: [x.a.vm, x.b.vm] as [string, string],
-          hosts: [x.a.host, x.b.host] as [string, string],
-          ...swapSeconds(x, start),
-          outcome: x.outcome ?? 'aborted',
-          bytesMoved: null,
-          downtime: downtimes
-            .filter((d) => d.vm === x.a.vm || d.vm === x.b.vm)
-            .map((d) => {
-              const startS = Math.max(0, (d.leftAt - start) / 1000)
-              return { vm: d.vm, startS, endS: Math.max(startS, ((d.backAt ?? Date.now()) - start) / 1000) }
-            }),
-        })),
-        ledgerChecks: [
-          { name: "the ledger's chain verifies", ok: ledger.verified, detail: ledger.verifyDetail },
-          ...ledger.swaps.map((s) => ({
-            name: `swap ${s.id.slice(0, 8)} committed`,
-            ok: s.status === 'committed',
-            detail: `status ${s.status ?? 'unknown'}`,
-          })),
-          ...Object.entries(ledger.owners).map(([loc, owner]) => {
-            const vm =
-              placement[Object.keys(placement).find((k) => placement[k] === loc) ?? ''] === loc
-                ? Object.keys(placement).find((k) => placement[k] === loc)!
-                : null
-            const runsThere = vm === null ? null : (world.vms.get(vm)?.spec.owner ?? null)
-            return {
-              name: `location ${loc} owned by ${owner ?? 'nobody'}`,
-              ok: runsThere === null || runsThere === owner,
-              detail: vm === null ? 'no VM runs there at the end' : `${vm} of ${runsThere} runs there`,
-            }
-          }),
-        ],
-      },
+    totalSeconds,
+    tasks: dfsioTasks(obs.records, start, hostOf),
+    series: seriesFromStatus(obs.records, start),
+    swaps: obs.swaps.map((x) => ({
+      id: x.id,
+      vms: [x.a.vm, x.b.vm] as [string, string],
+      hosts: [x.a.host, x.b.host] as [string, string],
+      ...swapSeconds(x, start),
+      outcome: x.outcome ?? 'aborted',
+      bytesMoved: null,
+      downtime: downtimes
+        .filter((d) => d.vm === x.a.vm || d.vm === x.b.vm)
+        .map((d) => {
+          const startS = Math.max(0, (d.leftAt - start) / 1000)
+          return { vm: d.vm, startS, endS: Math.max(startS, ((d.backAt ?? Date.now()) - start) / 1000) }
+        }),
+    })),
+    ledgerChecks: [
+      { name: "the ledger's chain verifies", ok: ledger.verified, detail: ledger.verifyDetail },
+      ...ledger.swaps.map((s) => ({
+        name: `swap ${s.id.slice(0, 8)} committed`,
+        ok: s.status === 'committed',
+        detail: `status ${s.status ?? 'unknown'}`,
+      })),
+      ...Object.entries(ledger.owners).map(([loc, owner]) => {
+        const vm =
+          placement[Object.keys(placement).find((k) => placement[k] === loc) ?? ''] === loc
+            ? Object.keys(placement).find((k) => placement[k] === loc)!
+            : null
+        const runsThere = vm === null ? null : (world.vms.get(vm)?.spec.owner ?? null)
+        return {
+          name: `location ${loc} owned by ${owner ?? 'nobody'}`,
+          ok: runsThere === null || runsThere === owner,
+          detail: vm === null ? 'no VM runs there at the end' : `${vm} of ${runsThere} runs there`,
+        }
+      }),
     ],
+  }
+  return {
+    run,
+    swaps: obs.swaps,
+    improvements,
+    downtimes,
+    disks,
+    ledger,
+    placement,
+    verdicts,
     notes: [
-      ...sc.notes,
-      ...(world.fabric.mode === 'emulated' ? [EMULATED_PROFILE_NOTE] : []),
-      "the owners decide by the market core's rule (decision.ts, utility.ts) over their agents' adverts, applied by the run for them",
       ...improvements.map(
         (i) =>
           `${i.vm}: ${i.metric} ${i.before.toFixed(2)} ${i.unit} before the swap, ${i.after.toFixed(2)} ${i.unit} after (${i.samplesBefore} and ${i.samplesAfter} samples)`,
@@ -352,24 +475,6 @@ async function finish(
           ]
         : []),
     ],
-  }
-  const report = o.resultsDir === null ? null : await writeReport(results, o.resultsDir)
-  if (report !== null)
-    o.print(
-      `testnet: report in ${join(o.resultsDir!, 'report.html')} (and results.json, report.md, SVG, PNG)`,
-    )
-  return {
-    mode: world.fabric.mode,
-    modeReason: world.fabric.reason,
-    swaps: obs.swaps,
-    improvements,
-    downtimes,
-    disks,
-    ledger,
-    placement,
-    verdicts,
-    results,
-    report,
     ended,
   }
 }
