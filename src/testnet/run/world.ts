@@ -193,12 +193,14 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
       vms.set(vm.name, { spec: vm, agentPeerId: agentKeyFile(seed).peerId, owner: owners.get(vm.owner)! })
     }
 
+    const logDir = o.logDir ?? baseDir
+    await mkdir(logDir, { recursive: true })
     const anchor = await AnchorProcess.start({
       fabric,
       dataDir: anchorDir,
       listen,
       hosts: Object.fromEntries(fabric.hosts.map((h) => [h.info.name, hostLayout(h.info).socket])),
-      logFile: join(o.logDir ?? baseDir, 'anchor.log'),
+      logFile: join(logDir, 'anchor.log'),
       logLevel: 'warn',
     })
     stops.push(() => anchor.stop())
