@@ -13,7 +13,7 @@ import { UsageError } from '../../protocols/errors.js'
 import { SCENARIOS, scenarioByName } from '../../testnet/run/scenarios.js'
 
 interface TestnetFlags {
-  hosts: string
+  hosts?: string
   scenario: string
   duration?: string
   results?: string
@@ -35,7 +35,7 @@ export function registerTestnet(program: Command): void {
     .description(
       'run a scenario on emulated hosts: an anchor and one process per host, VMs with workloads, swaps decided by the market, a live view and a report',
     )
-    .option('--hosts <n>', 'hosts in the run', '4')
+    .option('--hosts <n>', 'hosts in the run (scenario swap: 3 to 16, default 4; paper: 7)')
     .addOption(new Option('--scenario <name>', 'which scenario').choices([...SCENARIOS]).default('swap'))
     .option('--duration <s>', "the run's limit in seconds (default: the scenario's)")
     .option(
@@ -52,7 +52,10 @@ export function registerTestnet(program: Command): void {
         .default('auto'),
     )
     .action(async (flags: TestnetFlags) => {
-      const scenario = scenarioByName(flags.scenario, count(flags.hosts, '--hosts', 3, 16))
+      const scenario = scenarioByName(
+        flags.scenario,
+        flags.hosts === undefined ? undefined : count(flags.hosts, '--hosts', 3, 16),
+      )
       const durationS =
         flags.duration === undefined ? scenario.durationS : count(flags.duration, '--duration', 30, 86_400)
       const { runScenario } = await import('../../testnet/run/runner.js')

@@ -258,9 +258,22 @@ export function placedScenario(sc: Scenario, placement: Placement): Scenario {
 export const SCENARIOS = ['swap', 'paper'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
-export function scenarioByName(name: string, hosts: number): Scenario {
-  if (name === 'swap' || name === 'default') return swapScenario(hosts)
-  if (name === 'paper') return paperScenario()
+/** The swap scenario's hosts unless told otherwise. */
+export const DEFAULT_HOSTS = 4
+/** The paper scenario's hosts: a master, four workers, two CPU-bound VMs. */
+const PAPER_HOSTS = 7
+
+/** A scenario by name; `hosts` as given with --hosts (the paper scenario has its fixed seven). */
+export function scenarioByName(name: string, hosts?: number): Scenario {
+  if (name === 'swap' || name === 'default') return swapScenario(hosts ?? DEFAULT_HOSTS)
+  if (name === 'paper') {
+    if (hosts !== undefined && hosts !== PAPER_HOSTS)
+      throw new TestnetRunError(
+        TestnetRunErrorCode.BAD_OPTION,
+        `the paper scenario runs on ${PAPER_HOSTS} hosts (a master, four workers, two CPU-bound VMs), not ${hosts}: leave --hosts out`,
+      )
+    return paperScenario()
+  }
   throw new TestnetRunError(
     TestnetRunErrorCode.UNKNOWN_SCENARIO,
     `no scenario "${name}": choose one of ${SCENARIOS.join(', ')}`,
