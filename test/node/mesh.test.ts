@@ -65,7 +65,16 @@ t.test('five agents and an anchor: every agent sees the other four; another clas
       }, 45_000),
       'the DHT answers with the new address',
     )
+    // The moved agent may already have dialed the finder (gossip, DHT): that
+    // connection's remote address is its outbound port, not where it listens.
+    // Hang it up so the dial below must use what the DHT answered.
+    await finder.host.hangUp(id)
     const reached = await finder.discovery.reach(id)
-    t.ok(newAddr.startsWith(reached.toString()), `reached at the new address ${reached}`)
+    const outbound = finder.host.getConnections(id).filter((c) => c.direction === 'outbound')
+    t.ok(reached.toString().endsWith(id.toString()), `reached ${id} at ${reached}`)
+    t.ok(
+      outbound.length === 0 || outbound.some((c) => newAddr.startsWith(c.remoteAddr.toString())),
+      'a connection the finder dialed goes to the new address',
+    )
   })
 })

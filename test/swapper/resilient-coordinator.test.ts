@@ -100,7 +100,14 @@ t.test('a coordinator without the long poll is polled, from then on without aski
   })
   const notes: string[] = []
   const r = new ResilientCoordinator(f.c, { retryForMs: 60_000, onNote: (m) => notes.push(m) })
-  setTimeout(() => f.set(status({ prepared: { a: false, b: true } })), 50)
+  // The change lands after the second poll, whatever the machine's load, so
+  // seeing it proves the wait kept polling.
+  const poll = f.c.status.bind(f.c)
+  f.c.status = async (id) => {
+    const answer = await poll(id)
+    if (f.calls.status === 2) f.set(status({ prepared: { a: false, b: true } }))
+    return answer
+  }
   const s = await r.watch(ID, status(), 10_000)
   t.equal(s.prepared.b, true, 'the change was seen by polling')
   t.ok(f.calls.status > 1, `${f.calls.status} polls`)

@@ -3,19 +3,20 @@
  * both VMs leave for the swap, the stateless swappers swap the disks through
  * the anchor's coordinator, and each host boots the other's VM. Emulated mode
  * always; root mode too where it can run. Each mode takes ~1.5-3 min on this
- * machine, hence the file's timeout.
+ * machine, hence the file's timeout. Afterwards nothing of a run is left on
+ * the system.
  */
 import t from 'tap'
 import { rootModeUnavailable } from '../../src/testnet/hosts/index.js'
 import {
   advertisedOf,
   agentStatus,
-  createWorld,
   diskHashes,
   leave,
   observe,
   swappedTo,
   withLedger,
+  worldTest,
 } from './lifecycle-world.js'
 
 t.setTimeout(12 * 60_000)
@@ -24,11 +25,11 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 for (const mode of ['emulated', 'root'] as const) {
   const why = mode === 'root' ? rootModeUnavailable() : null
-  t.test(
+  void worldTest(
+    t,
     `${mode}: two VMs swap hosts`,
-    { skip: why === null ? false : `root mode cannot run here: ${why}` },
-    async (t) => {
-      const w = await createWorld(t, mode)
+    { mode, skip: why === null ? false : `root mode cannot run here: ${why}` },
+    async (t, w) => {
       const { a, b } = w
       // both VMs up where they were built, their agents on the mesh
       const before = await agentStatus(a.sup, (s) => s.peerId === a.agentPeerId)
@@ -92,6 +93,14 @@ for (const mode of ['emulated', 'root'] as const) {
       t.ok(
         seen.located[a.agentPeerId]?.some((x) => x.startsWith(advertisedOf(b))),
         `the DHT finds A at host 2 (${advertisedOf(b)}): ${seen.located[a.agentPeerId]}`,
+      )
+      t.ok(
+        seen.reached[b.agentPeerId]?.startsWith(advertisedOf(a)),
+        `a peer reaches B where the DHT says, at host 1: ${seen.reached[b.agentPeerId]}`,
+      )
+      t.ok(
+        seen.reached[a.agentPeerId]?.startsWith(advertisedOf(b)),
+        `a peer reaches A where the DHT says, at host 2: ${seen.reached[a.agentPeerId]}`,
       )
       t.equal(seen.verified[0], 'NOT_OWNER', "alice's control request for loc-1, which she left, is refused")
       t.equal(

@@ -3,7 +3,8 @@
  * supervisor and a VM on a small ext4 disk (vm-a of alice on loc-1, vm-b of
  * bob on loc-2), and an anchor process whose ledger has the two owners, the
  * two locations and one agreed swap between them. Everything it creates is
- * removed by its teardown, also when a test fails.
+ * removed by its teardown, also when a test fails; `worldTest` then checks
+ * the system holds nothing of it.
  *
  * Until the anchor authorizes coordinator calls by the agreement's swap keys,
  * each location is registered with its side's swap key as its VM key, which
@@ -35,6 +36,7 @@ import {
 import { createHostFabric, type Host, type HostFabric, multiaddrOf } from '../../src/testnet/hosts/index.js'
 import { nodeCommand } from '../../src/testnet/hosts/spawn.js'
 import { freePort } from '../anchor/net-helpers.js'
+import { runOnSystem } from './system-objects.js'
 
 const MiB = 2 ** 20
 /** Small disks: the machine is shared. */
@@ -67,8 +69,15 @@ export interface Party {
   swap: Keys
 }
 
+/** A run as the system knows it: its id and its directory. */
+export interface RunOnSystem {
+  runId: string
+  dir: string
+}
+
 export interface World {
   mode: 'root' | 'emulated'
+  run: RunOnSystem
   fabric: HostFabric
   anchor: AnchorProcess
   anchorAddr: string
@@ -82,6 +91,8 @@ export interface World {
 export interface WorldOptions {
   /** Supervisor test faults per side (`phase:type:n`). */
   crashAt?: Partial<Record<'a' | 'b', string>>
+  /** Told the run as soon as its hosts exist (the cleanup check needs it even when the world never comes up). */
+  onRun?: (run: RunOnSystem) => void
 }
 
 export async function createWorld(
@@ -107,6 +118,8 @@ export async function createWorld(
       { name: 'loc-2', profile: {} },
     ],
   })
+  const run = { runId: fabric.runId, dir: join(baseDir, `vboomtn-${fabric.runId}`) }
+  opts.onRun?.(run)
 
   // the anchor's keys first: its address goes on the VM disks
   const anchorDir = join(baseDir, 'anchor')
@@ -210,6 +223,7 @@ export async function createWorld(
   for (const s of sups) stops.push(() => s.stop())
   return {
     mode,
+    run,
     fabric,
     anchor,
     anchorAddr,
@@ -219,6 +233,39 @@ export async function createWorld(
     a: { ...parties.a, sup: sups[0]! },
     b: { ...parties.b, sup: sups[1]! },
   }
+}
+
+export interface WorldTestOptions {
+  mode: 'root' | 'emulated'
+  /** Why the test cannot run here, or false. */
+  skip?: string | false
+  world?: Omit<WorldOptions, 'onRun'>
+}
+
+/**
+ * A test on a world of its own: `fn` runs in a subtest whose teardown removes
+ * the world (also when `fn` fails); then the test checks, on the system, that
+ * the run left no cgroup, loop device, namespace, mount or process.
+ */
+export function worldTest(
+  t: Test,
+  name: string,
+  o: WorldTestOptions,
+  fn: (t: Test, w: World) => Promise<void>,
+): Promise<unknown> {
+  return t.test(name, { skip: o.skip ?? false }, async (t) => {
+    const runs: RunOnSystem[] = []
+    await t.test(`${o.mode} mode`, async (t) => {
+      const w = await createWorld(t, o.mode, { ...o.world, onRun: (r) => runs.push(r) })
+      await fn(t, w)
+    })
+    for (const r of runs)
+      t.same(
+        runOnSystem(r.runId, r.dir),
+        [],
+        `run ${r.runId} left nothing on the system (cgroups, loop devices, namespaces, mounts, processes)`,
+      )
+  })
 }
 
 /** One GET or POST to a VM agent's control socket; null when it does not answer (yet). */
@@ -316,7 +363,7 @@ export interface ObserverTask {
 export async function observe(
   w: World,
   task: ObserverTask,
-): Promise<{ located: Record<string, string[]>; verified: string[] }> {
+): Promise<{ located: Record<string, string[]>; reached: Record<string, string>; verified: string[] }> {
   const [cmd, args] = nodeCommand(OBSERVER, [])
   const full = {
     anchor: w.anchorAddr,
@@ -335,6 +382,7 @@ export async function observe(
   if (code !== 0) throw new Error(`the observer exited ${code}`)
   return JSON.parse(out.trim().split('\n').at(-1)!) as {
     located: Record<string, string[]>
+    reached: Record<string, string>
     verified: string[]
   }
 }
@@ -350,4 +398,47 @@ export async function withLedger<T>(w: World, fn: (l: Ledger) => T | Promise<T>)
   } finally {
     await ledger.close()
   }
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/** Both VMs whole, each on the other's host, and the ledger saying so. */
+export async function assertConverged(
+  t: Test,
+  w: World,
+  h1: SupervisorStatus,
+  h2: SupervisorStatus,
+): Promise<void> {
+  const { a, b } = w
+  const d1 = diskHashes(h1)
+  const d2 = diskHashes(h2)
+  t.not(d1.left, d2.left, 'the two VMs differ')
+  t.equal(d1.now, d2.left, "host 1's disk is B's disk as B left host 2")
+  t.equal(d2.now, d1.left, "host 2's disk is A's disk as A left host 1")
+  t.equal(h1.vm?.agentPeerId, b.agentPeerId, "host 1 runs B's VM")
+  t.equal(h2.vm?.agentPeerId, a.agentPeerId, "host 2 runs A's VM")
+
+  const moved = await agentStatus(a.sup, (s) => s.peerId === b.agentPeerId)
+  t.equal(moved.location, 'loc-1', "B's agent runs on host 1 and knows it")
+  t.match(
+    moved.moves.at(-1),
+    { kind: 'swap', outcome: 'completed', swapId: hex(w.swapId) },
+    'and records the swap',
+  )
+
+  await w.anchor.stop()
+  await withLedger(w, (l) => {
+    t.equal(l.swapState(w.swapId)?.status, 'committed', 'the ledger has the swap committed')
+    t.equal(hex(l.ownerOf('loc-1')!.owner), hex(b.owner.publicKey), 'bob owns loc-1, where B runs')
+    t.equal(hex(l.ownerOf('loc-2')!.owner), hex(a.owner.publicKey), 'alice owns loc-2, where A runs')
+  })
+}
+
+/** Both VMs up where they were built, their agents answering; then both leave for the swap. */
+export async function bothUpAndLeaving(t: Test, w: World): Promise<void> {
+  const { a, b } = w
+  await agentStatus(a.sup, (s) => s.peerId === a.agentPeerId)
+  await agentStatus(b.sup, (s) => s.peerId === b.agentPeerId)
+  t.equal((await leave(w, a)).code, 200, 'A leaves for the swap')
+  t.equal((await leave(w, b)).code, 200, 'B leaves for the swap')
 }

@@ -11,6 +11,10 @@
  *   uncached I/O, which is what the disk benchmarks do (a 50 MiB/s cap was
  *   measured at 49-54 MiB/s). It needs root and cgroup v1 blkio; without them a
  *   limit is refused (DISK_LIMIT_UNAVAILABLE) rather than faked.
+ *   Its cgroup is named `vboom-dirhost-<pid>-<random>` after the process that
+ *   made it: a process that died before `close` (a killed test) leaves it
+ *   behind, and the next directory host removes the empty cgroups of dead
+ *   makers before it makes its own.
  * - a reboot is emulated as the host supervisor does it (remote-boot.ts):
  *   `bootRemote` freezes the VM's processes and runs the image's entry as a
  *   process of the same host (same cgroup, same disk); closing the session
@@ -19,13 +23,51 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { VBoomError } from '../../protocols/errors.js'
 import type { BootTarget, RemoteSession, VerificationImage } from '../../runtime/platform.js'
 import { execArgvFor, signalAll, startImage } from './remote-boot.js'
 
 const BLKIO = '/sys/fs/cgroup/blkio'
+/** A directory host's cgroup: the pid of the process that made it, then random hex. */
+const CGROUP_NAME = /^vboom-dirhost-(\d+)-[0-9a-f]+$/
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    // EPERM: alive, someone else's
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Removes the cgroups of directory hosts whose maker is dead; returns their
+ * names. A cgroup still holding a process is left (rmdir refuses it), and so
+ * is one whose maker's pid names a live process, even a later one.
+ */
+export async function sweepDirectoryHostCgroups(root = BLKIO): Promise<string[]> {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = await readdir(root)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const m = CGROUP_NAME.exec(name)
+    if (m === null || processAlive(Number(m[1]))) continue
+    try {
+      await rmdir(join(root, name))
+      removed.push(name)
+    } catch {
+      // still has tasks, or gone meanwhile
+    }
+  }
+  return removed
+}
 
 /** DISK_LIMIT_UNAVAILABLE (no root or no blkio), ALREADY_BOOTED (a verification runs). */
 export class DirectoryHostError extends VBoomError {
@@ -92,7 +134,8 @@ export class DirectoryHost implements BootTarget {
     const why = diskLimitUnavailable()
     if (why !== null) throw new DirectoryHostError('DISK_LIMIT_UNAVAILABLE', why)
     const dev = await diskOf(init.dir)
-    const cgroup = join(BLKIO, `vboom-${randomBytes(6).toString('hex')}`)
+    await sweepDirectoryHostCgroups()
+    const cgroup = join(BLKIO, `vboom-dirhost-${process.pid}-${randomBytes(6).toString('hex')}`)
     await mkdir(cgroup)
     try {
       if (limit.writeBps !== undefined)

@@ -8,7 +8,11 @@
  * It touches only what it can prove is the run's: names carrying
  * `vboomtn-<runid>` (itemIsOfRun), loop devices whose backing file is a
  * recorded image, processes in the run's cgroups or namespaces, carrying the
- * run's marker in their environment, or recorded with their start time.
+ * run's marker in their environment, or recorded with their start time, and
+ * mounts and loop devices inside the run's own directory, which processes of
+ * the run made without a record (a host's supervisor mounting its VM's disk,
+ * an image inside the host's filesystem): they go first, since they hold the
+ * host's filesystem busy.
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs'
 import { CGROUP_RMDIR_WAIT_MS, KILL_WAIT_MS } from './constants.js'
@@ -82,6 +86,18 @@ function mounted(target: string): boolean {
   }
 }
 
+/** Mount points under any of `dirs` (the run's own directories). */
+function mountsUnder(dirs: readonly string[]): string[] {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((target) => dirs.some((d) => target.startsWith(`${d}/`)))
+  } catch {
+    return []
+  }
+}
+
 function unmount(target: string, problems: string[]): void {
   if (!mounted(target)) return
   if (runSync('umount', [target]).ok) return
@@ -90,9 +106,9 @@ function unmount(target: string, problems: string[]): void {
   if (!r.ok) problems.push(`umount ${target}: ${r.stderr}`)
 }
 
-function detachLoops(images: Set<string>, problems: string[]): void {
+function detachLoops(owned: (backFile: string) => boolean, problems: string[]): void {
   for (const loop of listLoops()) {
-    if (!images.has(loop.backFile)) continue
+    if (!owned(loop.backFile)) continue
     const r = runSync('losetup', ['-d', loop.name])
     if (!r.ok) problems.push(`losetup -d ${loop.name}: ${r.stderr}`)
   }
@@ -123,9 +139,18 @@ export function removeRun(record: RunRecord): string[] {
   const of = <K extends RunItem['kind']>(kind: K) =>
     items.filter((i): i is Extract<RunItem, { kind: K }> => i.kind === kind)
   killAll(record, problems)
+  const images = new Set(of('loop').map((l) => l.image))
+  const recordedMounts = new Set(of('mount').map((m) => m.target))
+  const dirs = of('dir').map((d) => d.path)
+  // what the run's processes mounted and attached in its directory (a VM's disk), longest path first
+  for (const target of mountsUnder(dirs)
+    .filter((m) => !recordedMounts.has(m))
+    .sort((a, b) => b.length - a.length))
+    unmount(target, problems)
+  detachLoops((f) => !images.has(f) && dirs.some((d) => f.startsWith(`${d}/`)), problems)
   // mounts inside mounts first: the longest path first
   for (const m of of('mount').sort((a, b) => b.target.length - a.target.length)) unmount(m.target, problems)
-  detachLoops(new Set(of('loop').map((l) => l.image)), problems)
+  detachLoops((f) => images.has(f), problems)
   const present = new Set(listNetns())
   for (const ns of of('netns')) {
     if (!present.has(ns.name)) continue
