@@ -6,14 +6,14 @@
  * the ledger shows the transfer, the report is written, and nothing of the
  * run is left on the system. Takes ~4-6 min on this machine.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { rootModeUnavailable } from '../../src/testnet/hosts/index.js'
-import { runSync } from '../../src/testnet/hosts/sys.js'
 import { runScenario, swapScenario } from '../../src/testnet/run/index.js'
+import { runOnSystem } from './system-objects.js'
 
 t.setTimeout(15 * 60_000)
 
@@ -75,16 +75,8 @@ t.test(
     t.equal(json.runs[0].swaps.length, 1, 'results.json holds the swap')
     t.ok(existsSync(join(results, 'report.html')) && existsSync(join(results, 'report.md')))
 
-    // nothing of the run left on the system
+    // nothing of the run left on the system: cgroups, loop devices, namespaces, mounts, processes
     t.notOk(existsSync(runDir), 'the run directory is gone')
-    const netns = runSync('ip', ['netns', 'list'])
-    t.notMatch(netns.stdout, runId, 'no network namespace of the run')
-    const loops = runSync('losetup', ['-a'])
-    t.notMatch(loops.stdout, runDir, 'no loop device of the run')
-    for (const h of ['cpu', 'blkio']) {
-      const dir = `/sys/fs/cgroup/${h}`
-      const left = existsSync(dir) ? readdirSync(dir).filter((n) => n.startsWith(`vboomtn-${runId}`)) : []
-      t.same(left, [], `no ${h} cgroup of the run`)
-    }
+    t.same(runOnSystem(runId, runDir), [], 'nothing of the run is left on the system')
   },
 )

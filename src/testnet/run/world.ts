@@ -204,12 +204,21 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
       logLevel: 'warn',
     })
     stops.push(() => anchor.stop())
-    const hosts: WorldHost[] = []
-    for (const h of fabric.hosts) {
+    // A DFSIO master's host boots last: its workers are up and dialling by then, so the job
+    // starts with all of them (supervisors start one after another, ~10 s each on a loaded machine).
+    const masterHosts = new Set(
+      scenario.vms.filter((v) => v.workload.kind === 'dfsio-master').map((v) => v.host),
+    )
+    const order = [...fabric.hosts].sort(
+      (x, y) => Number(masterHosts.has(x.info.name)) - Number(masterHosts.has(y.info.name)),
+    )
+    const started = new Map<string, WorldHost>()
+    for (const h of order) {
       const sup = await SupervisorProcess.start(h, { hashDisk: true, logLevel: 'warn' })
       stops.push(() => sup.stop())
-      hosts.push({ name: h.info.name, host: h, sup, swapKey: swapKeys.get(h.info.name)! })
+      started.set(h.info.name, { name: h.info.name, host: h, sup, swapKey: swapKeys.get(h.info.name)! })
     }
+    const hosts = fabric.hosts.map((h) => started.get(h.info.name)!)
     return {
       scenario,
       fabric,
