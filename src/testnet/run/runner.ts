@@ -5,6 +5,7 @@
  * written, everything taken down (also when the run is aborted).
  */
 import { join } from 'node:path'
+import { VBoomError } from '../../protocols/errors.js'
 import type { ModeRequest } from '../hosts/index.js'
 import {
   RESULTS_SCHEMA,
@@ -303,10 +304,17 @@ async function runOnce(
           o.print(
             `testnet: ${plan.a.vm} (${plan.a.location}) and ${plan.b.vm} (${plan.b.location}) agree to swap: each gains by the market's rule (${Math.round(plan.aMicros)} and ${Math.round(plan.bMicros)} micro-credits over the horizon)`,
           )
-          const x = await startSwap(world, plan, (host) => agentDataDir(obs.status.get(host)!.vm!.root))
-          obs.swaps.push(x)
           swapped.add(plan.a.vm)
           swapped.add(plan.b.vm)
+          try {
+            obs.swaps.push(
+              await startSwap(world, plan, (host) => agentDataDir(obs.status.get(host)!.vm!.root)),
+            )
+          } catch (err) {
+            // the run goes on without this swap; the agents that did not leave keep running
+            if (!(err instanceof VBoomError)) throw err
+            o.print(`testnet: the swap of ${plan.a.vm} and ${plan.b.vm} did not start: ${err.message}`)
+          }
         }
       }
       for (const x of obs.swaps) {
