@@ -225,3 +225,109 @@ t.test('network workloads: a stream fills a sink, both report MB/s', async (t) =
   await new Promise<void>((r) => c.once('error', () => r()))
   t.pass('the sink is closed after it was stopped')
 })
+
+/**
+ * A connection speaking lines: send them, read the answers until the master closes or `count`
+ * arrive; `untilClosed` waits for the close even after `count` answers (the close follows the answer).
+ */
+async function converse(
+  port: number,
+  lines: string[],
+  count: number,
+  untilClosed = false,
+): Promise<{ answers: string[]; closed: boolean }> {
+  const socket = connect(port, '127.0.0.1')
+  const answers: string[] = []
+  let buf = ''
+  let closed = false
+  await new Promise<void>((resolve) => {
+    socket.on('data', (b: Buffer) => {
+      buf += b.toString()
+      let nl = buf.indexOf('\n')
+      while (nl >= 0) {
+        answers.push(buf.slice(0, nl))
+        buf = buf.slice(nl + 1)
+        nl = buf.indexOf('\n')
+      }
+      if (answers.length >= count && !untilClosed) resolve()
+    })
+    socket.on('close', () => {
+      closed = true
+      resolve()
+    })
+    socket.on('error', () => {})
+    socket.on('connect', () => {
+      for (const l of lines) socket.write(`${l}\n`)
+    })
+  })
+  socket.destroy()
+  return { answers, closed }
+}
+
+t.test('dfsio master: input outside the protocol is refused, counted, and the job goes on', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'vboom-wl-master-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const probe = createServer()
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r))
+  const port = (probe.address() as { port: number }).port
+  await new Promise<void>((r) => probe.close(() => r()))
+  const root = await vmRoot(dir, 'vm-master', {
+    kind: 'dfsio-master',
+    tasks: 1,
+    taskBytes: 4096,
+    lingerS: 30,
+    listen: { host: '127.0.0.1', port },
+  })
+  const statusPath = join(dir, 'master.jsonl')
+  const master = runWorkload({ root, statusPath, signal: new AbortController().signal })
+  while (!existsSync(statusPath) || !readFileSync(statusPath, 'utf8').includes('master on'))
+    await new Promise((r) => setTimeout(r, 20))
+
+  const garbage = await converse(port, ['garbage'], 1, true)
+  t.match(JSON.parse(garbage.answers[0]!), { type: 'error', code: 'BAD_MESSAGE' })
+  t.ok(garbage.closed, 'and the connection is closed')
+  const long = await converse(port, ['x'.repeat(5_000)], 1)
+  t.match(JSON.parse(long.answers[0]!), { type: 'error', code: 'LINE_TOO_LONG' })
+  const req = '{"type":"request","worker":"w","version":1}'
+  const cheat = await converse(
+    port,
+    [req, '{"type":"done","worker":"w","task":0,"attempt":1,"bytes":8192,"seconds":1}'],
+    2,
+  )
+  t.same(JSON.parse(cheat.answers[0]!), { type: 'task', task: 0, attempt: 1, bytes: 4096 })
+  t.match(JSON.parse(cheat.answers[1]!), { type: 'error', code: 'BAD_MESSAGE' }, 'claiming other bytes')
+  const honest = await converse(
+    port,
+    [req, '{"type":"done","worker":"w","task":0,"attempt":2,"bytes":4096,"seconds":0.5}', req],
+    3,
+  )
+  t.same(
+    honest.answers.map((a) => JSON.parse(a)),
+    [
+      { type: 'task', task: 0, attempt: 2, bytes: 4096 },
+      { type: 'ack', task: 0, attempt: 2, accepted: true },
+      { type: 'finished' },
+    ],
+  )
+  // Every worker it has seen was told: the master leaves without lingering.
+  await master
+  const result = JSON.parse(readFileSync(join(root, 'workload', 'result.json'), 'utf8'))
+  t.match(result, {
+    tasks: 1,
+    rejectedMessages: 3,
+    lostAttempts: 1,
+    records: [{ task: 0, worker: 'w', attempts: 2 }],
+  })
+  const notes = readStatusFile(statusPath)
+    .records.filter((r) => r.type === 'note')
+    .map((r) => r.type === 'note' && r.message)
+  t.same(
+    notes.filter((m) => typeof m === 'string' && m.startsWith('closed')),
+    [
+      'closed a connection that broke the protocol (BAD_MESSAGE)',
+      'closed a connection that broke the protocol (LINE_TOO_LONG)',
+      'closed a connection that broke the protocol (BAD_MESSAGE)',
+    ],
+    'counted, without repeating what the peer sent',
+  )
+})

@@ -1,15 +1,24 @@
-import type { Command } from 'commander'
+/**
+ * `vboom testnet`: a scenario on emulated hosts of this machine. The anchor
+ * and one supervisor per host run as separate processes (inside each host's
+ * cgroups and network namespace in root mode); the VMs' agents advertise,
+ * the owners' market rule picks swaps, the swaps run through the lifecycle,
+ * and the run shows it live and writes a report.
+ */
+import { resolve } from 'node:path'
+import { type Command, Option } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
-import { createLogger, type LogLevel } from '../../runtime/log.js'
-import { type MeshReport, meshView, startMesh, waitConverged } from '../../testnet/mesh.js'
-import { logLevelOption } from '../options.js'
+// the runner pulls in the hosts, the report's renderers and the view: loaded when the command runs,
+// so other commands start as fast as before
+import { SCENARIOS, scenarioByName } from '../../testnet/run/scenarios.js'
 
 interface TestnetFlags {
-  agents: string
-  otherClass: string
-  timeout: string
+  hosts?: string
+  scenario: string
+  duration?: string
+  results?: string
   json?: boolean
-  logLevel: LogLevel
+  mode: 'auto' | 'root' | 'emulated'
 }
 
 function count(v: string, what: string, min: number, max: number): number {
@@ -20,44 +29,101 @@ function count(v: string, what: string, min: number, max: number): number {
   return n
 }
 
-function formatMesh(r: MeshReport): string {
-  const lines = [`anchor ${r.anchor}`]
-  lines.push(
-    r.convergedMs === null
-      ? 'NOT converged: some agents are missing adverts (see below)'
-      : `every agent sees every other agent of its class after ${(r.convergedMs / 1000).toFixed(2)} s`,
-  )
-  for (const a of r.agents) {
-    lines.push(
-      `${a.location.padEnd(8)} ${a.peerId.slice(-8)} class ${a.classId.padEnd(26)} sees ${a.sees.join(', ') || '-'}`,
-    )
-  }
-  return `${lines.join('\n')}\n`
-}
-
 export function registerTestnet(program: Command): void {
   program
     .command('testnet')
-    .description('run a local mesh: an anchor and several agents on 127.0.0.1, and print what each sees')
-    .option('-n, --agents <n>', 'agents of the main instance class', '5')
-    .option('--other-class <n>', 'agents of a second class (they must see none of the first)', '2')
-    .option('--timeout <s>', 'seconds to wait for every agent to see every peer of its class', '30')
-    .option('--json', 'print the report as JSON')
-    .addOption(logLevelOption().default('warn'))
+    .description(
+      'run a scenario on emulated hosts: an anchor and one process per host, VMs with workloads, swaps decided by the market, a live view and a report',
+    )
+    .option('--hosts <n>', 'hosts in the run (scenario swap: 3 to 16, default 4; paper: 7)')
+    .addOption(new Option('--scenario <name>', 'which scenario').choices([...SCENARIOS]).default('swap'))
+    .option('--duration <s>', "the run's limit in seconds (default: the scenario's)")
+    .option(
+      '--results <dir>',
+      'write the report there: results.json, report.md, report.html, SVG and PNG charts',
+    )
+    .option('--json', 'print the live view as JSON lines and the outcome as JSON')
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'root: kernel limits (needs root); emulated: in-process limits; auto: root where it can',
+      )
+        .choices(['auto', 'root', 'emulated'])
+        .default('auto'),
+    )
     .action(async (flags: TestnetFlags) => {
-      const agents = count(flags.agents, '--agents', 1, 200)
-      const other = count(flags.otherClass, '--other-class', 0, 200)
-      const timeoutMs = count(flags.timeout, '--timeout', 1, 3600) * 1000
-      const log = createLogger(flags.logLevel)
-      process.stderr.write(`starting an anchor and ${agents + other} agents on 127.0.0.1 ...\n`)
-      const mesh = await startMesh({ agents, otherClassAgents: other, timeoutMs, log })
+      const scenario = scenarioByName(
+        flags.scenario,
+        flags.hosts === undefined ? undefined : count(flags.hosts, '--hosts', 3, 16),
+      )
+      const durationS =
+        flags.duration === undefined ? scenario.durationS : count(flags.duration, '--duration', 30, 86_400)
+      const { runScenario } = await import('../../testnet/run/runner.js')
+      const abort = new AbortController()
+      let signals = 0
+      const onSignal = (sig: NodeJS.Signals): void => {
+        signals++
+        if (signals === 1) {
+          process.stderr.write(
+            `testnet: ${sig}: stopping the hosts and the anchor, removing what the run made\n`,
+          )
+          abort.abort()
+        } else {
+          process.stderr.write(`testnet: ${sig} again: leaving now; the next run sweeps what is left\n`)
+          process.exit(130)
+        }
+      }
+      process.on('SIGINT', onSignal)
+      process.on('SIGTERM', onSignal)
       try {
-        const convergedMs = await waitConverged(mesh.agents, timeoutMs)
-        const report = meshView(mesh, convergedMs)
-        process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatMesh(report))
-        if (convergedMs === null) process.exitCode = 1
+        const out = await runScenario({
+          scenario,
+          mode: flags.mode,
+          durationS,
+          resultsDir: flags.results === undefined ? null : resolve(flags.results),
+          view: flags.json === true ? 'json' : 'auto',
+          print: (line) => process.stderr.write(`${line}\n`),
+          signal: abort.signal,
+        })
+        const summary = {
+          ended: out.ended,
+          mode: out.mode,
+          swaps: out.swaps,
+          improvements: out.improvements,
+          downtimes: out.downtimes,
+          disks: out.disks,
+          ledger: out.ledger,
+          placement: out.placement,
+          comparison: out.comparison,
+          runs: out.runs.map((r) => ({ id: r.run.id, ended: r.ended, totalSeconds: r.run.totalSeconds })),
+          report: out.report?.html ?? null,
+        }
+        if (flags.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`)
+        else {
+          for (const i of out.improvements)
+            process.stdout.write(
+              `${i.vm}: ${i.metric} ${i.before.toFixed(2)} -> ${i.after.toFixed(2)} ${i.unit}${i.improved ? ' (improved)' : ' (NOT improved)'}\n`,
+            )
+          for (const d of out.downtimes)
+            process.stdout.write(
+              `${d.vm}: down ${d.backAt === null ? 'until the end' : `${((d.backAt - d.leftAt) / 1000).toFixed(1)} s`}\n`,
+            )
+          for (const d of out.disks)
+            process.stdout.write(
+              `${d.vm}: disk ${d.same ? 'arrived bit for bit' : 'DIFFERS'} (${d.from} -> ${d.to})\n`,
+            )
+          process.stdout.write(`${out.ledger.verifyDetail}\n`)
+          for (const line of out.comparison) process.stdout.write(`${line}\n`)
+          for (const [loc, owner] of Object.entries(out.ledger.owners))
+            process.stdout.write(
+              `location ${loc}: owner ${owner ?? '-'}, runs ${Object.keys(out.placement).find((v) => out.placement[v] === loc) ?? '-'}\n`,
+            )
+        }
+        if (out.ended === 'aborted') process.exitCode = 130
+        else if (out.swaps.length === 0 || out.improvements.some((i) => !i.improved)) process.exitCode = 1
       } finally {
-        await mesh.stop()
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
       }
     })
 }

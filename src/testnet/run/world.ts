@@ -1,0 +1,239 @@
+/**
+ * A run's world: the hosts (src/testnet/hosts/), the anchor's ledger with
+ * the owners and locations registered, each VM's disk built with its
+ * workload and agent, the anchor process (with its console) and one
+ * supervisor per host. close() takes it all down, also after a failed start.
+ */
+
+import { mkdir } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { loadOrCreateAnchorKey } from '../../anchor/key.js'
+import { Ledger } from '../../anchor/ledger/index.js'
+import type { ResourceStat } from '../../protocols/advert.js'
+import { buildSignedAction, type InstanceClass } from '../../protocols/ledger-action.js'
+import { generateSecretKey, publicKeyOf } from '../../protocols/signing.js'
+import { loadOrCreateKey } from '../../runtime/key-store.js'
+import { AnchorProcess, agentKeyFile, buildVmDisk, hostLayout, SupervisorProcess } from '../host/index.js'
+import { createHostFabric, type Host, type HostFabric, type ModeRequest } from '../hosts/index.js'
+import { AnchorConsole, consoleSocketPath } from './anchor-console.js'
+import type { Scenario, ScenarioVm } from './scenarios.js'
+
+/** The anchor's port in root mode: it listens alone in the run's hub namespace. */
+const ROOT_ANCHOR_PORT = 4100
+/**
+ * The agents' profiler in a run: runs back to back from the start (the
+ * defaults wait 2 min and run every 10 min, for a profile of a day), the
+ * CPU and disk-write benchmarks only (what the scenarios' needs weigh), 5 %
+ * of the VM's CPU capacity (its vCPUs) and half of the disk's time at most,
+ * so the workloads keep running: the CPU benchmark runs every ~6 s, the
+ * disk one takes ~20 s a run on the slow disk and as long a pause after it.
+ */
+const RUN_PROFILER = {
+  intervalMs: 2_000,
+  jitter: 0,
+  startDelayMs: 1_000,
+  busyRetryMs: 2_000,
+  cpuShare: 0.05,
+  diskShare: 0.5,
+  benchmarks: ['vboom/cpu', 'vboom/disk-write'],
+} as const
+/**
+ * The network the hosts share, as the agents advertise it: the profiler does
+ * not measure netBw, and the market prices a swap's downtime by it. 1 Gbit/s:
+ * the run's links are not limited; the same claim on every VM, so a move
+ * changes nothing in it.
+ */
+const RUN_NET_BW: ResourceStat = { median: 1000, spread: 10, samples: 30, windowMs: 86_400_000 }
+const VCPUS = 2
+const MEMORY_BYTES = 4 * 2 ** 30
+
+export interface Keys {
+  secretKey: Uint8Array
+  publicKey: Uint8Array
+}
+const keys = (): Keys => {
+  const secretKey = generateSecretKey()
+  return { secretKey, publicKey: publicKeyOf(secretKey) }
+}
+
+export interface WorldVm {
+  spec: ScenarioVm
+  agentPeerId: string
+  owner: Keys
+}
+
+export interface WorldHost {
+  name: string
+  host: Host
+  sup: SupervisorProcess
+  /** The key the location is registered with at the anchor: the swap key of its side. */
+  swapKey: Keys
+}
+
+export interface World {
+  scenario: Scenario
+  fabric: HostFabric
+  baseDir: string
+  anchor: AnchorProcess
+  anchorDir: string
+  anchorAddr: string
+  console: AnchorConsole
+  owners: Map<string, Keys>
+  vms: Map<string, WorldVm>
+  hosts: WorldHost[]
+  close(): Promise<void>
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address()
+      const port = typeof a === 'object' && a !== null ? a.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface WorldOptions {
+  mode: ModeRequest
+  baseDir?: string
+  print: (line: string) => void
+  /** Where the anchor's and the run's logs go. */
+  logDir?: string
+}
+
+export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<World> {
+  const stops: (() => Promise<void>)[] = []
+  const fabric = await createHostFabric({
+    mode: o.mode,
+    baseDir: o.baseDir,
+    vmDiskBytes: scenario.vmDiskBytes,
+    print: o.print,
+    // the run stops its processes itself first; the fabric's own exit hook stays as the last resort
+    handleSignals: false,
+    hosts: scenario.hosts,
+  })
+  const close = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch((err) => o.print(`testnet: stopping: ${err}`))
+    await fabric.close()
+  }
+  try {
+    const baseDir = join(fabric.hosts[0]!.info.vmDisk, '..', '..', '..')
+    const anchorDir = join(baseDir, 'anchor')
+    await mkdir(anchorDir, { recursive: true })
+    const anchorKey = await loadOrCreateAnchorKey(anchorDir)
+    const anchorPeer = peerIdFromPrivateKey(await loadOrCreateKey(anchorDir)).toString()
+    const port = fabric.mode === 'root' ? ROOT_ANCHOR_PORT : await freePort()
+    const listen = `/ip4/${fabric.outsideAddress}/tcp/${port}`
+    const anchorAddr = `${listen}/p2p/${anchorPeer}`
+
+    const owners = new Map<string, Keys>()
+    for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, keys())
+    const byName = new Map(fabric.hosts.map((h) => [h.info.name, h]))
+    const swapKeys = new Map(fabric.hosts.map((h) => [h.info.name, keys()]))
+    const instanceClass: InstanceClass = {
+      vcpus: VCPUS,
+      memoryBytes: BigInt(MEMORY_BYTES),
+      diskBytes: BigInt(scenario.vmDiskBytes),
+    }
+    const ledger = await Ledger.open({ dir: join(anchorDir, 'ledger'), anchorKey })
+    try {
+      for (const [name, k] of owners)
+        await ledger.append(buildSignedAction({ kind: 'owner-registered', owner: k.publicKey, name }, [k]))
+      for (const vm of scenario.vms) {
+        const owner = owners.get(vm.owner)!
+        await ledger.append(
+          buildSignedAction(
+            {
+              kind: 'location-registered',
+              location: vm.host,
+              owner: owner.publicKey,
+              vm: swapKeys.get(vm.host)!.publicKey,
+              instanceClass,
+            },
+            [owner],
+          ),
+        )
+      }
+    } finally {
+      await ledger.close()
+    }
+
+    const vms = new Map<string, WorldVm>()
+    const classJson = { vcpus: VCPUS, memoryBytes: MEMORY_BYTES, diskBytes: scenario.vmDiskBytes }
+    for (const vm of scenario.vms) {
+      const host = byName.get(vm.host)!
+      const seed = generateSecretKey()
+      const workload: Record<string, unknown> = { ...vm.workload, name: vm.name }
+      if (vm.masterVm !== undefined) {
+        const masterHost = byName.get(scenario.vms.find((v) => v.name === vm.masterVm)!.host)!
+        // service port 1 is the workload's (0 the agent's)
+        workload.master = masterHost.info.advertised[1]
+      }
+      if (vm.workload.kind === 'idle') delete workload.name
+      await buildVmDisk(host.info.vmDisk, host.info.vmDiskBytes, {
+        identity: { name: vm.name, owner: owners.get(vm.owner)!.publicKey, instanceClass: classJson },
+        agentSecretKey: seed,
+        agent: {
+          instanceClass: classJson,
+          bootstrap: [anchorAddr],
+          anchorKey: Buffer.from(anchorKey.publicKey).toString('hex'),
+          needs: vm.needs,
+          needsMode: 'config',
+          profileOverride: { netBw: RUN_NET_BW },
+          profiler: { ...RUN_PROFILER, benchmarks: [...RUN_PROFILER.benchmarks] },
+          logLevel: 'warn',
+        },
+        workload,
+      })
+      vms.set(vm.name, { spec: vm, agentPeerId: agentKeyFile(seed).peerId, owner: owners.get(vm.owner)! })
+    }
+
+    const logDir = o.logDir ?? baseDir
+    await mkdir(logDir, { recursive: true })
+    const anchor = await AnchorProcess.start({
+      fabric,
+      dataDir: anchorDir,
+      listen,
+      hosts: Object.fromEntries(fabric.hosts.map((h) => [h.info.name, hostLayout(h.info).socket])),
+      logFile: join(logDir, 'anchor.log'),
+      logLevel: 'warn',
+    })
+    stops.push(() => anchor.stop())
+    // A DFSIO master's host boots last: its workers are up and dialling by then, so the job
+    // starts with all of them (supervisors start one after another, ~10 s each on a loaded machine).
+    const masterHosts = new Set(
+      scenario.vms.filter((v) => v.workload.kind === 'dfsio-master').map((v) => v.host),
+    )
+    const order = [...fabric.hosts].sort(
+      (x, y) => Number(masterHosts.has(x.info.name)) - Number(masterHosts.has(y.info.name)),
+    )
+    const started = new Map<string, WorldHost>()
+    for (const h of order) {
+      const sup = await SupervisorProcess.start(h, { hashDisk: true, logLevel: 'warn' })
+      stops.push(() => sup.stop())
+      started.set(h.info.name, { name: h.info.name, host: h, sup, swapKey: swapKeys.get(h.info.name)! })
+    }
+    const hosts = fabric.hosts.map((h) => started.get(h.info.name)!)
+    return {
+      scenario,
+      fabric,
+      baseDir,
+      anchor,
+      anchorDir,
+      anchorAddr,
+      console: new AnchorConsole(consoleSocketPath(anchorDir)),
+      owners,
+      vms,
+      hosts,
+      close,
+    }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}
