@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander'
 import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
+import { registerImage } from './commands/image.js'
+import { registerInstall } from './commands/install.js'
 import { registerLedger } from './commands/ledger.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwapImages } from './commands/swap-images.js'
@@ -23,6 +25,8 @@ registerAnchor(program)
 registerLedger(program)
 registerStatus(program)
 registerAttest(program)
+registerImage(program)
+registerInstall(program)
 registerSwapImages(program)
 registerTestnet(program)
 
