@@ -78,6 +78,8 @@ export interface LinuxPlatformInit {
   /** Ask cloud metadata services when DMI gives no identity. Default true in running mode. */
   metadata?: boolean
   sysRoot?: string
+  /** A private directory in RAM for the checked bytes of a signed image (bootRemote). Default /run/vboom. */
+  runDir?: string
   /** The machine-level actions (tests replace them). */
   machine?: MachineActions
 }
@@ -352,8 +354,9 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     const { files, signed } = await readSignedImageDir(image.entry)
     verifyBootImage(files, signed, { anchorKey, purpose: 'verification' })
     const { tool, capability } = await this.kexecReady()
-    await mkdir('/run/vboom', { recursive: true, mode: 0o700 })
-    const dir = await mkdtemp('/run/vboom/verification-')
+    const runDir = this.init.runDir ?? '/run/vboom'
+    await mkdir(runDir, { recursive: true, mode: 0o700 })
+    const dir = await mkdtemp(join(runDir, 'verification-'))
     await writeFile(join(dir, 'vmlinuz'), files.kernel, { mode: 0o600 })
     await writeFile(join(dir, 'initramfs.img'), files.initramfs, { mode: 0o600 })
     await this.machine.loadKexec(

@@ -62,6 +62,25 @@ export async function readSavedBootArea(stateDir: string, layout: ReserveLayout)
   return copy
 }
 
+/** Whether `current` (the device's boot area) is the redirect of `saved`; false when `saved` is no boot area at all. */
+function isRedirectOf(
+  current: Uint8Array,
+  saved: Uint8Array,
+  mbrCode: Uint8Array,
+  layout: ReserveLayout,
+): boolean {
+  let redirect: Uint8Array
+  try {
+    redirect = redirectedMbr(saved, mbrCode, layout.boot.index)
+  } catch {
+    return false // a stale or damaged copy: not what the device was redirected from
+  }
+  return (
+    equal(current.subarray(0, SECTOR_BYTES), redirect) &&
+    equal(current.subarray(SECTOR_BYTES, saved.length), saved.subarray(SECTOR_BYTES))
+  )
+}
+
 export interface RedirectResult {
   /** sha256 of the disk's true boot area (the saved copy). */
   bootAreaSha256: string
@@ -85,14 +104,8 @@ export async function redirectBoot(o: {
   const { layout } = o
   const current = await readRange(o.devicePath, 0, layout.bootAreaBytes)
   const saved = await readSavedBootArea(o.stateDir, layout)
-  if (saved !== null) {
-    const redirect = redirectedMbr(saved, o.mbrCode, layout.boot.index)
-    if (
-      equal(current.subarray(0, SECTOR_BYTES), redirect) &&
-      equal(current.subarray(SECTOR_BYTES), saved.subarray(SECTOR_BYTES))
-    )
-      return { bootAreaSha256: sha256Hex(saved), alreadyRedirected: true }
-  }
+  if (saved !== null && isRedirectOf(current, saved, o.mbrCode, layout))
+    return { bootAreaSha256: sha256Hex(saved), alreadyRedirected: true }
   // a copy left by an earlier swap is stale: the device holds the true boot area now
   const redirect = redirectedMbr(current, o.mbrCode, layout.boot.index)
   await writeFileAtomic(join(o.stateDir, STATE_FILES.bootArea), current, 0o600)
@@ -148,6 +161,6 @@ export async function isRedirected(o: {
 }): Promise<boolean> {
   const saved = await readSavedBootArea(o.stateDir, o.layout)
   if (saved === null) return false
-  const current = await readRange(o.devicePath, 0, SECTOR_BYTES)
-  return equal(current, redirectedMbr(saved, o.mbrCode, o.layout.boot.index))
+  const current = await readRange(o.devicePath, 0, o.layout.bootAreaBytes)
+  return isRedirectOf(current, saved, o.mbrCode, o.layout)
 }
