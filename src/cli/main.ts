@@ -7,6 +7,7 @@ import { registerAttest } from './commands/attest.js'
 import { registerImage } from './commands/image.js'
 import { registerInstall } from './commands/install.js'
 import { registerLedger } from './commands/ledger.js'
+import { registerNeeds } from './commands/needs.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwapImages } from './commands/swap-images.js'
 import { registerTestnet } from './commands/testnet.js'
@@ -24,6 +25,7 @@ registerAgent(program)
 registerAnchor(program)
 registerLedger(program)
 registerStatus(program)
+registerNeeds(program)
 registerAttest(program)
 registerImage(program)
 registerInstall(program)
