@@ -20,6 +20,7 @@
  */
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type BootParams, decodeBootParams, encodeBootParams } from '../node/lifecycle/boot-params.js'
 import type { Platform } from '../node/platform/platform.js'
 import type { RemoteSession, VerificationImage } from '../runtime/platform.js'
 import { readSignedImageDir, verifyBootImage } from './boot-image/signature.js'
@@ -90,7 +91,7 @@ export function consoleArgs(procCmdline: string): string {
   return args.join(' ')
 }
 
-export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Platform {
+export class LinuxPlatform implements Platform {
   readonly kind = 'linux' as const
 
   private constructor(
@@ -124,9 +125,7 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     return join(this.stateDir, STATE_FILES.log)
   }
 
-  static async open<P extends PhasedParams = PhasedParams>(
-    init: LinuxPlatformInit,
-  ): Promise<LinuxPlatform<P>> {
+  static async open(init: LinuxPlatformInit): Promise<LinuxPlatform> {
     const machine = init.machine ?? realMachine
     const { disk, layout } = await locateDisk(init)
     let stateDir = init.stateDir
@@ -146,7 +145,7 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
       if (record === null) throw err
       loc = { id: record.location, source: 'dmi-uuid', detail: 'from the boot record' }
     }
-    return new LinuxPlatform<P>(
+    return new LinuxPlatform(
       init.mode,
       loc,
       disk,
@@ -158,13 +157,15 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     )
   }
 
-  /** The stored record, or null. */
-  loadBootRecord(): Promise<BootRecord<P> | null> {
-    return loadBootRecord<P>(this.stateDir)
+  /** The stored record, or null. Its `params` are the lifecycle's boot parameters in their own JSON encoding. */
+  loadBootRecord(): Promise<BootRecord | null> {
+    return loadBootRecord(this.stateDir)
   }
 
-  async loadBootParams(): Promise<P | null> {
-    return (await this.loadBootRecord())?.params ?? null
+  /** The lifecycle's boot parameters, checked as the lifecycle checks them (BootParamsError), or null. */
+  async loadBootParams(): Promise<BootParams | null> {
+    const record = await this.loadBootRecord()
+    return record === null ? null : paramsFromRecord(record.params)
   }
 
   /**
@@ -172,12 +173,17 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
    * the location and, on the running system, its network configuration as
    * it is now; the stateless side keeps the configuration it booted with.
    */
-  async storeBootParams(params: P): Promise<void> {
+  async storeBootParams(params: BootParams): Promise<void> {
+    await this.storeRecordParams(paramsToRecord(params))
+  }
+
+  /** Writes `params` (already in the record's form) with the network and location as storeBootParams says. */
+  private async storeRecordParams(params: PhasedParams): Promise<void> {
     const before = await this.loadBootRecord().catch(() => null)
     let network: NetworkConfig
     if (this.mode === 'running') network = await captureNetwork(this.init.sysRoot)
     else network = before?.network ?? NO_NETWORK
-    await storeBootRecord<P>(this.stateDir, {
+    await storeBootRecord(this.stateDir, {
       version: 1,
       params,
       network,
@@ -192,7 +198,11 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     await clearBootRecord(this.stateDir)
   }
 
-  /** The disk as the swap must see it: the swapped region, with the true boot area (reserve/swap-disk.ts). */
+  /**
+   * The disk as the swap must see it: the swapped region, with the true boot
+   * area (reserve/swap-disk.ts). The lifecycle's stateless swap opens the
+   * disk through this (StatelessPlatform.openSwapDisk), never `diskPath` raw.
+   */
   openSwapDisk(o: { writable?: boolean } = {}): Promise<ReservedSwapDisk> {
     return ReservedSwapDisk.open({
       devicePath: this.diskPath,
@@ -280,7 +290,7 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     }
     let redirect: Awaited<ReturnType<typeof redirectBoot>>
     try {
-      await this.storeBootParams(record.params)
+      await this.storeRecordParams(record.params)
       const mbrCode = await readFile(join(this.stateDir, STATE_FILES.mbrCode))
       redirect = await redirectBoot({
         devicePath: this.diskPath,
@@ -294,7 +304,7 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     }
     const now = await this.loadBootRecord()
     if (now !== null)
-      await storeBootRecord<P>(this.stateDir, { ...now, bootAreaSha256: redirect.bootAreaSha256 })
+      await storeBootRecord(this.stateDir, { ...now, bootAreaSha256: redirect.bootAreaSha256 })
     await this.machine.sync()
     if (kexec !== null) {
       const systemd = await this.machine.systemd()
@@ -369,6 +379,19 @@ export class LinuxPlatform<P extends PhasedParams = PhasedParams> implements Pla
     if (!systemd) await this.machine.quiesce()
     return this.machine.execKexec(tool, { systemd })
   }
+}
+
+/**
+ * The lifecycle's boot parameters as the record holds them: their own JSON
+ * encoding (byte strings as hex, checked by the lifecycle's decoder when read
+ * back), so a record is readable by anything that reads boot parameters.
+ */
+function paramsToRecord(p: BootParams): PhasedParams {
+  return JSON.parse(encodeBootParams(p)) as PhasedParams
+}
+
+function paramsFromRecord(stored: PhasedParams): BootParams {
+  return decodeBootParams(JSON.stringify(stored))
 }
 
 /** The disk with the VBoom reserve: the one named, or the first of the machine's disks that has one. */

@@ -2,12 +2,12 @@
 /**
  * The stateless image's process entry (bundled into the initramfs by
  * `vboom image build`, started by its /init). stateless/run.ts does the
- * work; this file only passes it the swap lifecycle's runner, which is
- * `runStatelessSwap` of src/node/lifecycle once that exists: the one place
- * to connect it. Until then a pending swap powers the machine off, with the
- * record and the disk untouched.
+ * work; this file gives it the swap lifecycle's stateless side,
+ * `runStatelessSwap` (src/node/lifecycle/), the same code the testnet
+ * hosts' stateless system runs.
  */
 import '../polyfill.js'
+import { runStatelessSwap } from '../node/lifecycle/stateless-swap.js'
 import { runStatelessImage } from './stateless/run.js'
 
-process.exitCode = await runStatelessImage({ runSwap: null })
+process.exitCode = await runStatelessImage({ runSwap: runStatelessSwap })

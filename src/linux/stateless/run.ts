@@ -17,12 +17,13 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pino } from 'pino'
+import { type BootParams, BootParamsErrorCode } from '../../node/lifecycle/index.js'
 import type { Logger } from '../../runtime/log.js'
 import { CMDLINE_KEYS, STATELESS_EXIT_POWEROFF, STATELESS_STATE_MOUNT } from '../constants.js'
-import { BootRecordCode, ReserveCode, StatelessCode, StatelessError } from '../errors.js'
+import { BootRecordCode, BootRecordError, ReserveCode, StatelessCode, StatelessError } from '../errors.js'
 import { applyNetwork } from '../net/apply.js'
 import { LinuxPlatform } from '../platform.js'
-import { type PhasedParams, paramsDigest } from '../reserve/record.js'
+import { paramsDigest } from '../reserve/record.js'
 
 /**
  * The lifecycle's stateless side (src/node/lifecycle: `runStatelessSwap`):
@@ -30,15 +31,15 @@ import { type PhasedParams, paramsDigest } from '../reserve/record.js'
  * with its state in `platform.swapStateDir`, stores the outcome (phase
  * `completed` or `aborted`) and calls `platform.rebootNormal()`.
  */
-export type StatelessSwapRunner<P extends PhasedParams = PhasedParams> = (
-  params: P,
-  platform: LinuxPlatform<P>,
+export type StatelessSwapRunner = (
+  params: BootParams,
+  platform: LinuxPlatform,
   log: Logger,
 ) => Promise<unknown>
 
-export interface StatelessRunOptions<P extends PhasedParams> {
+export interface StatelessRunOptions {
   /** The lifecycle's runner; without one, a pending swap cannot run and the machine powers off (the record stays). */
-  runSwap: StatelessSwapRunner<P> | null
+  runSwap: StatelessSwapRunner | null
   stateDir?: string
   disk?: string
 }
@@ -53,6 +54,11 @@ const FINAL_CODES = new Set<string>([
   ReserveCode.BOOT_AREA_LOST,
   ReserveCode.MISSING,
   ReserveCode.LAYOUT,
+  // stored parameters that do not decode will not decode on the next try either
+  BootParamsErrorCode.TOO_LARGE,
+  BootParamsErrorCode.MALFORMED,
+  BootParamsErrorCode.VERSION,
+  BootParamsErrorCode.KEY_MISMATCH,
 ])
 
 /** `key=value` arguments of the kernel command line. */
@@ -82,12 +88,12 @@ async function openLog(stateDir: string): Promise<{ log: Logger; file: string }>
 }
 
 /** Runs the stateless side; resolves with the exit code for /init (when it does not reboot the machine). */
-export async function runStatelessImage<P extends PhasedParams>(o: StatelessRunOptions<P>): Promise<number> {
+export async function runStatelessImage(o: StatelessRunOptions): Promise<number> {
   const stateDir = o.stateDir ?? process.env.VBOOM_STATE_DIR ?? STATELESS_STATE_MOUNT
   const { log, file } = await openLog(stateDir)
   try {
     const cmdline = kernelArgs(await readFile('/proc/cmdline', 'utf8'))
-    const platform = await LinuxPlatform.open<P>({
+    const platform = await LinuxPlatform.open({
       mode: 'stateless',
       stateDir,
       disk: o.disk ?? process.env.VBOOM_DISK,
@@ -127,7 +133,14 @@ export async function runStatelessImage<P extends PhasedParams>(o: StatelessRunO
           StatelessCode.SWAP_RUNNER_MISSING,
           'a swap is pending but this stateless image carries no swap lifecycle to run it; the machine powers off with the swap pending (the disk is untouched and keeps booting this image). Rebuild the image with a VBoom that has the lifecycle (vboom image build, vboom reserve update), then power the machine on',
         )
-      await o.runSwap(record.params, platform, log)
+      // checked as the lifecycle checks them: damaged parameters power the machine off (BootParamsError is final)
+      const params = await platform.loadBootParams()
+      if (params === null)
+        throw new BootRecordError(
+          BootRecordCode.MISSING,
+          'the boot record vanished while the stateless image read it; power the machine on again',
+        )
+      await o.runSwap(params, platform, log)
       const after = await platform.loadBootRecord()
       if (after?.params.phase === 'stateless') {
         log.error('the swap runner returned with the swap still pending')
