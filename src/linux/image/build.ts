@@ -270,6 +270,17 @@ export async function buildImage(o: BuildImageOptions): Promise<ImageReport> {
     // the stateless agent
     const app = await timed(steps, 'bundle', () => appFiles(root), o.onStep)
     for (const f of app.files) addFile(f)
+    // the addons' own libraries (the BLAKE addon links librt, which node does not): at the same paths
+    const carried = new Set(node.libraries)
+    for (const f of app.files.filter((f) => f.path.endsWith('.node'))) {
+      const copy = join(work, basename(f.path))
+      await writeFile(copy, f.data)
+      for (const lib of await sharedLibraries(copy))
+        if (!carried.has(lib)) {
+          carried.add(lib)
+          addFile({ path: lib.replace(/^\//, ''), data: await readFile(lib), mode: 0o755 })
+        }
+    }
     addFile({ path: 'init', data: Buffer.from(initScript(k.version)), mode: 0o755 })
     addFile({ path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n') })
     addFile({ path: 'etc/group', data: Buffer.from('root:x:0:\n') })

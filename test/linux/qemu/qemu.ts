@@ -31,6 +31,8 @@ export interface VmOptions {
   slot: VmSlot
   dir: string
   memMiB?: number
+  /** The guest's reboot ends qemu (-no-reboot): the host looks at the disk between two boots. */
+  noReboot?: boolean
 }
 
 /** A free TCP port on loopback. */
@@ -73,6 +75,7 @@ export class QemuVm {
       '-smp',
       '1',
       '-nodefaults',
+      ...(this.o.noReboot === true ? ['-no-reboot'] : []),
       '-display',
       'none',
       '-serial',
