@@ -50,6 +50,27 @@ export function freePort(): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Waits until something listens on 127.0.0.1:`port` (read from /proc/net/tcp,
+ * without connecting: a test connection would be taken as the peer link).
+ * The `connect` end of a peer link started before its listener stays
+ * unconnected for good (qemu 7.2 does not retry), so it starts after this.
+ */
+export async function waitListening(port: number, timeoutMs = 30_000): Promise<void> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const table = await readFile('/proc/net/tcp', 'utf8').catch(() => '')
+    // columns: sl local_address rem_address st ...; st 0A is LISTEN
+    if (
+      table.split('\n').some((l) => l.trim().split(/\s+/)[1] === local && l.trim().split(/\s+/)[3] === '0A')
+    )
+      return
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`)
+    await sleep(100)
+  }
+}
+
 export class QemuVm {
   readonly serialPath: string
   readonly qmpPath: string

@@ -29,7 +29,7 @@ import { indexDisk } from '../../../src/swapper/index/block-index.js'
 import { QemuAnchor } from './anchor.js'
 import { CACHE, debianKernel, qemuSkipReason } from './env.js'
 import { buildStatelessImage, bundleNormalProgram, readStateFile } from './harness.js'
-import { freePort, QemuVm, type VmSlot } from './qemu.js'
+import { freePort, QemuVm, type VmSlot, waitListening } from './qemu.js'
 import { buildVmDisk, type VmDisk } from './vm-disk.js'
 
 const FULL_VAR = 'VBOOM_QEMU_FULL'
@@ -140,7 +140,12 @@ t.test('two VMs swap hosts through the stateless image and come up on each other
   }
 
   // both leave their running systems for the stateless image
-  const first = { a: boot('a', 'slot1-run1', true), b: boot('b', 'slot2-run1', true) }
+  const bootPair = async (names: [string, string], noReboot: boolean): Promise<Record<'a' | 'b', QemuVm>> => {
+    const a = boot('a', names[0], noReboot)
+    await waitListening(port)
+    return { a, b: boot('b', names[1], noReboot) }
+  }
+  const first = await bootPair(['slot1-run1', 'slot2-run1'], true)
   const left = await Promise.all(
     (['a', 'b'] as const).map(async (role) => {
       const vm = first[role]
@@ -203,7 +208,7 @@ t.test('two VMs swap hosts through the stateless image and come up on each other
   )
 
   // both slots boot again: each runs the other's VM
-  const second = { a: boot('a', 'slot1-run2', false), b: boot('b', 'slot2-run2', false) }
+  const second = await bootPair(['slot1-run2', 'slot2-run2'], false)
   for (const role of ['a', 'b'] as const) {
     const other = role === 'a' ? 'b' : 'a'
     const vm = second[role]
