@@ -19,7 +19,13 @@ import { fileURLToPath } from 'node:url'
 import { ImageBuildCode, ImageBuildError } from '../errors.js'
 
 /** Packages with compiled addons: loaded from node_modules at run time (as in scripts/bundle.mjs). */
-const ADDON_PACKAGES = ['@napi-rs/*', 'zstd-napi', 'classic-level']
+const ADDON_PACKAGES = ['@napi-rs/*', '@toondepauw/*', 'zstd-napi', 'classic-level']
+/**
+ * Addon packages the code loads through `createRequire` (the swap's zstd
+ * codec, src/swapper/transfer/codec.ts, loads its binding on first use),
+ * which the bundler does not follow: carried whether or not it saw them.
+ */
+const RUNTIME_REQUIRED = ['@toondepauw/node-zstd']
 /** Dependencies that only build or type an addon (node-gyp headers, prebuild downloaders, types): not copied. */
 const BUILD_ONLY = new Set(['node-addon-api', 'prebuild-install', 'napi-macros', 'node-gyp'])
 
@@ -211,7 +217,11 @@ export async function appFiles(root = projectRoot()): Promise<AppFiles> {
     { path: `${IMAGE_APP_ROOT}/dist/package.json`, data: Buffer.from('{"type":"module"}\n') },
   ]
   const nodeModules = join(root, 'node_modules')
-  const packages = await packageClosure(nodeModules, [...entry.externals, ...worker.externals])
+  const packages = await packageClosure(nodeModules, [
+    ...entry.externals,
+    ...worker.externals,
+    ...RUNTIME_REQUIRED,
+  ])
   for (const p of packages)
     await packageFiles(join(nodeModules, p), `${IMAGE_APP_ROOT}/node_modules/${p}`, files)
   const native = join(root, 'native', 'build', 'blake3_batch.node')
