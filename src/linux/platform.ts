@@ -23,6 +23,7 @@ import { join } from 'node:path'
 import { type BootParams, decodeBootParams, encodeBootParams } from '../node/lifecycle/boot-params.js'
 import type { Platform } from '../node/platform/platform.js'
 import type { RemoteSession, VerificationImage } from '../runtime/platform.js'
+import type { SwapProgressEvent } from '../swapper/events.js'
 import { readSignedImageDir, verifyBootImage } from './boot-image/signature.js'
 import { CMDLINE_KEYS, STATE_FILES, STATE_MOUNT, STATELESS_STATE_MOUNT } from './constants.js'
 import { diskBytesOf, diskInfo, listDisks, readRange } from './disk/devices.js'
@@ -106,6 +107,22 @@ export class LinuxPlatform implements Platform {
     private readonly init: LinuxPlatformInit,
     private readonly machine: MachineActions,
   ) {}
+
+  private progressListener: ((e: SwapProgressEvent) => void) | null = null
+
+  /** Where the stateless swap's progress goes (the stateless entry logs its phases). */
+  onSwapProgress(listener: (e: SwapProgressEvent) => void): void {
+    this.progressListener = listener
+  }
+
+  /** StatelessPlatform: the swap's progress, passed to the listener; best effort, never throws. */
+  reportSwapProgress(e: SwapProgressEvent): void {
+    try {
+      this.progressListener?.(e)
+    } catch {
+      // a log that fails must not fail the swap
+    }
+  }
 
   get location(): string {
     return this.loc.id

@@ -140,6 +140,12 @@ export async function runStatelessImage(o: StatelessRunOptions): Promise<number>
           BootRecordCode.MISSING,
           'the boot record vanished while the stateless image read it; power the machine on again',
         )
+      // each phase on the console (and the tests' serial log) and in the reserve's log
+      platform.onSwapProgress((e) => {
+        if (e.type !== 'phase-start') return
+        process.stdout.write(`VBOOM-STATELESS-PHASE ${e.phase}\n`)
+        log.info({ phase: e.phase, total: e.total }, 'swap phase')
+      })
       await o.runSwap(params, platform, log)
       const after = await platform.loadBootRecord()
       if (after?.params.phase === 'stateless') {

@@ -16,13 +16,18 @@
  * 5. both slots boot again: slot 1 boots vm-beta, which learns its location
  *    (slot 1's DMI id) from the machine; the ledger shows the transfer.
  *
+ * A second run resets slot 2 (QMP system_reset, a power cut under -no-reboot)
+ * at a random moment of its apply phase, after the commit point, powers it on
+ * again and checks that its firmware lands in the stateless image, which
+ * resumes from its journal, and that the swap still converges.
+ *
  * Runs only with VBOOM_QEMU_FULL=1 (several minutes on a 2-core machine);
  * smoke.test.ts is the short part that runs by default.
  */
-import { randomUUID } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { copyFile, mkdir, mkdtemp, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { decodeBootRecord } from '../../../src/linux/reserve/record.js'
 import { openDisk } from '../../../src/swapper/disk.js'
 import { indexDisk } from '../../../src/swapper/index/block-index.js'
@@ -64,7 +69,10 @@ async function regionRoot(disk: VmDisk, scratch: string): Promise<string> {
   }
 }
 
-t.test('two VMs swap hosts through the stateless image and come up on each other’s disks', async (t) => {
+/** Random data on each VM's root beside its workload: the swap moves real blocks and apply takes a while. */
+const DATA_MIB = 16
+
+async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void> {
   await mkdir(CACHE, { recursive: true })
   const dir = await mkdtemp(join(CACHE, 'swap-'))
   const vms: QemuVm[] = []
@@ -110,7 +118,10 @@ t.test('two VMs swap hosts through the stateless image and come up on each other
       image: { kernel: image.kernel, initramfs: image.initramfs, cmdline: image.cmdline },
       program,
       kexecHelper: image.kexecHelper,
-      extra: [{ path: 'vboom/leave.json', data: anchor.trigger(role) }],
+      extra: [
+        { path: 'vboom/leave.json', data: anchor.trigger(role) },
+        { path: 'workload/blob.bin', data: randomBytes(DATA_MIB * 2 ** 20) },
+      ],
     })
   timings.diskBuild = since(t0)
   t.equal(disks.a.layout.swapBytes, disks.b.layout.swapBytes, 'both disks have the same swapped region')
@@ -162,6 +173,25 @@ t.test('two VMs swap hosts through the stateless image and come up on each other
   timings.normalBoot = Math.max(left[0]!.normalMs, left[1]!.normalMs)
   timings.leaveToStatelessInit = Math.max(...left.map((l) => l.initMs - l.leavingMs))
   timings.leaveToStatelessEntry = Math.max(...left.map((l) => l.entryMs - l.leavingMs))
+
+  // a reset of slot 2 after the commit point (the apply phase began): with -no-reboot it is a
+  // power cut; the machine is powered on again and its firmware must land in the stateless image
+  if (o.resetAfterCommit) {
+    const apply = await first.b.waitFor(/VBOOM-STATELESS-PHASE apply/, 600_000)
+    const delayMs = Math.floor(Math.random() * 1500)
+    await new Promise((r) => setTimeout(r, delayMs))
+    const finishedFirst = /reboot: Restarting/.test((await first.b.serial()).slice(apply.end))
+    t.notOk(finishedFirst, `the reset (${delayMs} ms into apply) came before slot 2 finished`)
+    await first.b.qmp('system_reset').catch(() => undefined)
+    await first.b.waitExit(60_000)
+    const again = boot('b', 'slot2-run1-after-reset', true)
+    const init = await again.waitFor(/VBOOM-INIT start via=(\S+)/, 240_000)
+    t.equal(init.match[1], 'reserve', "after the reset slot 2's firmware booted the stateless image")
+    const s = await again.waitFor(/VBOOM-STATELESS phase=(\S+)/, 180_000, init.end)
+    t.equal(s.match[1], 'stateless', 'which resumes the pending swap')
+    t.notOk(/VBOOM-NORMAL vm=/.test(await again.serial()), 'the half-written disk never booted')
+    first.b = again
+  }
 
   // the swap, then the reboot that ends qemu
   const exits = await Promise.all(
@@ -248,4 +278,13 @@ t.test('two VMs swap hosts through the stateless image and come up on each other
   })
   t.comment(`swapped region ${(disks.a.layout.swapBytes / 2 ** 20).toFixed(0)} MiB per disk`)
   t.comment(`timings (ms): ${JSON.stringify(timings)}`)
-})
+}
+
+t.test('two VMs swap hosts through the stateless image and come up on each other’s disks', (t) =>
+  swapPair(t, { resetAfterCommit: false }),
+)
+
+t.test(
+  'a reset of one machine after the commit point lands in the stateless image and the swap converges',
+  (t) => swapPair(t, { resetAfterCommit: true }),
+)
