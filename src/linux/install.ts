@@ -45,7 +45,7 @@ RequiresMountsFor=${INSTALL_PATHS.dataDir}
 
 [Service]
 Type=simple
-ExecStart=${o.node} ${o.cli} agent --data-dir ${INSTALL_PATHS.dataDir} --config ${INSTALL_PATHS.config}
+ExecStart=${o.node} ${o.cli} agent --platform linux --data-dir ${INSTALL_PATHS.dataDir} --config ${INSTALL_PATHS.config}
 Restart=on-failure
 RestartSec=5
 # root: kexec, the disk's boot area and the reserve's state partition (${STATE_MOUNT})
