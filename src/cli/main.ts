@@ -4,6 +4,8 @@ import { Command, CommanderError } from 'commander'
 import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
+import { registerImage } from './commands/image.js'
+import { registerInstall } from './commands/install.js'
 import { registerLedger } from './commands/ledger.js'
 import { registerNeeds } from './commands/needs.js'
 import { registerStatus } from './commands/status.js'
@@ -25,6 +27,8 @@ registerLedger(program)
 registerStatus(program)
 registerNeeds(program)
 registerAttest(program)
+registerImage(program)
+registerInstall(program)
 registerSwapImages(program)
 registerTestnet(program)
 

@@ -37,6 +37,7 @@ export const SignatureDomain = {
   attestation: 'vboom/attestation/v1',
   controlRequest: 'vboom/control-request/v1',
   coordinator: 'vboom/coordinator/v1',
+  bootImage: 'vboom/boot-image/v1',
 } as const
 export type SignatureDomainTag = (typeof SignatureDomain)[keyof typeof SignatureDomain]
 

@@ -7,6 +7,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../protocols/swap-constants.js'
 import type { Coordinator } from './coordinator/coordinator.js'
+import type { Disk } from './disk.js'
 import type { SwapProgressEvent } from './events.js'
 import { DEFAULT_BLOCK_SIZE } from './index/block-index.js'
 import type { Role } from './index/manifest.js'
@@ -82,6 +83,13 @@ export function pickTuning(opts: SwapTuning): SwapTuning {
 export interface SwapAgentOptions extends SwapTuning {
   role: Role
   diskPath: string
+  /**
+   * Opens the disk the swap runs on, in place of `openDisk(diskPath)`: for a
+   * platform whose swapped disk is a view of the device rather than the
+   * device itself (the Linux reserve keeps the true boot area aside while
+   * the device boots the stateless image). `diskPath` still names it in messages.
+   */
+  openDisk?: (o: { writable: boolean }) => Promise<Disk>
   /** Journal, manifests and staging of this side; same path on restart. */
   stateDir: string
   agreement: SwapAgreement

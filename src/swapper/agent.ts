@@ -253,7 +253,7 @@ export class SwapAgent {
     const o = this.o
     const book = this.book
     o.signal?.throwIfAborted()
-    const disk = await openDisk(o.diskPath)
+    const disk = o.openDisk !== undefined ? await o.openDisk({ writable: false }) : await openDisk(o.diskPath)
     this.disk = disk
     const { swapId } = o.agreement
     this.peer.preDial()
@@ -493,6 +493,7 @@ export class SwapAgent {
       ;({ stagingRemoved } = await rollForward({
         loaded: l,
         diskPath: this.o.diskPath,
+        openDisk: this.o.openDisk,
         journal: this.journal,
         swapIdHex: this.swapIdHex,
         role: this.role,

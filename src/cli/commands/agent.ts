@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { Agent } from '../../node/agent.js'
 import { loadAgentConfig } from '../../node/config.js'
 import { ControlServer } from '../../node/control-server.js'
+import { UsageError } from '../../protocols/errors.js'
 import { componentLogger, createLogger, type LogLevel } from '../../runtime/log.js'
 import { logLevelOption } from '../options.js'
 import { untilSignal } from '../run.js'
@@ -12,6 +13,7 @@ interface AgentFlags {
   listen?: string[]
   bootstrap?: string[]
   logLevel?: LogLevel
+  platform?: string
 }
 
 export function registerAgent(program: Command): void {
@@ -28,13 +30,28 @@ export function registerAgent(program: Command): void {
       '-b, --bootstrap <multiaddr...>',
       "the anchor's multiaddr(s) to bootstrap from (override the config)",
     )
+    .option(
+      '--platform <kind>',
+      'the machine the agent runs on: linux (a swap kexecs into the stateless image; the boot disk needs the reserve: vboom install --create-reserve)',
+    )
     .addOption(logLevelOption())
     .action(async (flags: AgentFlags) => {
       const config = await loadAgentConfig(flags.config)
       if (flags.listen) config.listen = flags.listen
       if (flags.bootstrap) config.bootstrap = flags.bootstrap
       const log = createLogger(flags.logLevel ?? (config.logLevel as LogLevel))
-      const agent = await Agent.create({ dataDir: flags.dataDir, config, log })
+      if (flags.platform !== undefined && flags.platform !== 'linux')
+        throw new UsageError('BAD_FLAG', `--platform must be linux, got "${flags.platform}"`)
+      const platform =
+        flags.platform === 'linux'
+          ? await (await import('../../linux/platform.js')).LinuxPlatform.open({
+              mode: 'running',
+              ...(config.anchorKey === undefined
+                ? {}
+                : { anchorKey: new Uint8Array(Buffer.from(config.anchorKey, 'hex')) }),
+            })
+          : undefined
+      const agent = await Agent.create({ dataDir: flags.dataDir, config, log, platform })
       await agent.start()
       const control = new ControlServer(agent, componentLogger(log, 'vboom:node:control'))
       await control.start()

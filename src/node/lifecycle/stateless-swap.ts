@@ -194,6 +194,7 @@ async function runAgent(
   const agent = new SwapAgent({
     role,
     diskPath: platform.diskPath,
+    openDisk: platform.openSwapDisk?.bind(platform),
     stateDir: platform.swapStateDir,
     agreement,
     swapSecretKey: params.swapSecretKey,

@@ -8,6 +8,7 @@
  * one (kexec into a stateless image) follows the same interface.
  */
 import type { BootTarget } from '../../runtime/platform.js'
+import type { Disk } from '../../swapper/disk.js'
 import type { SwapProgressEvent } from '../../swapper/events.js'
 import type { BootParams } from '../lifecycle/boot-params.js'
 
@@ -23,6 +24,12 @@ export interface StatelessPlatform {
    * swapper's journal, manifests and staging (the swap must never overwrite them).
    */
   readonly swapStateDir: string
+  /**
+   * Opens the disk the swap runs on, when it is a view of the device rather
+   * than `diskPath` itself (Linux: the swapped region with the true boot area
+   * kept aside in the reserve). Absent: the swap opens `diskPath`.
+   */
+  openSwapDisk?(o: { writable: boolean }): Promise<Disk>
   /** Durable (fsynced) before it resolves. */
   storeBootParams(p: BootParams): Promise<void>
   /** The stored boot parameters, or null when none are. */

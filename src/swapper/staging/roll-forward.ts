@@ -35,6 +35,8 @@ export interface Loaded {
 export interface RollForwardContext {
   loaded: Loaded
   diskPath: string
+  /** The swap's own way to open the disk (SwapAgentOptions.openDisk), when it has one. */
+  openDisk?: (o: { writable: boolean }) => Promise<Disk>
   journal: Journal
   swapIdHex: string
   role: Role
@@ -59,7 +61,10 @@ export interface RollForwardContext {
  */
 export async function rollForward(c: RollForwardContext): Promise<{ stagingRemoved: Promise<void> }> {
   const { loaded: l, journal, book } = c
-  const disk = await openDisk(c.diskPath, { writable: true })
+  const disk =
+    c.openDisk !== undefined
+      ? await c.openDisk({ writable: true })
+      : await openDisk(c.diskPath, { writable: true })
   try {
     const p = l.plan
     // the final check stays a real read pass over the whole disk, not a sum

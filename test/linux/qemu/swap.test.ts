@@ -1,0 +1,290 @@
+/**
+ * Two real VMs swap hosts under qemu (TCG, chosen explicitly), through the
+ * Linux platform and the swap lifecycle, with the anchor on the host:
+ * 1. `vboom image build` makes the stateless image; two self-booting VM
+ *    disks (vm-alpha in slot 1, vm-beta in slot 2) are built with
+ *    `mkfs.ext4 -d`, each with its identity, agent key, workload data and the
+ *    location's reserve; the anchor's ledger agrees a swap between the slots;
+ * 2. both VMs boot their own systems, store the lifecycle's boot parameters
+ *    and kexec into the stateless image (LinuxPlatform.rebootStateless);
+ * 3. the stateless images run `runStatelessSwap`: the two nodes swap the
+ *    disks over their peer link, coordinated by the anchor, store
+ *    'completed', write the final boot area and reboot (qemu runs with
+ *    -no-reboot here, so the host can check the disks between the boots);
+ * 4. host checks: each slot's swapped region hashes (the swapper's Merkle
+ *    root, computed on the host) to the partner's disk as it left;
+ * 5. both slots boot again: slot 1 boots vm-beta, which learns its location
+ *    (slot 1's DMI id) from the machine; the ledger shows the transfer.
+ *
+ * A second run resets slot 2 (QMP system_reset, a power cut under -no-reboot)
+ * at a random moment of its apply phase, after the commit point, powers it on
+ * again and checks that its firmware lands in the stateless image, which
+ * resumes from its journal, and that the swap still converges.
+ *
+ * Runs only with VBOOM_QEMU_FULL=1 (several minutes on a 2-core machine);
+ * smoke.test.ts is the short part that runs by default.
+ */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { copyFile, mkdir, mkdtemp, rm, truncate } from 'node:fs/promises'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { decodeBootRecord } from '../../../src/linux/reserve/record.js'
+import { openDisk } from '../../../src/swapper/disk.js'
+import { indexDisk } from '../../../src/swapper/index/block-index.js'
+import { QemuAnchor } from './anchor.js'
+import { CACHE, debianKernel, qemuSkipReason } from './env.js'
+import { buildStatelessImage, bundleNormalProgram, readStateFile } from './harness.js'
+import { freePort, QemuVm, type VmSlot, waitListening } from './qemu.js'
+import { buildVmDisk, type VmDisk } from './vm-disk.js'
+
+const FULL_VAR = 'VBOOM_QEMU_FULL'
+const skip =
+  process.env[FULL_VAR] !== '1'
+    ? `the full qemu swap runs only with ${FULL_VAR}=1 (several minutes); smoke.test.ts runs by default`
+    : await qemuSkipReason()
+if (skip !== null) {
+  t.plan(0, skip)
+  process.exit(0)
+}
+
+t.setTimeout(20 * 60_000)
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+interface Outcome {
+  phase: string
+  outcome?: { reason: string; rootBefore?: string; rootAfter?: string }
+}
+
+/** The swapper's Merkle root of `disk`'s swapped region [0, swapBytes), computed on the host. */
+async function regionRoot(disk: VmDisk, scratch: string): Promise<string> {
+  await copyFile(disk.path, scratch)
+  await truncate(scratch, disk.layout.swapBytes)
+  const d = await openDisk(scratch, { checkInUse: false })
+  try {
+    return hex((await indexDisk(d)).root)
+  } finally {
+    await d.close()
+    await rm(scratch, { force: true })
+  }
+}
+
+/** Random data on each VM's root beside its workload: the swap moves real blocks and apply takes a while. */
+const DATA_MIB = 16
+
+async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void> {
+  await mkdir(CACHE, { recursive: true })
+  const dir = await mkdtemp(join(CACHE, 'swap-'))
+  const vms: QemuVm[] = []
+  let anchor: QemuAnchor | null = null
+  t.teardown(async () => {
+    for (const vm of vms) await vm.stop()
+    await anchor?.stop()
+    if (process.env.VBOOM_QEMU_KEEP === '1') t.comment(`kept ${dir}`)
+    else await rm(dir, { recursive: true, force: true })
+  })
+  const timings: Record<string, number> = {}
+  const since = (t0: number): number => Math.round(Date.now() - t0)
+
+  const kernel = await debianKernel()
+  let t0 = Date.now()
+  const image = await buildStatelessImage(kernel, join(dir, 'image'))
+  timings.imageBuild = since(t0)
+  t.comment(
+    `stateless image: initramfs ${(image.report.initramfs.bytes / 2 ** 20).toFixed(1)} MiB zstd (${(image.report.initramfs.rawBytes / 2 ** 20).toFixed(1)} MiB raw), kernel ${(image.report.kernel.bytes / 2 ** 20).toFixed(1)} MiB, built in ${(image.report.totalMs / 1000).toFixed(1)} s`,
+  )
+
+  const uuids = { a: randomUUID(), b: randomUUID() }
+  const peerIps = { a: '10.0.0.1', b: '10.0.0.2' }
+  t0 = Date.now()
+  anchor = await QemuAnchor.start({
+    dir: join(dir, 'anchor'),
+    port: await freePort(),
+    locations: { a: `dmi-uuid:${uuids.a}`, b: `dmi-uuid:${uuids.b}` },
+    peerIps,
+    diskBytes: 2 ** 30,
+  })
+  timings.anchorStart = since(t0)
+
+  const program = await bundleNormalProgram()
+  const names = { a: 'vm-alpha', b: 'vm-beta' }
+  t0 = Date.now()
+  const disks = {} as Record<'a' | 'b', VmDisk>
+  for (const role of ['a', 'b'] as const)
+    disks[role] = await buildVmDisk({
+      out: join(dir, `slot-${role}.raw`),
+      name: names[role],
+      kernel,
+      image: { kernel: image.kernel, initramfs: image.initramfs, cmdline: image.cmdline },
+      program,
+      kexecHelper: image.kexecHelper,
+      extra: [
+        { path: 'vboom/leave.json', data: anchor.trigger(role) },
+        { path: 'workload/blob.bin', data: randomBytes(DATA_MIB * 2 ** 20) },
+      ],
+    })
+  timings.diskBuild = since(t0)
+  t.equal(disks.a.layout.swapBytes, disks.b.layout.swapBytes, 'both disks have the same swapped region')
+
+  const port = await freePort()
+  const slots: Record<'a' | 'b', VmSlot> = {
+    a: {
+      uuid: uuids.a,
+      peerMac: '52:54:00:00:01:0a',
+      hostMac: '52:54:00:00:01:1a',
+      link: { mode: 'listen', port },
+      oem: `vboom.peer-ip=${peerIps.a}/24`,
+    },
+    b: {
+      uuid: uuids.b,
+      peerMac: '52:54:00:00:02:0a',
+      hostMac: '52:54:00:00:02:1a',
+      link: { mode: 'connect', port },
+      oem: `vboom.peer-ip=${peerIps.b}/24`,
+    },
+  }
+  const boot = (role: 'a' | 'b', name: string, noReboot: boolean): QemuVm => {
+    const vm = new QemuVm({ name, disk: disks[role].path, dir, slot: slots[role], noReboot })
+    vms.push(vm)
+    vm.start()
+    return vm
+  }
+
+  // both leave their running systems for the stateless image
+  const bootPair = async (names: [string, string], noReboot: boolean): Promise<Record<'a' | 'b', QemuVm>> => {
+    const a = boot('a', names[0], noReboot)
+    await waitListening(port)
+    return { a, b: boot('b', names[1], noReboot) }
+  }
+  const first = await bootPair(['slot1-run1', 'slot2-run1'], true)
+  const left = await Promise.all(
+    (['a', 'b'] as const).map(async (role) => {
+      const vm = first[role]
+      const normal = await vm.waitFor(/VBOOM-NORMAL vm=(\S+) uuid=(\S+)/, 240_000)
+      t.equal(normal.match[1], names[role], `slot ${role}: ${names[role]} booted its own system`)
+      const leaving = await vm.waitFor(/VBOOM-NORMAL-LEAVING/, 120_000, normal.end)
+      const init = await vm.waitFor(/VBOOM-INIT start via=(\S+)/, 180_000, leaving.end)
+      t.equal(init.match[1], 'kexec', `slot ${role}: the stateless image was entered by kexec`)
+      const s = await vm.waitFor(/VBOOM-STATELESS phase=(\S+)/, 120_000, init.end)
+      t.equal(s.match[1], 'stateless', `slot ${role}: the stateless entry found the swap pending`)
+      return { normalMs: normal.atMs, leavingMs: leaving.atMs, initMs: init.atMs, entryMs: s.atMs }
+    }),
+  )
+  timings.normalBoot = Math.max(left[0]!.normalMs, left[1]!.normalMs)
+  timings.leaveToStatelessInit = Math.max(...left.map((l) => l.initMs - l.leavingMs))
+  timings.leaveToStatelessEntry = Math.max(...left.map((l) => l.entryMs - l.leavingMs))
+
+  // a reset of slot 2 after the commit point (the apply phase began): with -no-reboot it is a
+  // power cut; the machine is powered on again and its firmware must land in the stateless image
+  if (o.resetAfterCommit) {
+    const apply = await first.b.waitFor(/VBOOM-STATELESS-PHASE apply/, 600_000)
+    const delayMs = Math.floor(Math.random() * 1500)
+    await new Promise((r) => setTimeout(r, delayMs))
+    const finishedFirst = /reboot: Restarting/.test((await first.b.serial()).slice(apply.end))
+    t.notOk(finishedFirst, `the reset (${delayMs} ms into apply) came before slot 2 finished`)
+    await first.b.qmp('system_reset').catch(() => undefined)
+    await first.b.waitExit(60_000)
+    const again = boot('b', 'slot2-run1-after-reset', true)
+    const init = await again.waitFor(/VBOOM-INIT start via=(\S+)/, 240_000)
+    t.equal(init.match[1], 'reserve', "after the reset slot 2's firmware booted the stateless image")
+    const s = await again.waitFor(/VBOOM-STATELESS phase=(\S+)/, 180_000, init.end)
+    t.equal(s.match[1], 'stateless', 'which resumes the pending swap')
+    t.notOk(/VBOOM-NORMAL vm=/.test(await again.serial()), 'the half-written disk never booted')
+    first.b = again
+  }
+
+  // the swap, then the reboot that ends qemu
+  const exits = await Promise.all(
+    (['a', 'b'] as const).map(async (role) => {
+      const code = await first[role].waitExit(900_000)
+      return { role, code, atMs: Date.now() - first[role].startedAt }
+    }),
+  )
+  for (const e of exits) t.equal(e.code, 0, `slot ${e.role}: the stateless side rebooted after the swap`)
+  // from the later stateless entry to the later reboot: the swap itself, both sides
+  timings.swapToReboot = Math.max(...exits.map((e) => e.atMs)) - Math.max(...left.map((l) => l.entryMs))
+
+  // the host's checks between the boots
+  const records = {} as Record<'a' | 'b', Outcome>
+  for (const role of ['a', 'b'] as const) {
+    const r = decodeBootRecord(
+      (await readStateFile(disks[role].path, disks[role].layout, 'boot/record.json')).toString('utf8'),
+    )
+    records[role] = r.params as unknown as Outcome
+    t.equal(records[role].phase, 'completed', `slot ${role}: the record says completed`)
+    t.equal(r.location, `dmi-uuid:${uuids[role]}`, `slot ${role}: recorded at its own location`)
+  }
+  const { a: ra, b: rb } = records
+  // A side that finished first, while its partner was still cleaning up, records no roots
+  // (the partner finishes on its own); the other side's swapper proved its disk equals the
+  // partner's signed manifest, so its rootAfter is the partner's root as it left.
+  t.ok(
+    (ra.outcome?.rootBefore !== undefined && ra.outcome.rootAfter !== undefined) ||
+      (rb.outcome?.rootBefore !== undefined && rb.outcome.rootAfter !== undefined),
+    'at least one side recorded its disk roots before and after',
+  )
+  const leftA = ra.outcome?.rootBefore ?? rb.outcome?.rootAfter
+  const leftB = rb.outcome?.rootBefore ?? ra.outcome?.rootAfter
+  if (ra.outcome?.rootBefore !== undefined && rb.outcome?.rootAfter !== undefined)
+    t.equal(rb.outcome.rootAfter, ra.outcome.rootBefore, "slot 2's swapper ended on vm-alpha's root")
+  if (rb.outcome?.rootBefore !== undefined && ra.outcome?.rootAfter !== undefined)
+    t.equal(ra.outcome.rootAfter, rb.outcome.rootBefore, "slot 1's swapper ended on vm-beta's root")
+  t.not(leftA, leftB, 'the two VMs’ disks differed')
+  t.equal(
+    await regionRoot(disks.a, join(dir, 'hash-a.raw')),
+    leftB,
+    "the host's hash of slot 1's disk is vm-beta's as it left",
+  )
+  t.equal(
+    await regionRoot(disks.b, join(dir, 'hash-b.raw')),
+    leftA,
+    "the host's hash of slot 2's disk is vm-alpha's as it left",
+  )
+  t.comment(`outcomes: a ${ra.outcome?.reason}; b ${rb.outcome?.reason}`)
+
+  // both slots boot again: each runs the other's VM
+  const second = await bootPair(['slot1-run2', 'slot2-run2'], false)
+  for (const role of ['a', 'b'] as const) {
+    const other = role === 'a' ? 'b' : 'a'
+    const vm = second[role]
+    const normal = await vm.waitFor(/VBOOM-NORMAL vm=(\S+) uuid=(\S+)/, 240_000)
+    timings[`bootBack-${role}`] = normal.atMs
+    t.equal(normal.match[1], names[other], `slot ${role} boots ${names[other]} now`)
+    t.equal(normal.match[2], uuids[role], `on slot ${role}'s machine`)
+    const plat = await vm.waitFor(/VBOOM-NORMAL-PLATFORM vm=\S+ location=(\S+)/, 120_000, normal.end)
+    t.equal(
+      plat.match[1],
+      `dmi-uuid:${uuids[role]}`,
+      `${names[other]} learns its new location from the machine`,
+    )
+    const rec = await vm.waitFor(/VBOOM-NORMAL-RECORD phase=(\S+)/, 60_000, plat.end)
+    t.equal(rec.match[1], 'completed', `${names[other]} finds the completed swap in the location's record`)
+  }
+  for (const role of ['a', 'b'] as const) await second[role].waitExit(120_000)
+
+  await anchor.stop()
+  await anchor.ledger((l) => {
+    t.equal(l.swapState(anchor!.swapId)?.status, 'committed', 'the ledger committed the swap')
+    t.equal(
+      hex(l.ownerOf(`dmi-uuid:${uuids.a}`)!.owner),
+      hex(anchor!.sides.b.owner.publicKey),
+      "slot 1's location now belongs to vm-beta's owner",
+    )
+    t.equal(
+      hex(l.ownerOf(`dmi-uuid:${uuids.b}`)!.owner),
+      hex(anchor!.sides.a.owner.publicKey),
+      "slot 2's location now belongs to vm-alpha's owner",
+    )
+  })
+  t.comment(`swapped region ${(disks.a.layout.swapBytes / 2 ** 20).toFixed(0)} MiB per disk`)
+  t.comment(`timings (ms): ${JSON.stringify(timings)}`)
+}
+
+t.test('two VMs swap hosts through the stateless image and come up on each other’s disks', (t) =>
+  swapPair(t, { resetAfterCommit: false }),
+)
+
+t.test(
+  'a reset of one machine after the commit point lands in the stateless image and the swap converges',
+  (t) => swapPair(t, { resetAfterCommit: true }),
+)
