@@ -5,6 +5,7 @@ import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
 import { registerLedger } from './commands/ledger.js'
+import { registerOwner } from './commands/owner.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwapImages } from './commands/swap-images.js'
 import { registerTestnet } from './commands/testnet.js'
@@ -21,6 +22,7 @@ const program = new Command()
 registerAgent(program)
 registerAnchor(program)
 registerLedger(program)
+registerOwner(program)
 registerStatus(program)
 registerAttest(program)
 registerSwapImages(program)
