@@ -345,7 +345,7 @@ function ofRaw(rate: number, isolate: boolean, raw: RawStream): string {
 
 /**
  * Rounds per data set: this VM's figures vary by ~30 % from run to run
- * (README: free page reporting, a shared disk), so each row is the median of
+ * (docs/benchmarks.md: free page reporting, a shared disk), so each row is the median of
  * its rounds, the methods taking turns within each round, with the range
  * beside it. (b)'s target is a rate against the raw stream, and the machine's
  * speed drifts over minutes, so each (b) round measures the raw stream again

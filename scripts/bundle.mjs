@@ -4,7 +4,7 @@
  * tsc emitted it) into one module beside it: agent-main.bundle.js. Node 20
  * loads the agent's ~400 modules (libp2p and the rest) in ~250 ms, one at a
  * time through its ESM resolver, and in ~400 ms when both agents of a local
- * swap start at once on two cores; the bundle loads in ~60 ms (README,
+ * swap start at once on two cores; the bundle loads in ~60 ms (docs/decisions.md,
  * "Dependencies and why").
  *
  * The bundle sits in the same directory as the module it replaces; paths found
@@ -36,7 +36,7 @@ await build({
   format: 'esm',
   target: 'node20.19',
   // the agent's packages with native addons: loaded from node_modules at run time
-  external: ['@napi-rs/*', 'zstd-napi'],
+  external: ['@napi-rs/*', '@toondepauw/*'],
   // CommonJS dependencies inside an ES module still call require() for Node's builtins
   banner: {
     js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",

@@ -5,6 +5,7 @@ import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
 import { registerLedger } from './commands/ledger.js'
+import { registerNeeds } from './commands/needs.js'
 import { registerOwner } from './commands/owner.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwapImages } from './commands/swap-images.js'
@@ -24,6 +25,7 @@ registerAnchor(program)
 registerLedger(program)
 registerOwner(program)
 registerStatus(program)
+registerNeeds(program)
 registerAttest(program)
 registerSwapImages(program)
 registerTestnet(program)

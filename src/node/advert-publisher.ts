@@ -1,7 +1,9 @@
 /**
  * Publishes this VM's signed advert on its class topic: at start, every
  * third of its lifetime (30 s at most), and soon after a new peer subscribes to the topic
- * (gossipsub does not replay old messages to newcomers).
+ * (gossipsub does not replay old messages to newcomers). Every advert
+ * carries the profile and needs of the moment (`live`); the agent publishes
+ * at once when they change materially.
  *
  * Sequence numbers must rise across restarts: the next one is
  * max(last persisted + 1, now in ms), and it is persisted (synced) before
@@ -48,6 +50,12 @@ export interface AdvertPublisherOptions {
   key: Ed25519PrivateKey
   db: Db
   content: AdvertContent
+  /**
+   * Live sources that replace `content.profile` and `content.needs` in every
+   * advert drafted (the profiler's profile, the needs learner's weights), so
+   * the periodic republish always carries the current figures.
+   */
+  live?: { profile?: () => Profile; needs?: () => Needs }
   /** The anchor attestations to carry, as of `nowMs` (none when omitted). */
   attestations?: (nowMs: number) => Bytes[]
   metrics: AdvertMetrics
@@ -113,13 +121,13 @@ export class AdvertPublisher {
 
   /** The advert as it would be published now with these attestations (also used to check them before keeping). */
   draft(attestations: Bytes[], sequence = 0n, now = Date.now()): Advert {
-    const { content } = this.opts
+    const { content, live } = this.opts
     return {
       vm: this.vm,
       instanceClass: content.instanceClass,
       location: content.location,
-      profile: content.profile,
-      needs: content.needs,
+      profile: live?.profile?.() ?? content.profile,
+      needs: live?.needs?.() ?? content.needs,
       askMicros: content.askMicros,
       attestations,
       sequence,

@@ -1,13 +1,21 @@
 /**
- * The agent: one VM's libp2p node, its advert, its market view, its discovery.
- * Composes the pieces; each lives in its own file.
+ * The agent: one VM's libp2p node, its advert, its market view, its discovery,
+ * its profiler and needs learner. Composes the pieces; each lives in its own file.
+ *
+ * The advert carries the measured profile (the config's profileOverride on top,
+ * per resource) and the needs of the moment; it is republished at once when
+ * either changes materially. The activity gate (`activity`) is what swaps and
+ * verifications hold so no profiling run measures while they load or stop the VM.
  */
+
+import { availableParallelism } from 'node:os'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
-import { advertToJson, classId } from '../protocols/advert.js'
+import { type Advert, advertToJson, classId, type Profile } from '../protocols/advert.js'
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
-import type { Attestation } from '../protocols/attestation.js'
+import { type Attestation, checkAdvertAttestations } from '../protocols/attestation.js'
+import { UsageError } from '../protocols/errors.js'
 import type { Bytes } from '../protocols/signing.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
@@ -19,18 +27,46 @@ import { AdvertPublisher } from './advert-publisher.js'
 import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
+import {
+  type BootNotice,
+  type HistoryRecord,
+  type LeaveRequest,
+  LifecycleError,
+  LifecycleErrorCode,
+  LifecycleStore,
+  noticeBoot,
+  prepareLeave,
+} from './lifecycle/index.js'
 import { MarketView } from './market/market-view.js'
+import { NeedsLearner, type NeedsReport } from './needs/index.js'
+import type { Platform } from './platform/platform.js'
 import { AgentProbeService } from './probe/index.js'
+import {
+  ActivityGate,
+  advertisedProfile,
+  gateBootTarget,
+  Profiler,
+  type ProfilerStatus,
+} from './profiler/index.js'
 
 export interface AgentOptions {
   dataDir: string
   config: AgentConfig
   log: Logger
+  /**
+   * Where the agent runs: its location, its disk, reboots and boot parameters
+   * (its `bootRemote`, the verification path, is given the activity gate).
+   * Without one the location comes from the config and the agent cannot swap.
+   */
+  platform?: Platform
 }
 
 export interface AgentStatus {
   peerId: string
   classId: string
+  location: string
+  /** Where the VM has moved, and the swaps it left for, oldest first (recent ones). */
+  moves: HistoryRecord[]
   addresses: string[]
   connections: { peer: string; address: string }[]
   classPeersInDht: string[]
@@ -52,6 +88,13 @@ interface AgentParts {
   metrics: NodeMetrics
   classId: string
   probe: AgentProbeService | null
+  activity: ActivityGate
+  profiler: Profiler | null
+  needs: NeedsLearner
+  location: string
+  platform: Platform | null
+  lifecycle: LifecycleStore
+  log: Logger
 }
 
 export class Agent {
@@ -63,10 +106,22 @@ export class Agent {
   readonly discovery: ClassDiscovery
   readonly metrics: NodeMetrics
   readonly classId: string
+  /** Where the agent runs: the platform's location, else the config's. */
+  readonly location: string
+  /** What this start found about where the VM has been (set by start(), with a platform). */
+  boot: BootNotice | null = null
+  private readonly lifecycle: LifecycleStore
+  private readonly log: Logger
   private readonly gossip: AdvertGossip
   private readonly publisher: AdvertPublisher
   private readonly attestations: AttestationStore
   private readonly probe: AgentProbeService | null
+  /** Held by swaps, verifications and probes served: no profiling run while held. */
+  readonly activity: ActivityGate
+  /** The platform with its verification path holding `activity`; null when none was given. */
+  readonly platform: Platform | null
+  private readonly profiler: Profiler | null
+  private readonly needs: NeedsLearner
 
   private constructor(p: AgentParts) {
     this.config = p.config
@@ -81,17 +136,32 @@ export class Agent {
     this.publisher = p.publisher
     this.attestations = p.attestations
     this.probe = p.probe
+    this.activity = p.activity
+    this.profiler = p.profiler
+    this.needs = p.needs
+    this.location = p.location
+    this.platform = p.platform
+    this.lifecycle = p.lifecycle
+    this.log = p.log
   }
 
   /** Opens the data dir (exclusive), loads the key, builds the node. Call start() next. */
   static async create(opts: AgentOptions): Promise<Agent> {
     const { config, log } = opts
+    const platform = opts.platform ?? null
+    const location = platform?.location ?? config.location
+    if (location === undefined)
+      throw new UsageError(
+        'NO_LOCATION',
+        'the agent config names no location and the agent runs without a platform to tell it; add "location" to the config',
+      )
     const dataDir = await openDataDir(opts.dataDir)
     try {
       const key = await loadOrCreateKey(opts.dataDir)
       const host = await createHost({
         privateKey: key,
         listen: config.listen,
+        announce: config.announce,
         bootstrap: config.bootstrap,
         addressScope: config.addressScope,
         gossip: true,
@@ -115,23 +185,9 @@ export class Agent {
             : { trustedAnchorKey: anchorKey, tolerance: DEFAULT_PROBE_TOLERANCE },
       })
       const attestations = new AttestationStore(dataDir.db, anchorKey, DEFAULT_PROBE_TOLERANCE)
-      const publisher = new AdvertPublisher({
-        attestations: (now) => attestations.current(now),
-        topic: gossip.topic,
-        pubsub,
-        key,
-        db: dataDir.db,
-        content: {
-          instanceClass: config.instanceClass,
-          location: config.location,
-          profile: config.profile,
-          needs: config.needs,
-          askMicros: BigInt(config.askMicros),
-          ttlMs: config.advertTtlMs,
-        },
-        metrics: metrics.adverts,
-        log: componentLogger(log, 'vboom:node:advert'),
-      })
+      const activity = new ActivityGate()
+      const diskDir = config.diskDir ?? platform?.diskDir ?? opts.dataDir
+      const cores = availableParallelism()
       const probe =
         anchorKey === undefined
           ? null
@@ -140,10 +196,69 @@ export class Agent {
               anchor: config.bootstrap.map((a) => multiaddr(a)),
               anchorKey,
               key: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
-              diskDir: config.diskDir ?? opts.dataDir,
+              diskDir,
               log: componentLogger(log, 'vboom:node:probe'),
               metrics: metrics.registry,
+              gate: activity,
             })
+      // Both report material changes before the publisher exists; it is bound below.
+      let publisher: AdvertPublisher | undefined
+      const republish = (why: string): void => {
+        log.debug({ why }, 'profile or needs changed: republishing')
+        publisher?.publish().catch((err) => log.warn({ err }, 'advert publish failed; will retry'))
+      }
+      const profiler =
+        probe === null || anchorKey === undefined || !config.profiler.enabled
+          ? null
+          : new Profiler({
+              db: dataDir.db,
+              gate: activity,
+              location,
+              suite: () => probe.benchmarks,
+              anchorKey,
+              diskDir,
+              options: config.profiler,
+              cores,
+              log: componentLogger(log, 'vboom:node:profiler'),
+              onMaterialChange: republish,
+            })
+      if (profiler === null && config.profiler.enabled)
+        log.warn(
+          'the profiler needs anchorKey in the config (to check the signed benchmarks): the advert carries only profileOverride',
+        )
+      const profile = (): Profile => advertisedProfile(profiler?.profile() ?? {}, config.profileOverride)
+      const needs = new NeedsLearner({
+        db: dataDir.db,
+        config: config.needs,
+        mode: config.needsMode,
+        options: config.needsLearning,
+        diskDir,
+        cores,
+        profile,
+        ownCost: () => profiler?.totals() ?? { cpuMs: 0, diskMs: 0, readBytes: 0, writeBytes: 0 },
+        log: componentLogger(log, 'vboom:node:needs'),
+        onMaterialChange: republish,
+      })
+      const bound: AdvertPublisher = new AdvertPublisher({
+        attestations: (now): Bytes[] =>
+          attestations.current(now).filter((a) => agreesWith(bound.draft([a], 0n, now), anchorKey, now)),
+        topic: gossip.topic,
+        pubsub,
+        key,
+        db: dataDir.db,
+        content: {
+          instanceClass: config.instanceClass,
+          location,
+          profile: config.profileOverride,
+          needs: config.needs,
+          askMicros: BigInt(config.askMicros),
+          ttlMs: config.advertTtlMs,
+        },
+        live: { profile, needs: () => needs.weights() },
+        metrics: metrics.adverts,
+        log: componentLogger(log, 'vboom:node:advert'),
+      })
+      publisher = bound
       const discovery = new ClassDiscovery({
         host,
         classId: id,
@@ -158,11 +273,18 @@ export class Agent {
         key,
         market,
         gossip,
-        publisher,
+        publisher: bound,
         discovery,
         metrics,
         classId: id,
         probe,
+        activity,
+        profiler,
+        needs,
+        location,
+        platform: platform === null ? null : gateBootTarget(platform, activity),
+        lifecycle: new LifecycleStore(dataDir.db, opts.dataDir),
+        log,
       })
     } catch (err) {
       await dataDir.close()
@@ -174,10 +296,23 @@ export class Agent {
     return this.host.peerId
   }
 
+  /**
+   * Joins the network. Under a platform, first notices where the VM is (it
+   * may have moved: its history records it, and the advert and the DHT then
+   * carry the new location and addresses); a VM whose host holds stateless
+   * boot parameters leaves for that swap instead (it had not left yet).
+   */
   async start(): Promise<void> {
+    if (this.platform !== null) {
+      this.boot = await noticeBoot(this.platform, this.lifecycle, this.log)
+      if (this.boot.leave !== null) await this.platform.rebootStateless()
+    }
     await this.host.start()
     this.gossip.start()
     await this.attestations.load((a) => this.publisher.draft(a))
+    // Kept samples and learned state first, so the first advert carries them.
+    await this.needs.start()
+    await this.profiler?.start()
     await this.publisher.start()
     this.discovery.start()
     this.probe?.start()
@@ -193,12 +328,56 @@ export class Agent {
   private stopping?: Promise<void>
 
   private async stopNow(): Promise<void> {
+    await this.profiler?.stop()
+    await this.needs.stop()
     await this.probe?.stop()
     this.discovery.stop()
     this.publisher.stop()
     this.gossip.stop()
     await this.host.stop()
     await this.dataDir.close()
+  }
+
+  /**
+   * Step 1 of a registered swap: stores the boot parameters on the host and
+   * records the leave, durably. The VM is then ready to leave; call
+   * `rebootStateless` (or use `leaveForSwap` for both).
+   */
+  async prepareLeave(req: LeaveRequest): Promise<void> {
+    const platform = this.requirePlatform()
+    const anchorKey = this.config.anchorKey
+    if (anchorKey === undefined || this.config.bootstrap.length === 0)
+      throw new LifecycleError(
+        LifecycleErrorCode.NO_ANCHOR,
+        'the agent config names no anchor (anchorKey and bootstrap): a swap needs its coordinator',
+      )
+    await prepareLeave(req, {
+      platform,
+      store: this.lifecycle,
+      anchor: { publicKey: new Uint8Array(Buffer.from(anchorKey, 'hex')), addrs: this.config.bootstrap },
+      network: { listen: this.config.listen, announce: this.config.announce },
+      log: this.log,
+    })
+  }
+
+  /** Leaves the running system for the stateless swapper (the boot parameters stored). Never resolves. */
+  async rebootStateless(): Promise<never> {
+    return this.requirePlatform().rebootStateless()
+  }
+
+  /** Step 1 whole: prepare, then reboot stateless. Never resolves. */
+  async leaveForSwap(req: LeaveRequest): Promise<never> {
+    await this.prepareLeave(req)
+    return this.rebootStateless()
+  }
+
+  private requirePlatform(): Platform {
+    if (this.platform === null)
+      throw new LifecycleError(
+        LifecycleErrorCode.NO_PLATFORM,
+        'this agent runs without a platform: it cannot reboot into the stateless swapper, so it cannot swap',
+      )
+    return this.platform
   }
 
   /** Publishes a fresh advert now (new sequence), e.g. after the profile changed. */
@@ -216,11 +395,24 @@ export class Agent {
     return a
   }
 
+  /** The profiler's state, budget, per-resource statistics and detected changes; null without a profiler. */
+  profileStatus(): (ProfilerStatus & { advertised: Profile }) | null {
+    const s = this.profiler?.status()
+    return s === undefined ? null : { ...s, advertised: this.publisher.draft([]).profile }
+  }
+
+  /** The needs weights now and where each came from. */
+  needsReport(): NeedsReport {
+    return this.needs.report()
+  }
+
   async status(): Promise<AgentStatus> {
     const own = this.publisher.advert
     return {
       peerId: this.host.peerId.toString(),
       classId: this.classId,
+      location: this.location,
+      moves: await this.lifecycle.history(),
       addresses: this.host.getMultiaddrs().map((a) => a.toString()),
       connections: this.host.getConnections().map((c) => ({
         peer: c.remotePeer.toString(),
@@ -235,5 +427,24 @@ export class Agent {
         rejected: await counterByLabel(this.metrics.adverts.rejected),
       },
     }
+  }
+}
+
+/**
+ * Whether an advert drafted with one attestation passes the receivers' check:
+ * the measured profile moves, and an attestation it no longer agrees with
+ * (beyond the tolerance) would get every advert rejected, so it is left out.
+ */
+function agreesWith(advert: Advert, anchorKey: Uint8Array | undefined, nowMs: number): boolean {
+  if (anchorKey === undefined) return false
+  try {
+    checkAdvertAttestations(advert, {
+      trustedAnchorKey: anchorKey,
+      nowMs,
+      tolerance: DEFAULT_PROBE_TOLERANCE,
+    })
+    return true
+  } catch {
+    return false
   }
 }

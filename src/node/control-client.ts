@@ -3,6 +3,7 @@ import { request } from 'node:http'
 import { UsageError } from '../protocols/errors.js'
 import type { AgentStatus } from './agent.js'
 import { controlSocketPath } from './control-server.js'
+import type { NeedsReport } from './needs/index.js'
 
 /** A local socket answers at once; a second means the agent is wedged. */
 const CONTROL_TIMEOUT_MS = 5_000
@@ -63,4 +64,8 @@ async function controlRequest(
 
 export async function fetchStatus(dataDir: string): Promise<AgentStatus> {
   return JSON.parse(await controlGet(dataDir, '/status')) as AgentStatus
+}
+
+export async function fetchNeeds(dataDir: string): Promise<NeedsReport> {
+  return JSON.parse(await controlGet(dataDir, '/needs')) as NeedsReport
 }

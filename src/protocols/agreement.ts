@@ -453,7 +453,11 @@ export interface SwapperAgreement {
   parties: Record<Side, { peerId: PeerId; swapKey: Uint8Array }>
 }
 
-export function toSwapperAgreement(a: Pick<SwapAgreement, 'swapId' | 'a' | 'b'>): SwapperAgreement {
+export function toSwapperAgreement(a: {
+  swapId: Uint8Array
+  a: Pick<AgreementParty, 'swapKey'>
+  b: Pick<AgreementParty, 'swapKey'>
+}): SwapperAgreement {
   return {
     swapId: a.swapId,
     parties: {

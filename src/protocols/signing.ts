@@ -8,7 +8,7 @@
  *
  * Signatures are made and checked by node:crypto (OpenSSL). Verification is
  * on the gossip hot path, measured here at ~12x @noble/ed25519's rate (see
- * README, bench:mesh); a process's first @noble signature builds its tables
+ * docs/benchmarks.md, bench:mesh); a process's first @noble signature builds its tables
  * (~40 ms of CPU here, on the swap's critical path in each agent), where
  * node:crypto signs in ~0.1 ms. Ed25519 is deterministic (RFC 8032): both give
  * the same bytes, which unit tests check against @noble/ed25519.

@@ -1,6 +1,8 @@
 /**
- * Protocol id, limits and defaults of the disk swap (SWAP_PROTOCOL below).
- * Every number says why it is what it is.
+ * Protocol id and limits of the disk swap (SWAP_PROTOCOL below): what both
+ * sides must agree on. Every number says why it is what it is. One side's own
+ * tuning (streams, window, timeouts, pipeline depths) is in
+ * src/swapper/tuning.ts.
  */
 
 /** Block transfer and manifest exchange between the two agents of a swap. */
@@ -42,19 +44,14 @@ export const SWAP_CHANNEL_BUFFER_BYTES = 2 * MAX_SWAP_MESSAGE_BYTES
 /** Peer-supplied error text is short and never logged at info. */
 export const MAX_ERROR_LENGTH = 256
 
-/** Requests in flight per stream: with 1 MiB batches, 4 x 1 MiB per stream bounds receive memory. */
-export const DEFAULT_WINDOW = 4
-/**
- * Parallel streams. One: measured with bench:swap's random 512 MiB pair (both directions at once,
- * window 4), 1 stream moved 239-250 MiB/s, 2 streams 183-201, 4 streams 174 (yamux and noise
- * work per stream, no spare core). More pay only where one stream is the bottleneck (long RTT).
- */
-export const DEFAULT_STREAMS = 1
-/** Bad blocks (hash mismatch, malformed batch) tolerated from a peer before it is dropped and the swap aborts. */
-export const DEFAULT_MAX_BAD_BLOCKS = 8
-/** A batch is at most 1 MiB: 30 s without a response means the peer or link is gone. */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 /** zstd level 1: ~530 MB/s at ratio 4.7 on an ext4 image (STACK.md), faster than the link it saves. */
 export const ZSTD_LEVEL = 1
 /** Send a batch compressed only if zstd saves at least 1/8 of it; else raw, saving the receiver a decompress. */
 export const COMPRESS_MIN_SAVING = 1 / 8
+
+/**
+ * Default deadline per swap message (ms), the stream channel's and the swap
+ * agent's unless tuned: a batch is at most 1 MiB, so 30 s without a response
+ * means the peer or the link is gone.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000

@@ -57,6 +57,8 @@ export type AddressScope = 'lan' | 'public'
 export interface HostOptions {
   privateKey: PrivateKey
   listen: string[]
+  /** Announced instead of the listen addresses (behind a relay or a NAT); default none. */
+  announce?: string[]
   bootstrap: string[]
   addressScope: AddressScope
   /** Agents run gossipsub; the anchor does not trade adverts. */
@@ -88,6 +90,8 @@ function parseMultiaddrs(addrs: string[], what: string): void {
 export interface NodeOptions<S extends ServiceMap> {
   privateKey: PrivateKey
   listen: string[]
+  /** Announced instead of the listen addresses (behind a relay or a NAT); default none. */
+  announce?: string[]
   /** Which yamux windows the host's streams get (STREAM_WINDOWS). */
   traffic: StreamTraffic
   /** libp2p services by name; none by default. */
@@ -104,11 +108,15 @@ export async function createNode<S extends ServiceMap = ServiceMap>(
 ): Promise<Libp2p<S>> {
   const bootstrapList = opts.bootstrap ?? []
   parseMultiaddrs(opts.listen, 'listen address')
+  parseMultiaddrs(opts.announce ?? [], 'announce address')
   parseMultiaddrs(bootstrapList, 'bootstrap address')
   try {
     return await createLibp2p<S>({
       privateKey: opts.privateKey,
-      addresses: { listen: opts.listen },
+      addresses: {
+        listen: opts.listen,
+        ...(opts.announce !== undefined && opts.announce.length > 0 ? { announce: opts.announce } : {}),
+      },
       transports: [tcp()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux({ streamOptions: { ...STREAM_WINDOWS[opts.traffic] } })],
@@ -167,6 +175,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   return (await createNode({
     privateKey: opts.privateKey,
     listen: opts.listen,
+    announce: opts.announce,
     traffic: 'market',
     services: services as never,
     bootstrap: opts.bootstrap,

@@ -5,10 +5,19 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../protocols/swap-constants.js'
 import type { Coordinator } from './coordinator/coordinator.js'
 import type { SwapProgressEvent } from './events.js'
+import { DEFAULT_BLOCK_SIZE } from './index/block-index.js'
 import type { Role } from './index/manifest.js'
 import type { ServeFaults } from './transfer/serve.js'
+import {
+  DEFAULT_DECISION_TIMEOUT_MS,
+  DEFAULT_MAX_BAD_BLOCKS,
+  DEFAULT_STAGING_RESERVE_BYTES,
+  DEFAULT_STREAMS,
+  DEFAULT_WINDOW,
+} from './tuning.js'
 
 export interface SwapParty {
   peerId: PeerId
@@ -22,7 +31,7 @@ export interface SwapAgreement {
   parties: Record<Role, SwapParty>
 }
 
-/** The swap's tuning knobs, shared by the agent, its process wrapper and swap-images. */
+/** The swap's tuning knobs, shared by the agent, its process wrapper and swap-images; defaults in tuning.ts. */
 export interface SwapTuning {
   /** Default DEFAULT_BLOCK_SIZE (4 KiB, see block-index.ts). */
   blockSize?: number
@@ -42,11 +51,11 @@ export interface SwapTuning {
   applyWindows?: number
   /** Default DEFAULT_MAX_BAD_BLOCKS. */
   maxBadBlocks?: number
-  /** Bytes to leave free beside staging. Default 64 MiB: the filesystem must stay usable. */
+  /** Bytes to leave free beside staging. Default DEFAULT_STAGING_RESERVE_BYTES. */
   stagingReserveBytes?: number
   /** Per-message deadline on streams. Default DEFAULT_REQUEST_TIMEOUT_MS. */
   timeoutMs?: number
-  /** How long to wait for the peer to stage / complete. Default 10 min. */
+  /** How long to wait for the peer to stage / complete. Default DEFAULT_DECISION_TIMEOUT_MS. */
   decisionTimeoutMs?: number
 }
 
@@ -84,7 +93,30 @@ export interface SwapAgentOptions extends SwapTuning {
   peerAddrs: Multiaddr[]
   faults?: ServeFaults
   onProgress?: (e: SwapProgressEvent) => void
+  /**
+   * Cancels the swap. Before the commit point the side votes abort, removes
+   * its staging and rejects with SwapCancelledError, its disk untouched;
+   * after it, the side stops at its next durable point (an apply window
+   * recorded) and rejects with SwapInterruptedError: a rerun with the same
+   * state directory resumes and finishes the swap.
+   */
+  signal?: AbortSignal
 }
 
-export const DEFAULT_STAGING_RESERVE_BYTES = 64 * 1024 * 1024
-export const DEFAULT_DECISION_TIMEOUT_MS = 10 * 60 * 1000
+/** The knobs with their defaults filled in (applyWindows stays optional: the plan has its own default). */
+export type ResolvedTuning = Required<Omit<SwapTuning, 'applyWindows'>> & Pick<SwapTuning, 'applyWindows'>
+
+export function resolveTuning(t: SwapTuning): ResolvedTuning {
+  return {
+    blockSize: t.blockSize ?? DEFAULT_BLOCK_SIZE,
+    streams: Math.max(1, t.streams ?? DEFAULT_STREAMS),
+    window: Math.max(1, t.window ?? DEFAULT_WINDOW),
+    compress: t.compress ?? true,
+    dedup: t.dedup ?? true,
+    applyWindows: t.applyWindows,
+    maxBadBlocks: t.maxBadBlocks ?? DEFAULT_MAX_BAD_BLOCKS,
+    stagingReserveBytes: t.stagingReserveBytes ?? DEFAULT_STAGING_RESERVE_BYTES,
+    timeoutMs: t.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    decisionTimeoutMs: t.decisionTimeoutMs ?? DEFAULT_DECISION_TIMEOUT_MS,
+  }
+}

@@ -234,6 +234,21 @@ export class CoordinatorRemoteError extends CoordinatorError {
 }
 
 /**
+ * The swap was cancelled (its AbortSignal) before the commit point: this side
+ * voted abort, removed its staging and left its disk as it was.
+ */
+export class SwapCancelledError extends SwapError {
+  constructor(swapId: string, options?: { cause?: unknown }) {
+    super(
+      'SWAP_CANCELLED',
+      `swap ${swapId} cancelled before its commit point: nothing was changed, both disks hold their original images and this side's staging is removed; start a new swap to try again`,
+      options,
+    )
+    this.name = 'SwapCancelledError'
+  }
+}
+
+/**
  * The coordinator's answer breaks the protocol: it does not decode, is too
  * large, or is about another swap. Never read as "unsupported": a garbled
  * answer is not an old coordinator.
@@ -424,5 +439,20 @@ export class SwapAlreadyCompletedError extends SwapError {
     this.name = 'SwapAlreadyCompletedError'
     this.swapId = swapId
     this.completedAt = completedAt
+  }
+}
+
+/**
+ * The swap was cancelled after its commit point: this side stopped at a
+ * durable point (an apply window recorded, or its disk already the peer's
+ * image). The swap stays committed; only a rerun finishes it.
+ */
+export class SwapInterruptedError extends SwapError {
+  constructor(swapId: string, stateDir: string, where: string) {
+    super(
+      'SWAP_INTERRUPTED',
+      `swap ${swapId} is committed and was stopped ${where}; run it again with the same state directory (${stateDir}) to resume and finish it`,
+    )
+    this.name = 'SwapInterruptedError'
   }
 }

@@ -47,7 +47,7 @@ export function hostConfig(i: number, instanceClass: InstanceClass, bootstrap: s
   return {
     instanceClass,
     location: `host-${i}`,
-    profile: {
+    profileOverride: {
       cpu: stat(1000 + 37 * i),
       diskWrite: stat(interfered ? 18 : 31),
       diskRead: stat(interfered ? 40 : 95),
@@ -117,7 +117,7 @@ export function meshView(mesh: Mesh, convergedMs: number | null): MeshReport {
     agents: mesh.agents.map((a) => ({
       peerId: a.peerId.toString(),
       classId: a.classId,
-      location: a.config.location,
+      location: a.location,
       sees: a.market
         .list()
         .map((ad) => ad.location)

@@ -21,7 +21,7 @@ t.test("an agent's adverts carry the anchor attestation it was given, across a r
   const now = Date.now()
   // host-0 claims diskWrite 31 MB/s (see hostConfig); the anchor measured 30.
   const base: Attestation = {
-    location: a.config.location,
+    location: a.location,
     vm: a.peerId.toString(),
     measurements: [{ resource: 'DISK_WRITE', name: 'vboom/disk-seq-write', value: 30, unit: 'MB/s' }],
     measuredAtMs: now,

@@ -20,7 +20,7 @@ import { checkAdvertAttestations, decodeAttestation } from '../../src/protocols/
 import { signControlRequest } from '../../src/protocols/control-request.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { BenchmarkResource } from '../../src/runtime/sandbox/index.js'
-import { diskLimitUnavailable, TestnetHost } from '../../src/testnet/platform.js'
+import { DirectoryHost, diskLimitUnavailable } from '../../src/testnet/host/directory-host.js'
 import { CLASS, keys, registerOwner, signed } from '../anchor/helpers.js'
 import { clientNode } from '../anchor/net-helpers.js'
 
@@ -59,7 +59,7 @@ async function stoppedDuring<T>(pid: number, work: Promise<T>): Promise<{ value:
 
 t.test('liar caught by probe and verification; honest passes', { skip: why ?? false }, async (t) => {
   const anchorDir = t.testdir()
-  const hosts = new Map<string, TestnetHost>()
+  const hosts = new Map<string, DirectoryHost>()
   const anchor = await AnchorNode.create({
     dataDir: join(anchorDir, 'anchor'),
     listen: ['/ip4/127.0.0.1/tcp/0'],
@@ -109,7 +109,7 @@ t.test('liar caught by probe and verification; honest passes', { skip: why ?? fa
   > = {} as never
   for (const name of ['honest', 'liar'] as const) {
     const location = `loc-${name}`
-    const host = await TestnetHost.create({
+    const host = await DirectoryHost.create({
       location,
       dir: join(anchorDir, name),
       disk: { writeBps: WRITE_BPS },

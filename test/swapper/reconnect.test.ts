@@ -3,13 +3,14 @@ import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import t from 'tap'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
-import { SwapAgent, type SwapAgreement } from '../../src/swapper/agent.js'
+import { SwapAgent } from '../../src/swapper/agent.js'
+import type { SwapAgreement } from '../../src/swapper/agent-options.js'
 import {
   type Coordinator,
   LevelCoordinator,
   type SwapStatus,
 } from '../../src/swapper/coordinator/coordinator.js'
-import { CoordinatorError } from '../../src/swapper/errors.js'
+import { CoordinatorError, CoordinatorUnsupportedError } from '../../src/swapper/errors.js'
 import type { Role } from '../../src/swapper/index/manifest.js'
 import { swapImages } from '../../src/swapper/local/swap-images.js'
 import { createSwapNode } from '../../src/swapper/local/swap-node.js'
@@ -116,42 +117,93 @@ for (const withWatch of [false, true]) {
   )
 }
 
+t.test('a coordinator without the long poll (an anchor from before WATCH) is polled instead', async (t) => {
+  const dir = t.testdir()
+  const { pa, pb, ha, hb } = await randomPair(dir, 2 * MiB)
+  const real = await LevelCoordinator.open(join(dir, 'coord'))
+  t.teardown(() => real.close())
+  let refused = 0
+  const coordinator: Coordinator = {
+    prepare: (id, role) => real.prepare(id, role),
+    commit: (id) => real.commit(id),
+    abort: (id, role, reason) => real.abort(id, role, reason),
+    complete: (id, role) => real.complete(id, role),
+    status: (id) => real.status(id),
+    watch: async () => {
+      refused++
+      throw new CoordinatorUnsupportedError('WATCH', 'unknown coordinator operation')
+    },
+    close: async () => undefined,
+  }
+  const notes: string[] = []
+  const r = await swapImages(pa, pb, {
+    coordinator,
+    stagingReserveBytes: 0,
+    workDir: join(dir, 'w'),
+    onProgress: (e) => {
+      if (e.type === 'note') notes.push(e.message)
+    },
+  })
+  t.ok(refused > 0, 'the long poll was tried')
+  t.ok(
+    notes.some((n) => n.includes('polling instead')),
+    'and the user told that the side polls instead',
+  )
+  t.equal(r.a.outcome, 'swapped')
+  t.equal(await sha256File(pa), hb)
+  t.equal(await sha256File(pb), ha)
+})
+
 t.test(
-  'a coordinator that refuses the long poll (an anchor from before WATCH) is polled instead',
+  'a garbled answer to the long poll fails the swap instead of turning into polling; a rerun converges',
   async (t) => {
     const dir = t.testdir()
     const { pa, pb, ha, hb } = await randomPair(dir, 2 * MiB)
     const real = await LevelCoordinator.open(join(dir, 'coord'))
     t.teardown(() => real.close())
-    let refused = 0
-    const coordinator: Coordinator = {
-      prepare: (id, role) => real.prepare(id, role),
+    // B votes only once A has asked for a long poll: A must wait for B, so its wait really runs
+    const aWatched = Promise.withResolvers<void>()
+    let watched = 0
+    const garbled: Coordinator = {
+      prepare: async (id, role) => {
+        if (role === 'b') await Promise.race([aWatched.promise, new Promise((r) => setTimeout(r, 20_000))])
+        return real.prepare(id, role)
+      },
       commit: (id) => real.commit(id),
       abort: (id, role, reason) => real.abort(id, role, reason),
       complete: (id, role) => real.complete(id, role),
       status: (id) => real.status(id),
       watch: async () => {
-        refused++
-        throw new CoordinatorError('MALFORMED', 'anchor coordinator: unknown coordinator operation')
+        watched++
+        aWatched.resolve()
+        throw new CoordinatorError('MALFORMED', 'anchor coordinator: the answer does not decode')
       },
       close: async () => undefined,
     }
     const notes: string[] = []
-    const r = await swapImages(pa, pb, {
-      coordinator,
+    const work = join(dir, 'w')
+    const err = await swapImages(pa, pb, {
+      coordinator: garbled,
       stagingReserveBytes: 0,
-      workDir: join(dir, 'w'),
+      workDir: work,
       onProgress: (e) => {
         if (e.type === 'note') notes.push(e.message)
       },
-    })
-    t.ok(refused > 0, 'the long poll was tried')
-    t.ok(
-      notes.some((n) => n.includes('polling instead')),
-      'and the user told that the side polls instead',
+    }).then(
+      () => null,
+      (e: unknown) => e as Error & { code?: string },
     )
-    t.equal(r.a.outcome, 'swapped')
-    t.equal(await sha256File(pa), hb)
-    t.equal(await sha256File(pb), ha)
+    t.ok(watched > 0, 'the long poll was tried')
+    t.equal(err?.name, 'CoordinatorError', 'the swap failed with the coordinator error')
+    t.equal(err?.code, 'MALFORMED')
+    t.notOk(
+      notes.some((n) => n.includes('polling instead')),
+      'nothing switched to polling',
+    )
+    // the swap's state is intact: with a sound coordinator the same swap finishes
+    const r = await swapImages(pa, pb, { coordinator: real, stagingReserveBytes: 0, workDir: work })
+    t.ok(r.a.outcome === 'swapped' || r.a.outcome === 'already-swapped')
+    t.equal(await sha256File(pa), hb, 'A holds B bit for bit')
+    t.equal(await sha256File(pb), ha, 'B holds A bit for bit')
   },
 )

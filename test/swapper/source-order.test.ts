@@ -13,7 +13,8 @@ import { type BlockIndex, indexDisk } from '../../src/swapper/index/block-index.
 import { makePlan, type Plan } from '../../src/swapper/plan/plan.js'
 import { sourceFirstOrder } from '../../src/swapper/plan/source-order.js'
 import { applyPlan, windowBounds } from '../../src/swapper/staging/apply.js'
-import { Staging, stageLocal } from '../../src/swapper/staging/staging.js'
+import { stageLocal } from '../../src/swapper/staging/stage-local.js'
+import { Staging } from '../../src/swapper/staging/staging.js'
 import { seeded, writeImage } from './helpers.js'
 
 const BS = 4096

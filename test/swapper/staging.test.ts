@@ -17,7 +17,8 @@ import { indexDisk } from '../../src/swapper/index/block-index.js'
 import { makePlan } from '../../src/swapper/plan/plan.js'
 import { applyPlan } from '../../src/swapper/staging/apply.js'
 import { AlignedAllocator, DIRECT_ALIGN, O_DIRECT } from '../../src/swapper/staging/direct-io.js'
-import { Staging, stageLocal } from '../../src/swapper/staging/staging.js'
+import { stageLocal } from '../../src/swapper/staging/stage-local.js'
+import { Staging } from '../../src/swapper/staging/staging.js'
 import { MiB, seeded, writeImage } from './helpers.js'
 
 /** Why direct tests skip: test directories live beside this file; ext4, xfs and tmpfs (Linux >= 6.6) take O_DIRECT. */

@@ -21,7 +21,7 @@ export function registerAgent(program: Command): void {
     .requiredOption('-d, --data-dir <dir>', 'where the node key, database and control socket live')
     .requiredOption(
       '-c, --config <file>',
-      'agent config (JSON): instance class, location, profile, needs, price',
+      'agent config (JSON): instance class, location, needs, price, profiler (see examples/agent.json)',
     )
     .option('-l, --listen <multiaddr...>', 'listen addresses (override the config)')
     .option(

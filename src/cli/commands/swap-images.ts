@@ -1,11 +1,11 @@
 import type { Command } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
-import { DEFAULT_STREAMS } from '../../protocols/swap-constants.js'
 import { BlockSizeError } from '../../swapper/errors.js'
 import { SWAP_PHASES, type SwapSideReport } from '../../swapper/events.js'
 import { checkSwapBlockSize } from '../../swapper/index/block-index.js'
 import { createProgressBars } from '../../swapper/local/progress-bars.js'
 import { type SwapImagesReport, swapImages } from '../../swapper/local/swap-images.js'
+import { DEFAULT_STREAMS } from '../../swapper/tuning.js'
 
 interface SwapFlags {
   workDir?: string
@@ -66,6 +66,32 @@ export function formatSwapReport(r: SwapImagesReport): string {
   ].join('\n')}\n`
 }
 
+/**
+ * SIGINT or SIGTERM cancels the swap cleanly: before its commit point both
+ * disks stay as they were; after it, the agents stop at their next durable
+ * point and a rerun with the same arguments finishes the swap. A second
+ * signal exits at once (the journals make that as safe as a crash).
+ */
+function cancelOnSignal(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController()
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130)
+    process.stderr.write(
+      `\nvboom: ${sig}: cancelling the swap (before its commit point both disks stay as they were; after it, a rerun finishes it); send it again to stop at once\n`,
+    )
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    },
+  }
+}
+
 export function registerSwapImages(program: Command): void {
   program
     .command('swap-images')
@@ -90,6 +116,7 @@ export function registerSwapImages(program: Command): void {
     .option('--json', 'print the report as JSON')
     .action(async (a: string, b: string, flags: SwapFlags) => {
       const bars = flags.json ? null : createProgressBars()
+      const cancellation = cancelOnSignal()
       let report: SwapImagesReport
       try {
         report = await swapImages(a, b, {
@@ -101,8 +128,10 @@ export function registerSwapImages(program: Command): void {
           isolate: flags.isolate,
           again: flags.again === true,
           onProgress: bars?.onProgress,
+          signal: cancellation.signal,
         })
       } finally {
+        cancellation.dispose()
         bars?.stop()
       }
       process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : formatSwapReport(report))

@@ -2,17 +2,45 @@
  * The platform: what the machine-level operations mean where the agent runs.
  * The anchor drives verification through `bootRemote` (declared with its
  * session in src/runtime/platform.ts, which both sides import); the agent's
- * benchmarks write to `diskDir`. Implementations: the testnet's emulated
- * hosts (src/testnet/platform.ts). A real cloud platform (reboot via the
- * provider API or kexec into a network-booted image) is not written yet.
+ * benchmarks write to `diskDir`; the swap lifecycle (src/node/lifecycle/)
+ * stores boot parameters and reboots through it. Implementations: the
+ * testnet's host supervisor client (src/testnet/host/client.ts); the Linux
+ * one (kexec into a stateless image) follows the same interface.
  */
 import type { BootTarget } from '../../runtime/platform.js'
+import type { SwapProgressEvent } from '../../swapper/events.js'
+import type { BootParams } from '../lifecycle/boot-params.js'
 
-export interface Platform extends BootTarget {
-  /** 'testnet' for emulated hosts. */
-  readonly kind: string
-  /** The provider's id of the location (instance id). */
+/** What the stateless side of a swap needs of its host (src/node/lifecycle/stateless-swap.ts). */
+export interface StatelessPlatform {
+  readonly kind: 'testnet' | 'linux'
+  /** The provider's id of the location (instance id): from the machine, never from the disk. */
   readonly location: string
-  /** A directory on the VM's disk, where disk benchmarks place their scratch files. */
+  /** The VM's disk (an image file or a block device) as the stateless swapper sees it. */
+  readonly diskPath: string
+  /**
+   * A directory on the host outside the VM's disk, kept across boots: the
+   * swapper's journal, manifests and staging (the swap must never overwrite them).
+   */
+  readonly swapStateDir: string
+  /** Durable (fsynced) before it resolves. */
+  storeBootParams(p: BootParams): Promise<void>
+  /** The stored boot parameters, or null when none are. */
+  loadBootParams(): Promise<BootParams | null>
+  /** From the stateless side: boots whatever VM the disk holds. Never resolves. */
+  rebootNormal(): Promise<never>
+  /** The stateless swap's progress, for the host's live view; best effort, never throws. */
+  reportSwapProgress?(e: SwapProgressEvent): void
+}
+
+/** The agent's platform: its host, as the running VM sees it. */
+export interface Platform extends BootTarget, StatelessPlatform {
+  /** A directory where disk benchmarks put their scratch files: on the disk the location's VM is measured by. */
   readonly diskDir: string
+  /**
+   * Leaves the running system for the stateless swapper (boot parameters with
+   * phase 'stateless' must be stored first). Never resolves: on the testnet the
+   * host's supervisor stops the VM's processes; on Linux, kexec.
+   */
+  rebootStateless(): Promise<never>
 }

@@ -7,7 +7,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Registry } from 'prom-client'
 import type { VBoomError } from '../../protocols/errors.js'
 import type { Logger } from '../../runtime/log.js'
+import type { VerifiedBenchmark } from '../../runtime/sandbox/index.js'
 import { AnchorClient } from '../anchor-client.js'
+import type { ActivityGate } from '../profiler/activity-gate.js'
 import { BandwidthSink } from './bandwidth-sink.js'
 import { ProbeServer } from './probe-server.js'
 
@@ -23,6 +25,8 @@ export interface AgentProbeInit {
   diskDir: string
   log: Logger
   metrics?: Registry
+  /** Held while a probe's benchmarks run, so the profiler does not measure at the same time. */
+  gate?: ActivityGate
 }
 
 /**
@@ -34,12 +38,18 @@ export interface AgentProbeInit {
  */
 export class AgentProbeService {
   private server: ProbeServer | null = null
+  private fetched: readonly VerifiedBenchmark[] = []
   private timer?: NodeJS.Timeout
   private stopped = false
   readonly sink: BandwidthSink
 
   constructor(private readonly init: AgentProbeInit) {
     this.sink = new BandwidthSink({ node: init.node, metrics: init.metrics })
+  }
+
+  /** The signed benchmarks fetched and checked (empty until the anchor answered); the profiler runs these. */
+  get benchmarks(): readonly VerifiedBenchmark[] {
+    return this.fetched
   }
 
   start(): void {
@@ -64,6 +74,7 @@ export class AgentProbeService {
         if (b !== null) benchmarks.push(b)
       }
       if (this.stopped) return
+      this.fetched = benchmarks
       const server = new ProbeServer({ ...this.init, benchmarks })
       await server.start()
       this.server = server

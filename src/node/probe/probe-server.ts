@@ -27,6 +27,7 @@ import {
   runBenchmark,
   type VerifiedBenchmark,
 } from '../../runtime/sandbox/index.js'
+import type { ActivityGate } from '../profiler/activity-gate.js'
 import { RateLimiter } from '../rate-limiter.js'
 import { outcomeCounter } from './metrics.js'
 
@@ -57,6 +58,8 @@ export interface ProbeServerInit {
   metrics?: Registry
   /** Per-peer probe rate; default PROBE_RATE_BURST then PROBE_RATE_PER_SECOND. */
   rate?: { burst: number; perSecond: number }
+  /** Held while the benchmarks run: the agent's own profiler stops and waits. */
+  gate?: ActivityGate
   now?: () => number
 }
 
@@ -117,6 +120,7 @@ export class ProbeServer {
     if (wanted.some((b) => b === undefined)) return this.refuse('UNKNOWN_BENCHMARK', 'not a benchmark I run')
     if (this.busy) return this.refuse('BUSY', 'another probe is running')
     this.busy = true
+    const lease = await this.init.gate?.acquire('probe')
     try {
       const measurements: ProbeMeasurement[] = []
       for (const b of wanted as VerifiedBenchmark[]) {
@@ -147,6 +151,7 @@ export class ProbeServer {
       this.init.log.warn({ code: (err as VBoomError).code }, 'probe benchmark failed')
       return this.refuse((err as VBoomError).code ?? 'FAILED', 'a benchmark failed')
     } finally {
+      lease?.release()
       this.busy = false
     }
   }

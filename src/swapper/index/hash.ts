@@ -1,6 +1,6 @@
 /**
  * Block hashing. BLAKE3-256: many whole blocks per call through
- * native/blake3-native.c (built on `npm ci` from the official BLAKE3 C sources
+ * native/blake3-batch.c (built on `npm ci` from the official BLAKE3 C sources
  * by scripts/build-native.mjs), one block per call through
  * @napi-rs/blake-hash where that was not built; both give the same hashes.
  *
@@ -29,7 +29,7 @@ export function hashBlock(data: Uint8Array): Buffer {
 /** Smallest block the batched hash takes: one BLAKE3 chunk. */
 const BATCH_MIN_BLOCK = 1024
 
-/** True when whole blocks are hashed many per call (see native/blake3-native.c). */
+/** True when whole blocks are hashed many per call (see native/blake3-batch.c). */
 export const BATCHED_HASHING = native !== null
 
 const mapped = process.env.VBOOM_HASH_MAPPED === '0' ? undefined : native?.hashMappedBlocks

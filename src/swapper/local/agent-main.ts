@@ -4,11 +4,15 @@
  * over IPC, sends progress events and the final report or error back.
  * When the parent (the coordinator) goes away, the agent stops at once, as if
  * it had crashed: a rerun resumes from the journal.
+ * A `cancel` message, SIGINT or SIGTERM cancels the swap (SwapAgentOptions.signal):
+ * the agent finishes cleanly and reports the cancellation; a second signal
+ * stops it at once, which the journal makes as safe as a crash.
  */
 import '../../polyfill.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { SwapAgent, type SwapTuning } from '../agent.js'
+import { SwapAgent } from '../agent.js'
+import type { SwapTuning } from '../agent-options.js'
 import { IpcCoordinatorClient } from '../coordinator/ipc-coordinator.js'
 import type { SwapSideReport } from '../events.js'
 import type { Role } from '../index/manifest.js'
@@ -29,6 +33,9 @@ export interface AgentProcessConfig extends SwapTuning {
   /** Test fault: SIGKILL this process at its n-th `phase:type` event (`phase:type:n`). */
   crashAt?: string
 }
+
+/** From the parent: `start` first, then possibly `cancel`. */
+export type ParentMessage = { t: 'start'; config: AgentProcessConfig } | { t: 'cancel' }
 
 export type AgentMessage =
   | { t: 'event'; e: unknown }
@@ -88,6 +95,7 @@ async function main(c: AgentProcessConfig): Promise<void> {
     stagingReserveBytes: c.stagingReserveBytes,
     timeoutMs: c.timeoutMs,
     decisionTimeoutMs: c.decisionTimeoutMs,
+    signal: cancellation.signal,
     onProgress: (e) => {
       relay.push(e)
       if (
@@ -124,13 +132,29 @@ async function main(c: AgentProcessConfig): Promise<void> {
 }
 
 let finished = false
+let started = false
+const cancellation = new AbortController()
 // the coordinator (parent) is gone: stop now, like a crash; the journal makes a rerun safe
 process.on('disconnect', () => {
   if (!finished) process.exit(70)
 })
-process.once('message', (m: unknown) => {
-  const msg = m as { t?: string; config?: AgentProcessConfig }
+// Ctrl-C reaches the whole process group: the first cancels cleanly, a second stops at once
+const onSignal = (): void => {
+  if (cancellation.signal.aborted) process.exit(130)
+  cancellation.abort()
+}
+process.on('SIGINT', onSignal)
+process.on('SIGTERM', onSignal)
+// the coordinator's answers share the channel (ipc-coordinator.ts): only `start` and `cancel` are ours
+process.on('message', (m: unknown) => {
+  const msg = m as Partial<ParentMessage>
+  if (msg?.t === 'cancel') {
+    cancellation.abort()
+    return
+  }
+  if (started) return
   if (msg?.t !== 'start' || msg.config === undefined) process.exit(64)
+  started = true
   main(msg.config).catch((err: unknown) => {
     process.stderr.write(`agent failed: ${(err as Error).message}\n`)
     process.exit(1)

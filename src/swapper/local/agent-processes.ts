@@ -129,6 +129,18 @@ export interface AgentProcessesOptions {
   wrap?: Partial<Record<Role, string[]>>
   /** Processes started earlier with spawnAgentProcess (same `wrap`), used for the first attempt. */
   spawned?: Partial<Record<Role, ChildProcess>>
+  /**
+   * Cancels the swap: each agent is told over IPC (agent-main.ts). An agent
+   * that dies after that is still restarted, told at once, so that it votes
+   * abort and removes its staging (before the commit point) or records where
+   * it stopped (after).
+   */
+  signal?: AbortSignal
+}
+
+/** Tells an agent process to cancel its swap; a process already gone needs no telling. */
+function sendCancel(child: ChildProcess): void {
+  if (child.connected) child.send({ t: 'cancel' }, undefined, {}, () => undefined)
 }
 
 export async function runAgentProcesses(
@@ -143,6 +155,7 @@ export async function runAgentProcesses(
       const child = (attempt === 0 ? opts.spawned?.[role] : undefined) ?? spawnAgentProcess(opts.wrap?.[role])
       await writeFile(pidFile, String(child.pid))
       serveCoordinatorIpc(child, role, opts.coordinator)
+      const cancel = (): void => sendCancel(child)
       const outcome = await new Promise<AgentMessage | { t: 'died'; how: string }>((resolve) => {
         let last: AgentMessage | null = null
         child.on('message', (m: unknown) => {
@@ -152,7 +165,11 @@ export async function runAgentProcesses(
         })
         child.on('exit', (code, signal) => resolve(last ?? { t: 'died', how: signal ?? `exit code ${code}` }))
         child.send({ t: 'start', config })
+        // after `start` on the same channel: the agent reads them in this order
+        if (opts.signal?.aborted === true) cancel()
+        else opts.signal?.addEventListener('abort', cancel, { once: true })
       })
+      opts.signal?.removeEventListener('abort', cancel)
       await rm(pidFile, { force: true })
       if (outcome.t === 'report') return outcome.r
       if (outcome.t === 'error') throw revive(outcome.err)

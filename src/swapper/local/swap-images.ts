@@ -18,7 +18,8 @@ import { dirname, join } from 'node:path'
 import type { Libp2p } from '@libp2p/interface'
 import { publicKeyOf } from '../../protocols/signing.js'
 import { writeFileAtomic } from '../../runtime/atomic-file.js'
-import { pickTuning, SwapAgent, type SwapAgreement, type SwapTuning } from '../agent.js'
+import { SwapAgent } from '../agent.js'
+import { pickTuning, type SwapAgreement, type SwapTuning } from '../agent-options.js'
 import { type Coordinator, LevelCoordinator } from '../coordinator/coordinator.js'
 import { assertSameSize, openDisk } from '../disk.js'
 import { DiskOpenError, SwapAbortedError } from '../errors.js'
@@ -67,6 +68,13 @@ export interface SwapImagesOptions extends SwapTuning {
    * Default: this namespace, 127.0.0.1, a free port.
    */
   placement?: Partial<Record<Role, AgentPlacement>>
+  /**
+   * Cancels the swap (both agents; with `isolate`, over IPC). Before the
+   * commit point the swap aborts, both disks untouched (SwapCancelledError);
+   * after it, the agents stop at their next durable point
+   * (SwapInterruptedError) and a rerun with the same arguments finishes it.
+   */
+  signal?: AbortSignal
 }
 
 export interface AgentPlacement {
@@ -240,6 +248,7 @@ async function swapWith(
           peerAddrs: nodes[1 - k]!.getMultiaddrs(),
           faults: opts.faults?.[role],
           onProgress: opts.onProgress,
+          signal: opts.signal,
         }),
       )
     }
@@ -283,6 +292,7 @@ async function swapWith(
         onProgress: opts.onProgress,
         wrap: { a: opts.placement?.a?.wrap, b: opts.placement?.b?.wrap },
         spawned,
+        signal: opts.signal,
       },
     )
   }

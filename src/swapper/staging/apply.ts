@@ -15,7 +15,8 @@ import type { BlockIndex } from '../index/block-index.js'
 import { orderByKey } from '../plan/order-by-key.js'
 import type { Plan } from '../plan/plan.js'
 import { sourceFirstOrder } from '../plan/source-order.js'
-import { STAGING_RUN_BYTES, type Staging } from './staging.js'
+import { APPLY_READ_AHEAD, STAGING_RUN_BYTES } from '../tuning.js'
+import type { Staging } from './staging.js'
 
 export interface ApplyResult {
   bytesWritten: number
@@ -75,12 +76,6 @@ function slotGroups(slots: Uint32Array, order: Uint32Array, maxSlots: number): [
   }
   return out
 }
-
-/**
- * Staging reads in flight while apply writes (1 MiB each). Direct reads come
- * from the device, which serves several at once faster than one at a time.
- */
-export const APPLY_READ_AHEAD = 8
 
 export async function applyPlan(
   plan: Plan,

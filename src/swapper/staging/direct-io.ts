@@ -1,7 +1,7 @@
 /**
  * O_DIRECT for files written once and read once (staging): the bytes go
  * between our buffers and the device without passing through the page cache.
- * Measured on this project's VM (README, bench:swap): buffered
+ * Measured on this project's VM (docs/benchmarks.md, bench:swap): buffered
  * staging writes cost ~0.75 s of CPU per 512 MiB in the kernel's page-cache
  * copy plus ~0.45 s of fsync at the end of staging, where direct writes
  * cost neither; and a stateless agent runs from RAM, so a GiB of staging in

@@ -7,9 +7,11 @@
  * signed manifest in memory just before it is written; then fsynced. Only then
  * may the side vote to commit. A staging file this run did not write and
  * fsync itself (a restart) is read back in full against the same hashes
- * before any of it is trusted (findBadSlots). Until the
- * swap completes on both sides, staging is also what rebuilds this side's
- * peer's original image, so it is removed only then.
+ * before any of it is trusted (bad-slots.ts). Local copies are staged by
+ * stage-local.ts, fetched blocks through pipeline.ts. Until this side's
+ * final check has proved that its disk holds the peer's original image,
+ * staging is what rebuilds that image, so it is removed only then
+ * (roll-forward.ts).
  *
  * Staging bypasses the page cache (O_DIRECT, direct-io.ts) where the
  * filesystem allows it: it is written once and read once, and on bench:swap's
@@ -21,17 +23,10 @@
 import { constants, readSync } from 'node:fs'
 import { type FileHandle, open, stat, statfs } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { setImmediate as turn } from 'node:timers/promises'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import type { Disk } from '../disk.js'
 import { InsufficientStagingSpaceError, SwapStateError } from '../errors.js'
-import type { BlockIndex } from '../index/block-index.js'
-import { equalBytes, HASH_BYTES, hashBlock, hashBlocks, hashWholeBlocks } from '../index/hash.js'
-import type { Plan } from '../plan/plan.js'
+import { STAGING_RUN_BYTES } from '../tuning.js'
 import { AlignedAllocator, DIRECT_ALIGN, O_DIRECT, roundUp } from './direct-io.js'
-
-/** Staging I/O in runs of up to 1 MiB: large enough for sequential throughput, bounded memory. */
-export const STAGING_RUN_BYTES = 1024 * 1024
 
 /**
  * Refuses to start when staging would not fit: free space (for unprivileged
@@ -241,7 +236,7 @@ export class Staging {
   private short(position: number): never {
     throw new SwapStateError(
       'STAGING_SHORT',
-      `staging ${this.path} ends early at byte ${position}: something other than this swap truncated it`,
+      `staging ${this.path} ends early at byte ${position}: something other than this swap truncated it; keep other programs out of the swap's state directory`,
     )
   }
 
@@ -262,115 +257,4 @@ export class Staging {
     this.allocator?.close()
     await this.fh.close()
   }
-}
-
-/**
- * Reads every slot back and checks it against the target hash it must carry.
- * Returns the slots that do not.
- */
-export async function findBadSlots(
-  staging: Staging,
-  plan: Plan,
-  target: BlockIndex,
-  onBytes?: (bytes: number) => void,
-): Promise<number[]> {
-  const bad: number[] = []
-  const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / plan.blockSize))
-  const buf = staging.buffer(perRun * plan.blockSize)
-  const hashes = new Uint8Array(perRun * HASH_BYTES)
-  for (let first = 0; first < plan.slots.length; first += perRun) {
-    const n = Math.min(perRun, plan.slots.length - first)
-    staging.readSync(first, buf.subarray(0, n * plan.blockSize))
-    // every slot as a whole block in one call; a slot holding the disk's short last block again alone
-    hashWholeBlocks(buf.subarray(0, n * plan.blockSize), plan.blockSize, hashes.subarray(0, n * HASH_BYTES))
-    for (let k = first; k < first + n; k++) {
-      const t = plan.slots[k]!.target
-      const len = target.blockLength(t)
-      const off = (k - first) * plan.blockSize
-      const h =
-        len === plan.blockSize
-          ? hashes.subarray((k - first) * HASH_BYTES, (k - first + 1) * HASH_BYTES)
-          : hashBlock(buf.subarray(off, off + len))
-      if (!equalBytes(h, target.hashAt(t))) bad.push(k)
-    }
-    onBytes?.(n * plan.blockSize)
-    await turn() // synchronous reads: let the event loop run between runs
-  }
-  return bad
-}
-
-export interface StageLocalResult {
-  bytesRead: number
-  bytesWritten: number
-}
-
-/**
- * Copies the local-source slots among `slots` (ascending) from the local disk
- * into staging, each checked against the target hash. This reads sources
- * before the commit point, so no later write can have overwritten them.
- * Groups of consecutive slots (up to STAGING_RUN_BYTES) are assembled in
- * memory, one synchronous read per run of consecutive sources (moved files
- * make many short runs: see Disk.readSync), and written to staging at once.
- */
-/** Staging writes of local copies in flight (1 MiB each) while the next group is read and hashed. */
-export const STAGE_WRITES_AHEAD = 2
-
-export async function stageLocal(
-  staging: Staging,
-  plan: Plan,
-  target: BlockIndex,
-  disk: Disk,
-  slots: number[],
-  onBlock?: (bytes: number) => void,
-): Promise<StageLocalResult> {
-  const r: StageLocalResult = { bytesRead: 0, bytesWritten: 0 }
-  const bs = plan.blockSize
-  const perRun = Math.max(1, Math.floor(STAGING_RUN_BYTES / bs))
-  const local = slots.filter((k) => plan.slots[k]!.from === 'local')
-  // a ring of buffers: staging writes of earlier groups run while the next is read and hashed
-  const bufs = Array.from({ length: STAGE_WRITES_AHEAD + 1 }, () => staging.buffer(perRun * bs))
-  const writes: Promise<void>[] = []
-  const hashes = new Uint8Array(perRun * HASH_BYTES)
-  for (let k = 0, g = 0; k < local.length; g++) {
-    const buf = bufs[g % bufs.length]!
-    // a group of consecutive slots
-    let n = 1
-    while (k + n < local.length && n < perRun && local[k + n] === local[k]! + n) n++
-    let len = 0
-    for (let j = 0; j < n; ) {
-      // a run of consecutive sources inside the group: one read
-      const first = plan.slots[local[k + j]!]!
-      let m = 1
-      let runLen = target.blockLength(first.target)
-      while (j + m < n && plan.slots[local[k + j + m]!]!.source === first.source + m) {
-        runLen += target.blockLength(plan.slots[local[k + j + m]!]!.target)
-        m++
-      }
-      disk.readSync(buf.subarray(len, len + runLen), first.source * bs)
-      len += runLen
-      j += m
-    }
-    // the group's blocks, hashed in one call (only the disk's last block can be short: it ends a group)
-    hashBlocks(buf.subarray(0, len), bs, hashes.subarray(0, n * HASH_BYTES))
-    for (let q = 0; q < n; q++) {
-      const s = plan.slots[local[k + q]!]!
-      if (!equalBytes(hashes.subarray(q * HASH_BYTES, (q + 1) * HASH_BYTES), target.hashAt(s.target))) {
-        throw new SwapStateError(
-          'LOCAL_SOURCE_CHANGED',
-          `local block ${s.source} no longer matches this swap's index: something wrote to the disk during the swap; the swap aborts with both disks as they were; stop the writer and start a new swap`,
-        )
-      }
-    }
-    r.bytesRead += len
-    const w = staging.write(local[k]!, buf.subarray(0, len))
-    w.catch(() => undefined) // awaited below; a failure surfaces there
-    writes.push(w)
-    r.bytesWritten += len
-    onBlock?.(len)
-    k += n
-    // the buffer of the oldest write is reused next: wait for it
-    if (writes.length > STAGE_WRITES_AHEAD) await writes.shift()
-  }
-  for (const w of writes) await w
-  return r
 }

@@ -6,12 +6,14 @@
  * in order), so the link never idles on a round trip; at most window x 1 MiB
  * per stream is ever buffered, and a batch is written to staging before the
  * next response is read, so a slow disk pushes back through yamux to the
- * sender. Every block is hashed and compared with the peer's signed manifest
+ * sender. Verified blocks go to a sink (the staging pipeline,
+ * staging/pipeline.ts). Every block is hashed and compared with the peer's signed manifest
  * before it is kept: a bad one is requested again and counts against the
  * peer; past `maxBadBlocks` the peer is dropped (BadPeerError).
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import { BlockBatch, type SignedManifest, SwapRequest, SwapResponse } from '../../protocols/proto/swap.js'
+import { StreamErrorCode, streamError } from '../../protocols/stream/errors.js'
 import type { SwapChannel } from '../../protocols/swap-channel.js'
 import { MAX_BATCH_BYTES } from '../../protocols/swap-constants.js'
 import { BadPeerError, SwapProtocolError } from '../errors.js'
@@ -24,6 +26,7 @@ import {
   type VerifiedHeader,
   verifyManifestHeader,
 } from '../index/manifest.js'
+import { SINK_AHEAD } from '../tuning.js'
 import { BatchDecompressor } from './codec.js'
 
 export interface FetchedManifest {
@@ -35,7 +38,11 @@ export interface FetchedManifest {
 
 function refuse(res: SwapResponse | null, expected: string): never {
   if (res === null)
-    throw new SwapProtocolError('SWAP_EOF', `peer closed the stream where ${expected} was due`)
+    throw streamError(
+      StreamErrorCode.CLOSED,
+      `swap stream from the peer`,
+      `it ended where ${expected} was due`,
+    )
   if (res.kind === SwapResponse.Kind.ERROR) {
     // peer-supplied text: bounded, never logged at info
     throw new SwapProtocolError('SWAP_PEER_ERROR', `peer refused: ${res.error.slice(0, 128)}`)
@@ -80,12 +87,6 @@ export interface FetchOptions {
   window: number
   maxBadBlocks: number
   timeoutMs: number
-  /**
-   * Buffers of `bytes` for gathering a batch received in several chunks into
-   * one run, hashed in one call (staging's aligned ones, which it then writes
-   * without another copy). Default: plain memory.
-   */
-  buffer?: (bytes: number) => Uint8Array
 }
 
 export interface FetchStats {
@@ -95,11 +96,19 @@ export interface FetchStats {
   badBlocks: number
 }
 
-/** Verified blocks of one batch, in job order; `data` holds them back to back (as received: chunks). */
-export type BlockSink = (jobs: FetchJob[], data: Uint8ArrayList) => Promise<void>
-
-/** Verified batches whose staging write may still be running while the next one is received. */
-export const SINK_AHEAD = 2
+/** Where verified blocks go: the staging pipeline (staging/pipeline.ts). */
+export interface BlockSink {
+  /** Stores the verified blocks of one batch, in job order; `data` holds them back to back (as received: chunks). */
+  write(jobs: FetchJob[], data: Uint8ArrayList): Promise<void>
+  /**
+   * A buffer of at least `bytes` for gathering a batch received in several
+   * chunks into one run, hashed in one call; `write` takes data lying in it
+   * without another copy (staging's aligned buffers).
+   */
+  buffer(bytes: number): Uint8Array
+  /** True once the block of `slot` is stored: a fetch retried after a lost connection asks only for the rest. */
+  holds(slot: number): boolean
+}
 
 export async function fetchBlocks(
   channels: SwapChannel[],
@@ -119,15 +128,17 @@ export async function fetchBlocks(
     const decompressor = new BatchDecompressor()
     // gather buffers: one per batch whose staging write may still run, and one for the batch being checked
     const spare: Uint8Array[] = []
-    const gatherBuffer = (): Uint8Array =>
-      spare.pop() ?? (opts.buffer ?? ((n: number) => new Uint8Array(n)))(perBatch * target.blockSize)
+    const gatherBuffer = (): Uint8Array => spare.pop() ?? sink.buffer(perBatch * target.blockSize)
     const inflight: { id: number; jobs: FetchJob[] }[] = []
     const writes: Promise<void>[] = []
     const sentBefore = ch.bytesSent
     const receivedBefore = ch.bytesReceived
     try {
       for (;;) {
-        if (failed !== null) return
+        if (failed !== null) {
+          await Promise.allSettled(writes)
+          return
+        }
         while (inflight.length < opts.window && queue.length > 0) {
           const batch = queue.shift()!
           const id = nextId++
@@ -140,7 +151,7 @@ export async function fetchBlocks(
           })
         }
         if (inflight.length === 0) {
-          for (const w of writes.splice(0)) await w
+          while (writes.length > 0) await writes.shift()
           if (queue.length === 0) return
           continue
         }
@@ -173,7 +184,7 @@ export async function fetchBlocks(
         }
         if (good.length > 0) {
           // the write to staging overlaps the next receive; at most SINK_AHEAD batches wait for the disk
-          const w = sink(good, data)
+          const w = sink.write(good, data)
           w.catch(() => undefined)
           // the gather buffer is free again once its bytes are in staging
           if (gathered) void w.finally(() => spare.push(into)).catch(() => undefined)
@@ -185,6 +196,8 @@ export async function fetchBlocks(
     } catch (err) {
       failed ??= err
       ch.abort(err as Error)
+      // nothing left writing into staging once the fetch has failed (an abort removes it)
+      await Promise.allSettled(writes)
       throw err
     } finally {
       stats.bytesSent += ch.bytesSent - sentBefore

@@ -1,6 +1,8 @@
 /**
- * The testnet platform: an emulated host is a directory (its disk), the
- * processes of the VM running on it, and, when asked, a disk-speed limit.
+ * A directory host: the smallest emulated host, without a fabric or a
+ * supervisor: a directory (its disk), the processes started on it, and, when
+ * asked, a disk-speed limit. Tests of verification use it where a whole
+ * testnet host (src/testnet/hosts/ with its supervisor) is more than they need.
  *
  * What is real and what is emulated:
  * - the disk limit is real: a cgroup v1 blkio throttle (`blkio.throttle.
@@ -9,28 +11,27 @@
  *   uncached I/O, which is what the disk benchmarks do (a 50 MiB/s cap was
  *   measured at 49-54 MiB/s). It needs root and cgroup v1 blkio; without them a
  *   limit is refused (DISK_LIMIT_UNAVAILABLE) rather than faked.
- * - a reboot is emulated: `bootRemote` freezes the VM's processes (SIGSTOP:
- *   its code does not run, nothing of it answers) and starts the image's
- *   entry as a process of the same host (same cgroup, same disk); closing the
- *   session kills the image and resumes the VM (SIGCONT).
- * - the image's channel is the Node IPC channel, where a real host would be
- *   reached over the network.
+ * - a reboot is emulated as the host supervisor does it (remote-boot.ts):
+ *   `bootRemote` freezes the VM's processes and runs the image's entry as a
+ *   process of the same host (same cgroup, same disk); closing the session
+ *   kills the image and lets the VM run on.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises'
-import { extname, join } from 'node:path'
-import type { Platform } from '../node/platform/platform.js'
-import { VBoomError } from '../protocols/errors.js'
-import type { RemoteSession, VerificationImage } from '../runtime/platform.js'
+import { join } from 'node:path'
+import { VBoomError } from '../../protocols/errors.js'
+import type { BootTarget, RemoteSession, VerificationImage } from '../../runtime/platform.js'
+import { execArgvFor, signalAll, startImage } from './remote-boot.js'
 
 const BLKIO = '/sys/fs/cgroup/blkio'
 
-export class PlatformError extends VBoomError {
+/** DISK_LIMIT_UNAVAILABLE (no root or no blkio), ALREADY_BOOTED (a verification runs). */
+export class DirectoryHostError extends VBoomError {
   constructor(code: string, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
-    this.name = 'PlatformError'
+    this.name = 'DirectoryHostError'
   }
 }
 
@@ -41,7 +42,7 @@ export interface DiskLimit {
   writeBps?: number
 }
 
-export interface TestnetHostInit {
+export interface DirectoryHostInit {
   location: string
   /** The host's disk: a directory on a real block device. */
   dir: string
@@ -62,7 +63,7 @@ async function diskOf(dir: string): Promise<string> {
   const major = Math.floor(dev / 256) & 0xfff
   const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff)
   if (major === 0)
-    throw new PlatformError(
+    throw new DirectoryHostError(
       'DISK_LIMIT_UNAVAILABLE',
       `${dir} is not on a block device; put the host's dir on a disk, or run without a disk limit`,
     )
@@ -71,10 +72,7 @@ async function diskOf(dir: string): Promise<string> {
   return `${major}:${minor}`
 }
 
-/** Node arguments for a child entry: tsx's loader when it is TypeScript (run from source). */
-const execArgvFor = (entry: string): string[] => (extname(entry) === '.ts' ? ['--import', 'tsx'] : [])
-
-export class TestnetHost implements Platform {
+export class DirectoryHost implements BootTarget {
   readonly kind = 'testnet'
   private readonly vms = new Set<ChildProcess>()
   private booted = false
@@ -86,13 +84,13 @@ export class TestnetHost implements Platform {
     private readonly cgroup: string | null,
   ) {}
 
-  static async create(init: TestnetHostInit): Promise<TestnetHost> {
+  static async create(init: DirectoryHostInit): Promise<DirectoryHost> {
     await mkdir(init.dir, { recursive: true })
     const limit = init.disk
     if (limit === undefined || (limit.readBps === undefined && limit.writeBps === undefined))
-      return new TestnetHost(init.location, init.dir, null)
+      return new DirectoryHost(init.location, init.dir, null)
     const why = diskLimitUnavailable()
-    if (why !== null) throw new PlatformError('DISK_LIMIT_UNAVAILABLE', why)
+    if (why !== null) throw new DirectoryHostError('DISK_LIMIT_UNAVAILABLE', why)
     const dev = await diskOf(init.dir)
     const cgroup = join(BLKIO, `vboom-${randomBytes(6).toString('hex')}`)
     await mkdir(cgroup)
@@ -106,15 +104,13 @@ export class TestnetHost implements Platform {
         await writeFile(join(cgroup, 'blkio.throttle.read_bps_device'), `${dev} ${Math.round(limit.readBps)}`)
     } catch (err) {
       await rmdir(cgroup).catch(() => {})
-      throw new PlatformError(
+      throw new DirectoryHostError(
         'DISK_LIMIT_UNAVAILABLE',
         `cannot set the blkio limit: ${(err as Error).message}; run without a disk limit`,
-        {
-          cause: err,
-        },
+        { cause: err },
       )
     }
-    return new TestnetHost(init.location, init.dir, cgroup)
+    return new DirectoryHost(init.location, init.dir, cgroup)
   }
 
   /** Whether this host's disk limit is enforced by the kernel (cgroup blkio). */
@@ -145,58 +141,28 @@ export class TestnetHost implements Platform {
     return child
   }
 
+  private vmPids(): number[] {
+    return [...this.vms].flatMap((vm) => (vm.pid === undefined ? [] : [vm.pid]))
+  }
+
   async bootRemote(image: VerificationImage): Promise<RemoteSession> {
     if (this.booted)
-      throw new PlatformError(
+      throw new DirectoryHostError(
         'ALREADY_BOOTED',
         `${this.location} is already running the verification image; wait for that verification to end`,
       )
     this.booted = true
     // The VM's code stops: nothing of the owner's runs while the anchor measures.
-    for (const vm of this.vms) vm.kill('SIGSTOP')
-    let child: ChildProcess
-    try {
-      child = fork(image.entry, [], {
-        execArgv: execArgvFor(image.entry),
-        env: { ...process.env, VBOOM_IMAGE_DISK: this.diskDir },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-        serialization: 'advanced',
-      })
-      await this.place(child)
-    } catch (err) {
-      for (const vm of this.vms) vm.kill('SIGCONT')
+    signalAll(this.vmPids(), 'SIGSTOP')
+    const thaw = (): void => {
+      signalAll(this.vmPids(), 'SIGCONT')
       this.booted = false
-      throw err
     }
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    return {
-      request: (message: unknown, signal?: AbortSignal) =>
-        new Promise<unknown>((resolve, reject) => {
-          const onAbort = (): void => {
-            child.kill('SIGKILL')
-            reject(new PlatformError('ABORTED', 'verification image request aborted'))
-          }
-          signal?.addEventListener('abort', onAbort, { once: true })
-          child.once('message', (m) => {
-            signal?.removeEventListener('abort', onAbort)
-            resolve(m)
-          })
-          child.once('exit', (code) =>
-            reject(
-              new PlatformError(
-                'IMAGE_EXITED',
-                `verification image exited (${code}) before answering; its error is on stderr`,
-              ),
-            ),
-          )
-          child.send(message as never)
-        }),
-      close: async () => {
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-        await exited
-        for (const vm of this.vms) vm.kill('SIGCONT')
-        this.booted = false
-      },
+    try {
+      return await startImage(image, { diskDir: this.diskDir, place: (c) => this.place(c), onClosed: thaw })
+    } catch (err) {
+      thaw()
+      throw err
     }
   }
 

@@ -1,0 +1,353 @@
+/**
+ * The lifecycle tests' world: two testnet hosts (loc-1, loc-2), each with a
+ * supervisor and a VM on a small ext4 disk (vm-a of alice on loc-1, vm-b of
+ * bob on loc-2), and an anchor process whose ledger has the two owners, the
+ * two locations and one agreed swap between them. Everything it creates is
+ * removed by its teardown, also when a test fails.
+ *
+ * Until the anchor authorizes coordinator calls by the agreement's swap keys,
+ * each location is registered with its side's swap key as its VM key, which
+ * the anchor's existing check (the ledger's VM key of each side) then admits.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import type { Test } from 'tap'
+import { loadOrCreateAnchorKey } from '../../src/anchor/key.js'
+import { Ledger } from '../../src/anchor/ledger/index.js'
+import type { AgentStatus } from '../../src/node/agent.js'
+import { controlSocketPath } from '../../src/node/control-server.js'
+import { type LeaveRequest, leaveRequestToJson } from '../../src/node/lifecycle/index.js'
+import { buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
+import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import { loadOrCreateKey } from '../../src/runtime/key-store.js'
+import {
+  AnchorProcess,
+  agentKeyFile,
+  buildVmDisk,
+  hostLayout,
+  SupervisorProcess,
+  type SupervisorStatus,
+} from '../../src/testnet/host/index.js'
+import { createHostFabric, type Host, type HostFabric, multiaddrOf } from '../../src/testnet/hosts/index.js'
+import { nodeCommand } from '../../src/testnet/hosts/spawn.js'
+import { freePort } from '../anchor/net-helpers.js'
+
+const MiB = 2 ** 20
+/** Small disks: the machine is shared. */
+export const VM_DISK_BYTES = 64 * MiB
+/** Random data on each VM's disk, so the swap moves real blocks (and apply takes a while). */
+const DATA_BYTES = 12 * MiB
+const CLASS: InstanceClass = { vcpus: 2, memoryBytes: 4n << 30n, diskBytes: BigInt(VM_DISK_BYTES) }
+const CLASS_JSON = { vcpus: 2, memoryBytes: 4 * 2 ** 30, diskBytes: VM_DISK_BYTES }
+/** The anchor's port in root mode (its own hub namespace: no clash). */
+const ROOT_ANCHOR_PORT = 4100
+const OBSERVER = join(import.meta.dirname, 'fixtures', 'observer.ts')
+
+export interface Keys {
+  secretKey: Uint8Array
+  publicKey: Uint8Array
+}
+const keys = (): Keys => {
+  const secretKey = generateSecretKey()
+  return { secretKey, publicKey: publicKeyOf(secretKey) }
+}
+
+export interface Party {
+  role: 'a' | 'b'
+  vm: string
+  location: string
+  host: Host
+  sup: SupervisorProcess
+  owner: Keys
+  agentPeerId: string
+  swap: Keys
+}
+
+export interface World {
+  mode: 'root' | 'emulated'
+  fabric: HostFabric
+  anchor: AnchorProcess
+  anchorAddr: string
+  anchorKey: Uint8Array
+  anchorDir: string
+  swapId: Uint8Array
+  a: Party
+  b: Party
+}
+
+export interface WorldOptions {
+  /** Supervisor test faults per side (`phase:type:n`). */
+  crashAt?: Partial<Record<'a' | 'b', string>>
+}
+
+export async function createWorld(
+  t: Test,
+  mode: 'root' | 'emulated',
+  opts: WorldOptions = {},
+): Promise<World> {
+  const baseDir = await mkdtemp(join(tmpdir(), 'vboom-lc-'))
+  const stops: (() => Promise<void>)[] = []
+  let fabric: HostFabric | null = null
+  t.teardown(async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => t.comment(`teardown: ${err}`))
+    await fabric?.close()
+    await rm(baseDir, { recursive: true, force: true })
+  })
+  fabric = await createHostFabric({
+    mode,
+    baseDir,
+    vmDiskBytes: VM_DISK_BYTES,
+    print: () => undefined,
+    hosts: [
+      { name: 'loc-1', profile: {} },
+      { name: 'loc-2', profile: {} },
+    ],
+  })
+
+  // the anchor's keys first: its address goes on the VM disks
+  const anchorDir = join(baseDir, 'anchor')
+  await mkdir(anchorDir)
+  const anchorKey = (await loadOrCreateAnchorKey(anchorDir)).publicKey
+  const anchorPeer = peerIdFromPrivateKey(await loadOrCreateKey(anchorDir)).toString()
+  const port = mode === 'root' ? ROOT_ANCHOR_PORT : await freePort()
+  const listen = `/ip4/${fabric.outsideAddress}/tcp/${port}`
+  const anchorAddr = `${listen}/p2p/${anchorPeer}`
+
+  const owners = { a: keys(), b: keys() }
+  const swapKeys = { a: keys(), b: keys() }
+  const locations = { a: 'loc-1', b: 'loc-2' } as const
+  const swapId = new Uint8Array(randomBytes(32))
+  const ledger = await Ledger.open({
+    dir: join(anchorDir, 'ledger'),
+    anchorKey: await loadOrCreateAnchorKey(anchorDir),
+  })
+  try {
+    for (const [role, name] of [
+      ['a', 'alice'],
+      ['b', 'bob'],
+    ] as const)
+      await ledger.append(
+        buildSignedAction({ kind: 'owner-registered', owner: owners[role].publicKey, name }, [owners[role]]),
+      )
+    for (const role of ['a', 'b'] as const)
+      await ledger.append(
+        buildSignedAction(
+          {
+            kind: 'location-registered',
+            location: locations[role],
+            owner: owners[role].publicKey,
+            vm: swapKeys[role].publicKey,
+            instanceClass: CLASS,
+          },
+          [owners[role]],
+        ),
+      )
+    await ledger.append(
+      buildSignedAction(
+        {
+          kind: 'swap-agreed',
+          swapId,
+          locationA: locations.a,
+          locationB: locations.b,
+          ownerA: owners.a.publicKey,
+          ownerB: owners.b.publicKey,
+          vmA: swapKeys.a.publicKey,
+          vmB: swapKeys.b.publicKey,
+          agreement: new Uint8Array(0),
+        },
+        [owners.a, owners.b],
+      ),
+    )
+  } finally {
+    await ledger.close()
+  }
+
+  const hosts = { a: fabric.hosts[0]!, b: fabric.hosts[1]! }
+  const parties = {} as Record<'a' | 'b', Omit<Party, 'sup'>>
+  for (const role of ['a', 'b'] as const) {
+    const seed = generateSecretKey()
+    const host = hosts[role]
+    await buildVmDisk(host.info.vmDisk, host.info.vmDiskBytes, {
+      identity: { name: `vm-${role}`, owner: owners[role].publicKey, instanceClass: CLASS_JSON },
+      agentSecretKey: seed,
+      agent: {
+        instanceClass: CLASS_JSON,
+        bootstrap: [anchorAddr],
+        anchorKey: Buffer.from(anchorKey).toString('hex'),
+        needs: role === 'a' ? { diskWrite: 0.8 } : { cpu: 0.8 },
+      },
+      workload: { kind: 'idle' },
+      files: { 'workload/data/blob': new Uint8Array(randomBytes(DATA_BYTES)) },
+    })
+    parties[role] = {
+      role,
+      vm: `vm-${role}`,
+      location: locations[role],
+      host,
+      owner: owners[role],
+      agentPeerId: agentKeyFile(seed).peerId,
+      swap: swapKeys[role],
+    }
+  }
+
+  const anchor = await AnchorProcess.start({
+    fabric,
+    dataDir: anchorDir,
+    listen,
+    hosts: { 'loc-1': hostLayout(hosts.a.info).socket, 'loc-2': hostLayout(hosts.b.info).socket },
+    logFile: join(baseDir, 'anchor.log'),
+  })
+  stops.push(() => anchor.stop())
+  const sups = await Promise.all(
+    (['a', 'b'] as const).map((role) =>
+      SupervisorProcess.start(hosts[role], { hashDisk: true, crashAt: opts.crashAt?.[role] }),
+    ),
+  )
+  for (const s of sups) stops.push(() => s.stop())
+  return {
+    mode,
+    fabric,
+    anchor,
+    anchorAddr,
+    anchorKey,
+    anchorDir,
+    swapId,
+    a: { ...parties.a, sup: sups[0]! },
+    b: { ...parties.b, sup: sups[1]! },
+  }
+}
+
+/** One GET or POST to a VM agent's control socket; null when it does not answer (yet). */
+function control(
+  dataDir: string,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ code: number; text: string } | null> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: controlSocketPath(dataDir), method, path, timeout: 10_000 }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        text += d
+      })
+      res.on('end', () => resolve({ code: res.statusCode ?? 0, text }))
+    })
+    req.on('error', () => resolve(null))
+    req.on('timeout', () => req.destroy())
+    req.end(body)
+  })
+}
+
+/** The agent's data dir of the VM a host runs now. */
+async function agentDataDir(sup: SupervisorProcess): Promise<string> {
+  const s = await sup.waitFor((s) => s.state === 'vm' && s.vm !== null, 120_000, 'running a VM')
+  return join(s.vm!.root, 'vboom', 'data')
+}
+
+/** The status of the agent of the VM a host runs now, once it answers and `pred` holds. */
+export async function agentStatus(
+  sup: SupervisorProcess,
+  pred: (s: AgentStatus) => boolean = () => true,
+  timeoutMs = 120_000,
+): Promise<AgentStatus> {
+  const deadline = Date.now() + timeoutMs
+  let last: string | null = null
+  for (;;) {
+    const r = await control(await agentDataDir(sup), 'GET', '/status')
+    if (r?.code === 200) {
+      const s = JSON.parse(r.text) as AgentStatus
+      if (pred(s)) return s
+      last = r.text
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${sup.host.info.name}: agent status not as wanted after ${timeoutMs} ms: ${last}`)
+    await new Promise((res) => setTimeout(res, 500))
+  }
+}
+
+/** The partner's stateless node is dialled where the partner VM's agent is: its host's advertised address. */
+export const advertisedOf = (p: Party): string => multiaddrOf(p.host.info.advertised[0]!)
+
+/** Tells `p`'s agent its swap is registered: it stores its boot parameters and leaves. */
+export async function leave(w: World, p: Party): Promise<{ code: number; text: string }> {
+  const partner = p.role === 'a' ? w.b : w.a
+  const req: LeaveRequest = {
+    swap: {
+      swapId: w.swapId,
+      role: p.role,
+      swapKeys: { a: w.a.swap.publicKey, b: w.b.swap.publicKey },
+      agreement: new Uint8Array(0),
+    },
+    swapSecretKey: p.swap.secretKey,
+    peerAddrs: [advertisedOf(partner)],
+  }
+  const r = await control(await agentDataDir(p.sup), 'POST', '/swap', JSON.stringify(leaveRequestToJson(req)))
+  if (r === null) throw new Error(`${p.location}: the agent did not answer the swap request`)
+  return r
+}
+
+/** Waits until the host runs VM `vm` again after a swap (a stateless boot behind it). */
+export function swappedTo(p: Party, vm: string, timeoutMs: number): Promise<SupervisorStatus> {
+  return p.sup.waitFor(
+    (s) => s.state === 'vm' && s.vm?.name === vm && s.boots.some((b) => b.kind === 'stateless'),
+    timeoutMs,
+    `running ${vm} after the swap`,
+  )
+}
+
+/** The disk's hash at the host's first stateless boot (the VM as it left) and at its last boot. */
+export function diskHashes(s: SupervisorStatus): { left: string | null; now: string | null } {
+  const left = s.boots.find((b) => b.kind === 'stateless')?.diskSha256 ?? null
+  return { left, now: s.boots.at(-1)?.diskSha256 ?? null }
+}
+
+export interface ObserverTask {
+  locate: { peer: string; expect: string }[]
+  controls: { location: string; ownerSecret: string; vm?: string }[]
+  deadlineMs: number
+}
+
+/** Runs the observer (fixtures/observer.ts) outside the hosts; its findings. */
+export async function observe(
+  w: World,
+  task: ObserverTask,
+): Promise<{ located: Record<string, string[]>; verified: string[] }> {
+  const [cmd, args] = nodeCommand(OBSERVER, [])
+  const full = {
+    anchor: w.anchorAddr,
+    anchorKey: Buffer.from(w.anchorKey).toString('hex'),
+    ...task,
+  }
+  const child = w.fabric.spawnOutside(cmd, args, {
+    env: { VBOOM_OBSERVER: JSON.stringify(full) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+  })
+  const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+  if (code !== 0) throw new Error(`the observer exited ${code}`)
+  return JSON.parse(out.trim().split('\n').at(-1)!) as {
+    located: Record<string, string[]>
+    verified: string[]
+  }
+}
+
+/** Opens the anchor's ledger (the anchor stopped). */
+export async function withLedger<T>(w: World, fn: (l: Ledger) => T | Promise<T>): Promise<T> {
+  const ledger = await Ledger.open({
+    dir: join(w.anchorDir, 'ledger'),
+    anchorKey: await loadOrCreateAnchorKey(w.anchorDir),
+  })
+  try {
+    return await fn(ledger)
+  } finally {
+    await ledger.close()
+  }
+}
