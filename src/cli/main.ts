@@ -5,6 +5,7 @@ import { registerAgent } from './commands/agent.js'
 import { registerAnchor } from './commands/anchor.js'
 import { registerAttest } from './commands/attest.js'
 import { registerLedger } from './commands/ledger.js'
+import { registerMarket } from './commands/market.js'
 import { registerNeeds } from './commands/needs.js'
 import { registerOwner } from './commands/owner.js'
 import { registerStatus } from './commands/status.js'
@@ -26,6 +27,7 @@ registerLedger(program)
 registerOwner(program)
 registerStatus(program)
 registerNeeds(program)
+registerMarket(program)
 registerAttest(program)
 registerSwapImages(program)
 registerTestnet(program)

@@ -418,6 +418,11 @@ export class NegotiationService {
     return await this.init.agreements.inForce(this.now())
   }
 
+  /** A peer's reputation score here (probes passed and failed, negotiations abandoned). */
+  reputationOf(peer: string): number {
+    return this.init.reputation.score(peer)
+  }
+
   /** The commitment held now. */
   held(): Held | null {
     return this.commitment.current()
