@@ -247,8 +247,8 @@ t.test(
     )
     // Every advert published has arrived: the offers name the last one.
     t.ok(await waitFor(() => a.market.get(r.id)!.sequence === advert.sequence - 1n, 30_000))
-    const aAdvertSeq = BigInt((await a.status()).advert!.sequence as string)
-    const rAdvertSeq = a.market.get(r.id)!.sequence
+    let aAdvertSeq = 0n
+    let rAdvertSeq = 0n
     let seq = 1
     const offer = (over: Partial<NegotiationMessage> = {}): Uint8Array =>
       signNegotiationMessage(
@@ -281,7 +281,7 @@ t.test(
 
     // A valid offer: the agent accepts it, signing the agreement terms, and commits to the raw peer.
     // (Tried again on fresh advert sequences should an advert cross the first one.)
-    let first = new Uint8Array(0)
+    let first: Uint8Array = new Uint8Array(0)
     let answer: ReturnType<typeof validateNegotiationMessage> | undefined
     for (let i = 0; i < 5 && answer === undefined; i++) {
       aAdvertSeq = BigInt((await a.status()).advert!.sequence as string)
@@ -324,7 +324,7 @@ t.test(
     const past = Date.now() - 120_000
     await t.rejects(
       send(offer({ issuedAtMs: past, expiresAtMs: past + 60_000 })),
-      undefined,
+      { name: 'StreamError' },
       'an expired offer is refused',
     )
     const counts = await refused()

@@ -436,13 +436,12 @@ export class NegotiationService {
     return this.lastSeq
   }
 
-  private sign(to: string, toAdvertSeq: bigint, body: NegotiationBody): Uint8Array {
-    const own = this.init.ownAdvert()
-    if (own === undefined)
-      throw new NegotiationServiceError(
-        'NO_ADVERT',
-        'this agent has not published an advert to negotiate on yet',
-      )
+  /**
+   * Signs a message bound to the two adverts a negotiation rests on (the
+   * ones its offer named: the agreement terms carry them too), however the
+   * adverts moved on since.
+   */
+  private sign(to: string, binding: { from: bigint; to: bigint }, body: NegotiationBody): Uint8Array {
     const now = this.now()
     const m = {
       from: this.self,
@@ -450,8 +449,8 @@ export class NegotiationService {
       round: 0,
       seq: this.nextSeq(),
       phase: 0,
-      fromAdvertSeq: own.sequence,
-      toAdvertSeq,
+      fromAdvertSeq: binding.from,
+      toAdvertSeq: binding.to,
       nonce: newNegotiationNonce(),
       issuedAtMs: now,
       expiresAtMs: now + this.init.config.negotiationTimeoutMs,
@@ -464,11 +463,13 @@ export class NegotiationService {
   private validate(data: Uint8Array, from: string): ValidatedNegotiation {
     try {
       const peer = this.peers.get(from)
+      // Within a negotiation, its messages stay bound to the adverts its offer named.
+      const pending = this.pending.get(from)
       const v = validateNegotiationMessage(data, {
         nowMs: this.now(),
         self: this.self,
-        ownAdvertSeqs: this.ownSeqs(),
-        peerAdvertSeq: this.init.market.get(from)?.sequence,
+        ownAdvertSeqs: pending === undefined ? this.ownSeqs() : [...this.ownSeqs(), pending.fromAdvertSeq],
+        peerAdvertSeq: pending?.toAdvertSeq ?? this.init.market.get(from)?.sequence,
         lastSeq: peer.lastSeq,
         seenNonce: (n) => peer.seen(n),
         anchorKey: this.init.anchor.key,
@@ -488,16 +489,14 @@ export class NegotiationService {
     }
   }
 
-  /** Sends `body` to `peer` and returns its validated answer. */
-  private async call(peer: string, body: NegotiationBody, timeoutMs: number): Promise<ValidatedNegotiation> {
-    const advert = this.init.market.get(peer)
-    if (advert === undefined)
-      throw new NegotiationServiceError('NO_PARTNER_ADVERT', `no advert of ${peer} in the market view`)
+  /** Sends `body` to the partner of `p` and returns its validated answer. */
+  private async call(p: Pending, body: NegotiationBody, timeoutMs: number): Promise<ValidatedNegotiation> {
+    const peer = p.peer
     const res = await rpcCall(
       this.init.node,
       peerIdFromString(peer),
       NEGOTIATE_PROTOCOL,
-      this.sign(peer, advert.sequence, body),
+      this.sign(peer, { from: p.fromAdvertSeq, to: p.toAdvertSeq }, body),
       {
         maxResponseBytes: MAX_NEGOTIATION_MESSAGE_BYTES,
         timeoutMs,
@@ -506,8 +505,9 @@ export class NegotiationService {
     return this.validate(res, peer)
   }
 
+  /** The answer to `m`, bound to the adverts it named. */
   private reply(m: NegotiationMessage, body: NegotiationBody): Uint8Array {
-    return this.sign(m.from, m.fromAdvertSeq, body)
+    return this.sign(m.from, { from: m.toAdvertSeq, to: m.fromAdvertSeq }, body)
   }
 
   // ---- the initiator
@@ -545,7 +545,7 @@ export class NegotiationService {
       }
       this.pending.set(peer, pending)
       const answer = await this.call(
-        peer,
+        pending,
         {
           kind: 'offer',
           terms: e.pair.terms,
@@ -586,9 +586,11 @@ export class NegotiationService {
       const link = advertisedLink(Number(this.init.instanceClass.diskBytes), self.profile, advert.profile)
       const d = decide(self, this.sideOf(advert), m.terms, link, this.now(), this.model, this.policy)
       if (!d.accept || this.limitRefusal(m.terms, d.netMicros) !== null) {
-        await this.call(peer, { kind: 'reject', ref: m.seq, reason: 'unacceptable' }, QUICK_ANSWER_MS).catch(
-          () => {},
-        )
+        await this.call(
+          pending,
+          { kind: 'reject', ref: m.seq, reason: 'unacceptable' },
+          QUICK_ANSWER_MS,
+        ).catch(() => {})
         this.pending.delete(peer)
         this.commitment.release(peer)
         return this.end(
@@ -612,7 +614,7 @@ export class NegotiationService {
       pending.termsBytes = encodeAgreementTerms(terms)
       pending.signature = signAgreementTerms(pending.termsBytes, this.init.agent.secretKey)
       const confirm = await this.call(
-        peer,
+        pending,
         {
           kind: 'accept',
           ref: m.seq,
@@ -629,7 +631,7 @@ export class NegotiationService {
       const swapId = await this.finish(pending, v, 'complete')
       // Our half to the partner, which holds the agreement on it.
       const ack = await this.call(
-        peer,
+        pending,
         {
           kind: 'accept',
           ref: m.seq,
@@ -727,7 +729,7 @@ export class NegotiationService {
       terms,
       swapSecretKey,
       statedGainMicros: BigInt(Math.max(0, Math.floor(d.netMicros))),
-      fromAdvertSeq: this.init.ownAdvert()!.sequence,
+      fromAdvertSeq: m.toAdvertSeq,
       toAdvertSeq: m.fromAdvertSeq,
     }
     this.pending.set(peer, pending)
@@ -783,13 +785,12 @@ export class NegotiationService {
 
   /** The agreement terms with this side as `side`: its own party from what it offered, the partner's as given. */
   private termsFor(side: Side, p: Pending, partner: AgreementParty): AgreementTerms {
-    const own = this.init.ownAdvert()!
     const ours: AgreementParty = {
       location: this.init.location,
       agentKey: this.init.agent.publicKey,
       ownerKey: this.init.delegation.ownerKey,
       swapKey: publicKeyOf(p.swapSecretKey),
-      advertSequence: own.sequence,
+      advertSequence: p.fromAdvertSeq,
       delegation: this.init.delegation.signed,
       statedGainMicros: p.statedGainMicros,
     }
