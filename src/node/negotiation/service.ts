@@ -67,6 +67,7 @@ import {
   type SelfState,
   sameTerms,
 } from '../market/decision.js'
+import type { ProbeRecord } from '../market/reputation.js'
 import { advertisedLink, DEFAULT_UTILITY_MODEL, type UtilityModel } from '../market/utility.js'
 import type { BandwidthSink } from '../probe/bandwidth-sink.js'
 import { ProbeClient } from '../probe/probe-client.js'
@@ -418,9 +419,9 @@ export class NegotiationService {
     return await this.init.agreements.inForce(this.now())
   }
 
-  /** A peer's reputation score here (probes passed and failed, negotiations abandoned). */
-  reputationOf(peer: string): number {
-    return this.init.reputation.score(peer)
+  /** A peer's reputation here: its score and recent outcomes (probes passed and failed, negotiations abandoned). */
+  reputationOf(peer: string): { score: number; history: ProbeRecord[] } {
+    return { score: this.init.reputation.score(peer), history: this.init.reputation.history(peer) }
   }
 
   /** The commitment held now. */
