@@ -15,6 +15,7 @@ import t, { type Test } from 'tap'
 import type { AnchorNode } from '../../src/anchor/anchor-node.js'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
+import { ControlServer } from '../../src/node/control-server.js'
 import { type Advert, signAdvert } from '../../src/protocols/advert.js'
 import { validateAgreement } from '../../src/protocols/agreement.js'
 import { NEGOTIATE_PROTOCOL } from '../../src/protocols/constants.js'
@@ -32,6 +33,7 @@ import {
 import { rpcCall } from '../../src/protocols/rpc.js'
 import { type Bytes, SignatureDomain, sign } from '../../src/protocols/signing.js'
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
+import { vboom } from '../cli/helpers.js'
 import { delegate, type Keys, keys } from '../protocols/agreement-fixtures.js'
 import { log, startAnchor, topicPeer, waitFor } from './helpers.js'
 
@@ -167,6 +169,26 @@ t.test('two agents agree a swap, signed under both delegations and registered at
     x.negotiation!.reputationOf(y.peerId.toString()).history.some((r) => r.verdict === 'pass')
   t.ok(passed(a, b) || passed(b, a), 'the partner was probed and passed')
   t.match(candidate!.why, /committed/, 'no new negotiation while an agreement holds')
+
+  // The CLI, through the agent's control socket.
+  const control = new ControlServer(a, log)
+  await control.start()
+  t.teardown(() => control.stop())
+  const listed = await vboom(['agreements', '-d', dirA, '--json'], 120_000)
+  t.equal(listed.code, 0, listed.stderr)
+  t.same(
+    (JSON.parse(listed.stdout) as Array<{ swapId: string; state: string }>).map((x) => [x.swapId, x.state]),
+    [[ofA!.swapId, 'registered']],
+    'vboom agreements lists it',
+  )
+  const shown = await vboom(['market', '-d', dirA], 120_000)
+  t.equal(shown.code, 0, shown.stderr)
+  t.match(shown.stdout, /commitment {2}agreed with/, 'vboom market shows the commitment')
+  t.match(
+    shown.stdout,
+    /host-b .* not pursued now: committed to/,
+    'and the candidate, with why it is not pursued',
+  )
 
   // Reputation and the agreement survive a restart.
   const json = (v: unknown): unknown => JSON.parse(JSON.stringify(v))
