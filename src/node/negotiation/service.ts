@@ -325,11 +325,7 @@ export class NegotiationService {
       return { advert, pair, decision, report }
     }
     if (self === null) return done('not pursued: this agent has not published its own advert yet')
-    const link = advertisedLink(
-      this.init.instanceClass.diskBytes > 0n ? Number(this.init.instanceClass.diskBytes) : 0,
-      self.profile,
-      advert.profile,
-    )
+    const link = advertisedLink(Number(this.init.instanceClass.diskBytes), self.profile, advert.profile)
     const pair = publicPair(self, partner, link, DEFAULT_UTILITY_MODEL)
     if (pair === null) return done('not pursued: no terms make the swap a gain for both sides (public model)')
     report.selfUtilityMicros = Math.round(pair.aMicros)
@@ -696,7 +692,9 @@ export class NegotiationService {
       this.end(peer, 'rejected', null, why)
       return this.reply(m, { kind: 'reject', ref: m.seq, reason })
     }
-    const advert = this.init.market.get(peer)!
+    const advert = this.init.market.get(peer)
+    if (advert === undefined)
+      return refuse('unacceptable', "the partner's advert is no longer in the market view")
     const self = await this.selfState()
     if (self === null) return refuse('unacceptable', 'no own advert yet')
     if (this.init.config.requireVerification && advert.attestations.length === 0)
