@@ -9,7 +9,8 @@
  *
  * Data dir: `node.key`, `anchor.key`, `db/` (lock, coordinator votes),
  * `ledger/`, `benchmarks/` (signed registry; `benchmarks/built/` when the
- * suite is compiled at start).
+ * suite is compiled at start), `control.sock` (the local control socket:
+ * ledger queries while the anchor runs, metrics; control-server.ts).
  */
 import { join } from 'node:path'
 import type { PeerId } from '@libp2p/interface'
@@ -21,6 +22,7 @@ import { componentLogger, type Logger } from '../runtime/log.js'
 import { BenchmarkRegistry } from './benchmarks/registry.js'
 import { standardSuiteDir } from './benchmarks/standard.js'
 import { ControlAuthorizer } from './control-auth.js'
+import { AnchorControlServer } from './control-server.js'
 import { AnchorCoordinator } from './coordinator.js'
 import { type AnchorKey, loadOrCreateAnchorKey } from './key.js'
 import { Ledger } from './ledger/index.js'
@@ -43,6 +45,7 @@ export interface AnchorNodeOptions {
 export class AnchorNode {
   readonly metrics = new Registry()
   private services: AnchorServices | null = null
+  private control: AnchorControlServer | null = null
 
   private constructor(
     readonly host: Host,
@@ -112,11 +115,19 @@ export class AnchorNode {
       node: this.host,
       registry: this.registry,
       coordinator: this.coordinator,
+      ledger: this.ledger,
       verifier,
       metrics: this.metrics,
       log: componentLogger(this.opts.log, 'vboom:anchor:services'),
     })
     await this.services.start()
+    this.control = new AnchorControlServer({
+      dataDir: this.dataDir.path,
+      ledger: this.ledger,
+      metrics: this.metrics,
+      log: componentLogger(this.opts.log, 'vboom:anchor:control'),
+    })
+    await this.control.start()
     this.opts.log.info(
       {
         peerId: this.peerId.toString(),
@@ -128,6 +139,7 @@ export class AnchorNode {
   }
 
   async stop(): Promise<void> {
+    await this.control?.stop()
     await this.services?.stop()
     await this.host.stop()
     await this.coordinator.drain()

@@ -7,8 +7,12 @@
  * learns the result:
  * - votes (`coord/vote/<swap>/<role>`, `coord/done/<swap>/<role>`) in the
  *   anchor's data-dir database;
- * - the decision in the ledger: `commitSwap` is the commit point and the
- *   ownership transfer in one entry, `abortSwap` the abort.
+ * - the decision in the ledger: `commitSwap` is the commit point, the
+ *   ownership transfer and a priced swap's payment in one entry, `abortSwap`
+ *   the abort. A commit after the agreement's expiry becomes an abort; a
+ *   revoked delegation aborts the swaps agreed under it in the ledger itself,
+ *   which the status here reads.
+ * Calls are signed by a side's VM key or by the swap key its agreement names.
  * Votes are written before the ledger decides, so a COMMIT entry always has
  * both votes on disk: an anchor killed anywhere answers consistently after a
  * restart. Every transition is idempotent and serialised in-process.
@@ -24,12 +28,15 @@ import {
 } from '../swapper/coordinator/state-machine.js'
 import { StatusWatchers } from '../swapper/coordinator/status-watchers.js'
 import { CoordinatorNotPartyError, UnknownSwapError } from '../swapper/errors.js'
+import { LedgerActionError } from './errors.js'
 import type { Ledger } from './ledger/index.js'
 import type { SwapRecord } from './ledger/state.js'
 
 /** Synchronous LevelDB writes: a vote is on disk before the voter learns it counted. */
 const SYNC = { sync: true } as Record<string, unknown>
 const FLAG = new Uint8Array([1])
+/** The abort reason recorded when both sides voted after the agreement expired. */
+const EXPIRED_REASON = 'anchor: the agreement expired before the swap could commit'
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))
 const idBytes = (swapId: string): Uint8Array => new Uint8Array(Buffer.from(swapId, 'hex'))
@@ -54,16 +61,18 @@ export class AnchorCoordinator {
     return r
   }
 
-  /** Throws CoordinatorNotPartyError unless `signer` is the VM of `role` (or of either role when none is given). */
+  /**
+   * Throws CoordinatorNotPartyError unless `signer` acts for `role` (for
+   * either role when none is given): the side's VM (agent) key, or the swap
+   * key its agreement names (the stateless swapper has no other key).
+   */
   authorize(swapId: string, signer: Uint8Array, role?: WireRole): void {
     const r = this.record(swapId)
-    const ok =
-      role === undefined
-        ? same(signer, r.vmA) || same(signer, r.vmB)
-        : same(signer, role === 'a' ? r.vmA : r.vmB)
-    if (!ok)
+    const keys = { a: [r.vmA, r.swapKeyA], b: [r.vmB, r.swapKeyB] }
+    const allowed = role === undefined ? [...keys.a, ...keys.b] : keys[role]
+    if (!allowed.some((k) => same(signer, k)))
       throw new CoordinatorNotPartyError(
-        `signer is not the VM ${role === undefined ? 'of either side' : `of side ${role}`} of swap ${swapId}; a VM acts only for its own side, signing with the key the ledger names for it`,
+        `signer is not ${role === undefined ? 'a party' : `side ${role}`} of swap ${swapId}; a side signs its calls with its VM key or the swap key its agreement names, and acts only for itself`,
       )
   }
 
@@ -108,8 +117,14 @@ export class AnchorCoordinator {
       case 'record-completion':
         return this.db.put(`coord/done/${swapId}/${effect.role}`, FLAG, SYNC)
       case 'record-commit':
-        // one ledger entry: the commit point and the ownership transfer
-        await this.ledger.commitSwap(idBytes(swapId))
+        // one ledger entry: the commit point, the ownership transfer and the payment
+        try {
+          await this.ledger.commitSwap(idBytes(swapId))
+        } catch (err) {
+          // Both voted, but too late: an agreement commits before its expiry or not at all.
+          if (!(err instanceof LedgerActionError && err.code === 'AGREEMENT_EXPIRED')) throw err
+          await this.ledger.abortSwap(idBytes(swapId), EXPIRED_REASON)
+        }
         return
       case 'record-abort':
         await this.ledger.abortSwap(idBytes(swapId), effect.reason)

@@ -68,3 +68,11 @@ export class VerificationError extends ValidationError {
     this.name = 'VerificationError'
   }
 }
+
+/** A ledger query names something the ledger does not hold, or is malformed; the message says what to do. */
+export class LedgerQueryError extends UsageError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options)
+    this.name = 'LedgerQueryError'
+  }
+}

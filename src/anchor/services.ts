@@ -1,10 +1,11 @@
 /**
  * The anchor's network services, each a request/response protocol
  * (src/protocols/rpc.ts): the signed benchmark catalog, modules by
- * hash, the swap coordinator and, when a verifier is configured,
- * verification. Bad input gets a typed refusal in the response and is counted
- * in `vboom_anchor_requests_total{protocol,outcome}`; nothing a peer sends
- * can crash the anchor.
+ * hash, the swap coordinator, the ledger (ledger-service.ts) and, when a
+ * verifier is configured, verification. Bad input gets a typed refusal in the
+ * response and is counted in `vboom_anchor_requests_total{protocol,outcome}`
+ * (ledger refusals also in `vboom_anchor_ledger_refused_total{reason}`);
+ * nothing a peer sends can crash the anchor.
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { Counter, type Registry } from 'prom-client'
@@ -13,6 +14,8 @@ import {
   COORDINATOR_PROTOCOL,
   DEFAULT_ANCHOR_CALL_TIMEOUT_MS,
   DEFAULT_VERIFY_TIMEOUT_MS,
+  LEDGER_PROTOCOL,
+  MAX_LEDGER_REQUEST_BYTES,
   MAX_SMALL_REQUEST_BYTES,
   MODULE_PROTOCOL,
   VERIFY_PROTOCOL,
@@ -25,6 +28,7 @@ import {
 } from '../protocols/coordinator-wire.js'
 import { VBoomError } from '../protocols/errors.js'
 import {
+  LedgerResponse,
   ModuleRequest,
   ModuleResponse,
   SignedAttestation,
@@ -33,21 +37,25 @@ import {
 } from '../protocols/proto/anchor.js'
 import { handleRpc, unhandleRpc } from '../protocols/rpc.js'
 import type { Logger } from '../runtime/log.js'
+import { type AnchorLedgerMetrics, createAnchorLedgerMetrics } from '../runtime/metrics.js'
 import type { BenchmarkRegistry } from './benchmarks/registry.js'
 import type { AnchorCoordinator } from './coordinator.js'
+import type { Ledger } from './ledger/index.js'
+import { answerLedgerRequest } from './ledger-service.js'
 import type { Verifier } from './verifier.js'
 
 export interface AnchorServicesInit {
   node: Libp2p
   registry: BenchmarkRegistry
   coordinator: AnchorCoordinator
+  ledger: Ledger
   verifier?: Verifier
   metrics: Registry
   log: Logger
   now?: () => number
 }
 
-const PROTOCOLS = [CATALOG_PROTOCOL, MODULE_PROTOCOL, COORDINATOR_PROTOCOL, VERIFY_PROTOCOL]
+const PROTOCOLS = [CATALOG_PROTOCOL, MODULE_PROTOCOL, COORDINATOR_PROTOCOL, LEDGER_PROTOCOL, VERIFY_PROTOCOL]
 
 const failureOf = (err: unknown): { code: string; message: string } =>
   err instanceof VBoomError
@@ -56,6 +64,7 @@ const failureOf = (err: unknown): { code: string; message: string } =>
 
 export class AnchorServices {
   private readonly requests: Counter<'protocol' | 'outcome'>
+  private readonly ledgerMetrics: AnchorLedgerMetrics
   private readonly now: () => number
   private started = false
 
@@ -67,6 +76,7 @@ export class AnchorServices {
       labelNames: ['protocol', 'outcome'],
       registers: [init.metrics],
     })
+    this.ledgerMetrics = createAnchorLedgerMetrics(init.metrics)
   }
 
   private count(protocol: string, outcome: string): void {
@@ -138,6 +148,29 @@ export class AnchorServices {
         }
       },
       { ...small, onStreamError: onStreamError(COORDINATOR_PROTOCOL) },
+    )
+
+    await handleRpc(
+      node,
+      LEDGER_PROTOCOL,
+      async (req) => {
+        try {
+          const res = await answerLedgerRequest(this.init.ledger, req, (e) =>
+            this.ledgerMetrics.appended.inc({ kind: e.kind }),
+          )
+          this.count(LEDGER_PROTOCOL, 'ok')
+          return LedgerResponse.encode(res)
+        } catch (err) {
+          const failure = this.refusal(LEDGER_PROTOCOL, err)
+          this.ledgerMetrics.refused.inc({ reason: `${(err as Error).name}.${failure.code}` })
+          return LedgerResponse.encode({ failure })
+        }
+      },
+      {
+        maxRequestBytes: MAX_LEDGER_REQUEST_BYTES,
+        timeoutMs: DEFAULT_ANCHOR_CALL_TIMEOUT_MS,
+        onStreamError: onStreamError(LEDGER_PROTOCOL),
+      },
     )
 
     const verifier = this.init.verifier

@@ -7,7 +7,9 @@ import { registerAttest } from './commands/attest.js'
 import { registerImage } from './commands/image.js'
 import { registerInstall } from './commands/install.js'
 import { registerLedger } from './commands/ledger.js'
+import { registerMarket } from './commands/market.js'
 import { registerNeeds } from './commands/needs.js'
+import { registerOwner } from './commands/owner.js'
 import { registerStatus } from './commands/status.js'
 import { registerSwapImages } from './commands/swap-images.js'
 import { registerTestnet } from './commands/testnet.js'
@@ -24,8 +26,10 @@ const program = new Command()
 registerAgent(program)
 registerAnchor(program)
 registerLedger(program)
+registerOwner(program)
 registerStatus(program)
 registerNeeds(program)
+registerMarket(program)
 registerAttest(program)
 registerImage(program)
 registerInstall(program)

@@ -8,13 +8,16 @@
  * verifications hold so no profiling run measures while they load or stop the VM.
  */
 
+import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { type Advert, advertToJson, classId, type Profile } from '../protocols/advert.js'
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
 import { type Attestation, checkAdvertAttestations } from '../protocols/attestation.js'
+import { DelegationError, type VerifiedDelegation, validateDelegation } from '../protocols/delegation.js'
 import { UsageError } from '../protocols/errors.js'
 import type { Bytes } from '../protocols/signing.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
@@ -39,6 +42,9 @@ import {
 } from './lifecycle/index.js'
 import { MarketView } from './market/market-view.js'
 import { NeedsLearner, type NeedsReport } from './needs/index.js'
+import { AgreementStore, type AgreementView } from './negotiation/agreement-store.js'
+import { PersistentReputation } from './negotiation/reputation-store.js'
+import { type MarketReport, NegotiationService } from './negotiation/service.js'
 import type { Platform } from './platform/platform.js'
 import { AgentProbeService } from './probe/index.js'
 import {
@@ -94,6 +100,8 @@ interface AgentParts {
   location: string
   platform: Platform | null
   lifecycle: LifecycleStore
+  negotiation: NegotiationService | null
+  reputation: PersistentReputation
   log: Logger
 }
 
@@ -122,8 +130,13 @@ export class Agent {
   readonly platform: Platform | null
   private readonly profiler: Profiler | null
   private readonly needs: NeedsLearner
+  /** The negotiation service; null when the market is off or the VM has no delegation. */
+  readonly negotiation: NegotiationService | null
+  private readonly reputation: PersistentReputation
 
   private constructor(p: AgentParts) {
+    this.negotiation = p.negotiation
+    this.reputation = p.reputation
     this.config = p.config
     this.host = p.host
     this.dataDir = p.dataDir
@@ -265,7 +278,40 @@ export class Agent {
         bootstrap: config.bootstrap,
         log: componentLogger(log, 'vboom:node:discovery'),
       })
+      const lifecycle = new LifecycleStore(dataDir.db, opts.dataDir)
+      const reputation = new PersistentReputation(dataDir.db, componentLogger(log, 'vboom:node:reputation'))
+      const delegation = await loadDelegation(opts.dataDir, config, key.publicKey.raw, log)
+      const negotiation =
+        delegation === null || anchorKey === undefined || config.bootstrap.length === 0
+          ? null
+          : new NegotiationService({
+              node: host,
+              agent: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
+              delegation,
+              config: config.market,
+              instanceClass: {
+                vcpus: config.instanceClass.vcpus,
+                memoryBytes: BigInt(config.instanceClass.memoryBytes),
+                diskBytes: BigInt(config.instanceClass.diskBytes),
+              },
+              location,
+              anchor: { key: anchorKey, addrs: config.bootstrap.map((a) => multiaddr(a)) },
+              market,
+              ownAdvert: () => bound.advert,
+              lastSwapAtMs: async () => lastSwapAt(await lifecycle.history()),
+              reputation,
+              agreements: new AgreementStore(dataDir.db),
+              probe: probe === null ? null : { benchmarks: () => probe.benchmarks, sink: probe.sink },
+              metrics: metrics.registry,
+              log: componentLogger(log, 'vboom:node:negotiation'),
+            })
+      if (negotiation === null && delegation !== null)
+        log.warn(
+          'the market needs anchorKey and bootstrap in the config (the anchor registers agreements): negotiation is off',
+        )
       return new Agent({
+        negotiation,
+        reputation,
         attestations,
         config,
         host,
@@ -283,7 +329,7 @@ export class Agent {
         needs,
         location,
         platform: platform === null ? null : gateBootTarget(platform, activity),
-        lifecycle: new LifecycleStore(dataDir.db, opts.dataDir),
+        lifecycle,
         log,
       })
     } catch (err) {
@@ -316,6 +362,8 @@ export class Agent {
     await this.publisher.start()
     this.discovery.start()
     this.probe?.start()
+    await this.reputation.load()
+    await this.negotiation?.start()
   }
 
   /** Stops everything and releases the data dir; calling it again is harmless. */
@@ -328,6 +376,7 @@ export class Agent {
   private stopping?: Promise<void>
 
   private async stopNow(): Promise<void> {
+    await this.negotiation?.stop()
     await this.profiler?.stop()
     await this.needs.stop()
     await this.probe?.stop()
@@ -406,6 +455,16 @@ export class Agent {
     return this.needs.report()
   }
 
+  /** The candidates this agent sees, each side's utility, and why each is or is not pursued. */
+  async marketReport(): Promise<MarketReport | null> {
+    return (await this.negotiation?.report()) ?? null
+  }
+
+  /** The agreements this agent reached, oldest first, with their states. */
+  async agreements(): Promise<AgreementView[]> {
+    return (await this.negotiation?.agreements()) ?? []
+  }
+
   async status(): Promise<AgentStatus> {
     const own = this.publisher.advert
     return {
@@ -446,5 +505,48 @@ function agreesWith(advert: Advert, anchorKey: Uint8Array | undefined, nowMs: nu
     return true
   } catch {
     return false
+  }
+}
+
+/** When the VM last completed a swap, from its lifecycle history. */
+function lastSwapAt(history: HistoryRecord[]): number | undefined {
+  let last: number | undefined
+  for (const r of history)
+    if (r.kind === 'swap' && r.outcome === 'completed') last = Math.max(last ?? 0, r.atMs)
+  return last
+}
+
+/**
+ * The owner's delegation for this VM's agent key (config market.delegationFile,
+ * default delegation.bin in the data dir). Without one the agent does not
+ * trade; one that does not validate is reported and ignored the same way.
+ */
+async function loadDelegation(
+  dataDir: string,
+  config: AgentConfig,
+  agentKey: Uint8Array,
+  log: Logger,
+): Promise<VerifiedDelegation | null> {
+  if (!config.market.enabled) return null
+  const file = config.market.delegationFile ?? join(dataDir, 'delegation.bin')
+  let bytes: Uint8Array
+  try {
+    bytes = await readFile(file)
+  } catch (err) {
+    log.info(
+      { file, code: (err as NodeJS.ErrnoException).code },
+      'no owner delegation: this agent does not trade (the owner makes one with `vboom owner delegate`)',
+    )
+    return null
+  }
+  try {
+    return validateDelegation(bytes, { atMs: Date.now(), agentKey })
+  } catch (err) {
+    if (!(err instanceof DelegationError)) throw err
+    log.warn(
+      { file, code: err.code },
+      `the owner delegation is refused (${err.message}): this agent does not trade`,
+    )
+    return null
   }
 }

@@ -18,6 +18,7 @@ import {
   DEFAULT_NEEDS_SAMPLE_INTERVAL_MS,
   NEEDS_MODES,
 } from './needs/index.js'
+import { MarketConfigSchema } from './negotiation/policy.js'
 import {
   DEFAULT_PROFILE_BUSY_RETRY_MS,
   DEFAULT_PROFILE_CPU_SHARE,
@@ -131,6 +132,8 @@ const AgentConfigSchema = z.strictObject({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'must be 64 hex digits (vboom anchor prints it)')
     .optional(),
+  /** The trading policy and the negotiation service (src/node/negotiation/policy.ts has the reasons). */
+  market: MarketConfigSchema.prefault({}),
   /** Where probe benchmarks write their scratch files: a directory on the VM's disk. Default: the data dir. */
   diskDir: z.string().min(1).optional(),
 })

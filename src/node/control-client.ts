@@ -4,6 +4,8 @@ import { UsageError } from '../protocols/errors.js'
 import type { AgentStatus } from './agent.js'
 import { controlSocketPath } from './control-server.js'
 import type { NeedsReport } from './needs/index.js'
+import type { AgreementView } from './negotiation/agreement-store.js'
+import type { MarketReport } from './negotiation/service.js'
 
 /** A local socket answers at once; a second means the agent is wedged. */
 const CONTROL_TIMEOUT_MS = 5_000
@@ -68,4 +70,12 @@ export async function fetchStatus(dataDir: string): Promise<AgentStatus> {
 
 export async function fetchNeeds(dataDir: string): Promise<NeedsReport> {
   return JSON.parse(await controlGet(dataDir, '/needs')) as NeedsReport
+}
+
+export async function fetchMarket(dataDir: string): Promise<MarketReport | null> {
+  return JSON.parse(await controlGet(dataDir, '/market')) as MarketReport | null
+}
+
+export async function fetchAgreements(dataDir: string): Promise<AgreementView[]> {
+  return JSON.parse(await controlGet(dataDir, '/agreements')) as AgreementView[]
 }

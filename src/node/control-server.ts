@@ -3,7 +3,10 @@
  * dir (only the VM's own users can reach it; file mode 0600): GET /status
  * (JSON), GET /metrics (Prometheus text), GET /profile (the profiler's state,
  * budget and statistics, JSON; null without a profiler), GET /needs (the
- * needs weights and where each came from, JSON), POST /attestation (an
+ * needs weights and where each came from, JSON), GET /market (the candidates,
+ * both sides' utilities and why each is pursued or not; null when the agent
+ * does not trade), GET /agreements (the agreements reached and their states),
+ * POST /attestation (an
  * anchor attestation for this VM's adverts to carry), POST /swap (a registered
  * swap to leave for: src/node/lifecycle/leave.ts's request as JSON; answered
  * once the boot parameters are stored, then the VM reboots stateless).
@@ -74,6 +77,12 @@ export class ControlServer {
         } else if (route === 'GET /profile') {
           res.writeHead(200, { 'content-type': 'application/json' })
           res.end(JSON.stringify(this.agent.profileStatus()))
+        } else if (route === 'GET /market') {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(await this.agent.marketReport()))
+        } else if (route === 'GET /agreements') {
+          res.writeHead(200, { 'content-type': 'application/json' })
+          res.end(JSON.stringify(await this.agent.agreements()))
         } else if (route === 'GET /needs') {
           res.writeHead(200, { 'content-type': 'application/json' })
           res.end(JSON.stringify(this.agent.needsReport()))
@@ -120,7 +129,7 @@ export class ControlServer {
         } else {
           res.writeHead(404, { 'content-type': 'text/plain' })
           res.end(
-            'unknown control request; try GET /status, GET /profile, GET /needs, GET /metrics, POST /attestation or POST /swap\n',
+            'unknown control request; try GET /status, GET /profile, GET /needs, GET /market, GET /agreements, GET /metrics, POST /attestation or POST /swap\n',
           )
         }
       }

@@ -10,6 +10,8 @@ export const MODULE_PROTOCOL = '/vboom/anchor-module/1.0.0'
 export const COORDINATOR_PROTOCOL = '/vboom/anchor-coordinator/1.0.0'
 /** Verification: boot the verification image, run the suite, sign an attestation. */
 export const VERIFY_PROTOCOL = '/vboom/anchor-verify/1.0.0'
+/** The ledger: submit party-signed actions, register swap agreements, ask whether a delegation is revoked. */
+export const LEDGER_PROTOCOL = '/vboom/anchor-ledger/1.0.0'
 /** Agent to agent: run these anchor-signed benchmarks with my nonce. */
 export const PROBE_PROTOCOL = '/vboom/probe/1.0.0'
 /**
@@ -24,6 +26,13 @@ export const MAX_CATALOG_RESPONSE_BYTES = 256 * (8 * 1024 + 256) + 4096
 export const MAX_MODULE_RESPONSE_BYTES = 4 * 1024 * 1024 + 1024
 /** Small requests: a hash, a signed coordinator call, a control request. */
 export const MAX_SMALL_REQUEST_BYTES = 4 * 1024
+/**
+ * A ledger request holds at most one action (the ledger's MAX_ACTION_BYTES,
+ * 19 KiB) and two party signatures; 24 KiB bounds it with its framing.
+ */
+export const MAX_LEDGER_REQUEST_BYTES = 24 * 1024
+/** A ledger answer returns at most one stored entry (MAX_ENTRY_BYTES, 20 KiB) and its framing. */
+export const MAX_LEDGER_RESPONSE_BYTES = 24 * 1024
 /** A coordinator status is ~150 bytes plus an abort reason of at most MAX_ABORT_REASON_BYTES. */
 export const MAX_COORDINATOR_RESPONSE_BYTES = 4 * 1024
 /** An attestation is a few hundred bytes (MAX_ATTESTATION_BYTES in adverts is 1 KiB). */

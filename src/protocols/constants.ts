@@ -42,3 +42,50 @@ export const GOSSIP_MAX_INBOUND_BYTES = 1024 * 1024
 export function advertTopic(classId: string): string {
   return ADVERT_TOPIC_PREFIX + classId
 }
+
+/** Agent to agent: the bilateral offer / counter / accept / reject and the matching's messages (negotiation.ts). */
+export const NEGOTIATE_PROTOCOL = '/vboom/negotiate/1.0.0'
+
+/** An encoded SignedDelegation is ~190 bytes (id, two keys, limits, two times, a signature); 1 KiB keeps junk cheap to drop. */
+export const MAX_DELEGATION_BYTES = 1024
+/** 128 random bits: an owner's delegations never share an id by chance. */
+export const DELEGATION_ID_BYTES = 16
+/**
+ * A delegation lives at most a year (366 days): an owner renews it like a
+ * certificate, so one signed and forgotten does not act for ever; revocation
+ * (a ledger entry) ends it sooner.
+ */
+export const MAX_DELEGATION_TTL_MS = 366 * 24 * 3600_000
+
+/**
+ * A SignedAgreement holds two delegations (~190 bytes each), two parties
+ * (~150 bytes each besides), the terms and two signatures: about 1 KiB. 4 KiB
+ * leaves room for newer fields, and fits the ledger's agreement bound (16 KiB).
+ */
+export const MAX_SIGNED_AGREEMENT_BYTES = 4 * 1024
+/**
+ * An agreement must commit within a day of its issue: a full 1 TiB disk
+ * crosses a 1 Gbit/s link in ~2.5 h, so a day leaves room for crashes and
+ * retries, while profiles older than that say little about the hosts now.
+ */
+export const MAX_AGREEMENT_TTL_MS = 24 * 3600_000
+
+/**
+ * The largest negotiation message is a matching VIEW of up to
+ * MAX_CANDIDATE_VIEWS candidates (~140 bytes each, ~18 KiB) beside a
+ * delegation (1 KiB); an accept carrying agreement terms is under 4 KiB.
+ */
+export const MAX_NEGOTIATION_MESSAGE_BYTES = 32 * 1024
+/** Candidates in one VIEW: the matching lists 16 of its own and takes on up to 64 proposers (80); headroom to 128. The schema enforces it on decode. */
+export const MAX_CANDIDATE_VIEWS = 128
+/** 128 random bits per message: an agent never repeats a nonce by chance. */
+export const NEGOTIATION_NONCE_BYTES = 16
+/**
+ * A negotiation message lives at most 10 minutes: matching rounds are
+ * seconds apart, and a bilateral answer may wait for a probe of the sender
+ * (DEFAULT_PROBE_TIMEOUT_MS, 3 min); longer would let a captured message be
+ * replayed to a receiver that forgot its nonce.
+ */
+export const MAX_NEGOTIATION_TTL_MS = 10 * 60_000
+/** A phase-2 move id is the leader's peer id (~52 characters) and a plan number. */
+export const MAX_MOVE_ID_LENGTH = 128

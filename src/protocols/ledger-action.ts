@@ -7,12 +7,17 @@
  * A party signs `signable('vboom/ledger-entry/v1', "action\0" || action)`; the
  * anchor signs `"entry\0" || entry` in the same domain
  * (src/anchor/ledger/entry.ts), so neither signature can stand in for the other.
+ * A swap agreement's registration is the exception: its party signatures are
+ * the agents' signatures over the agreement's terms (`agreementRegistration`).
  */
 import { randomBytes } from 'node:crypto'
+import { readAgreement } from './agreement.js'
 import {
   Action as ActionPb,
   type InstanceClass as InstanceClassPb,
+  LedgerEntry,
   type PartySignature as PartySignaturePb,
+  SignedLedgerEntry,
 } from './proto/ledger.js'
 import { SignatureDomain, sign, verify } from './signing.js'
 
@@ -41,7 +46,12 @@ export type ActionBody =
       vmB: Bytes
       agreement: Bytes
     }
-  | { kind: 'swap-committed'; swapId: Bytes }
+  | {
+      kind: 'swap-committed'
+      swapId: Bytes
+      /** A priced swap's payment, recorded with its commit; absent or null for a swap of mutual gain. */
+      payment?: SwapPayment | null
+    }
   | { kind: 'swap-aborted'; swapId: Bytes; reason: string }
   | { kind: 'ownership-transferred'; location: string; from: Bytes; to: Bytes }
   | {
@@ -52,6 +62,14 @@ export type ActionBody =
       swapId: Bytes | null
       memo: string
     }
+  | { kind: 'delegation-revoked'; delegationId: Bytes; owner: Bytes }
+
+/** Who pays whom for a swap: the payer's owner to the payee's owner. */
+export interface SwapPayment {
+  payer: Bytes
+  payee: Bytes
+  amountMicros: bigint
+}
 
 export type ActionKind = ActionBody['kind']
 
@@ -73,6 +91,42 @@ export interface SignedAction {
 }
 
 const ACTION_TAG = new TextEncoder().encode('action\0')
+const ENTRY_TAG = new TextEncoder().encode('entry\0')
+
+/** The bytes the anchor signs for a ledger entry (an encoded LedgerEntry). */
+export function ledgerEntrySignable(entryBytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(ENTRY_TAG.length + entryBytes.length)
+  out.set(ENTRY_TAG, 0)
+  out.set(entryBytes, ENTRY_TAG.length)
+  return out
+}
+
+/**
+ * A stored entry as an anchor returns it (a SignedLedgerEntry), checked
+ * against the anchor key the client trusts: its seq and the action bytes it
+ * records. Null when it does not decode or its signature does not verify.
+ */
+export function openAnchorEntry(
+  raw: Uint8Array,
+  anchorKey: Uint8Array,
+): { seq: bigint; action: Bytes } | null {
+  try {
+    const signed = SignedLedgerEntry.decode(raw)
+    if (
+      !verify(
+        SignatureDomain.ledgerEntry,
+        ledgerEntrySignable(signed.entry),
+        signed.anchorSignature,
+        anchorKey,
+      )
+    )
+      return null
+    const entry = LedgerEntry.decode(signed.entry)
+    return { seq: entry.seq, action: entry.action }
+  } catch {
+    return null
+  }
+}
 
 /** The bytes a party signs for an action. */
 function actionSignable(action: Bytes): Bytes {
@@ -103,6 +157,40 @@ export function buildSignedAction(
 ): SignedAction {
   const action = encodeAction(newAction(body, nowMs))
   return { action, parties: signers.map((s) => signAction(action, s.secretKey, s.publicKey)) }
+}
+
+/**
+ * The registration of a signed agreement (agreement.ts): the action's body
+ * restates the agreement, and its party signatures are the two agents'
+ * signatures over the terms. Shape-checked only (readAgreement: throws
+ * AgreementError); the anchor validates it in full. Either agent, or the
+ * anchor itself, builds it: no further signature is needed.
+ */
+export function agreementRegistration(signedAgreement: Bytes, nowMs?: number): SignedAction {
+  const { terms: t, signatures, swapId } = readAgreement(signedAgreement)
+  const action = encodeAction(
+    newAction(
+      {
+        kind: 'swap-agreed',
+        swapId,
+        locationA: t.a.location,
+        locationB: t.b.location,
+        ownerA: t.a.ownerKey,
+        ownerB: t.b.ownerKey,
+        vmA: t.a.agentKey,
+        vmB: t.b.agentKey,
+        agreement: signedAgreement,
+      },
+      nowMs,
+    ),
+  )
+  return {
+    action,
+    parties: [
+      { publicKey: t.a.agentKey, signature: signatures.a },
+      { publicKey: t.b.agentKey, signature: signatures.b },
+    ],
+  }
 }
 
 const u8 = (b: Bytes): Uint8Array<ArrayBuffer> => new Uint8Array(b)
@@ -140,7 +228,19 @@ export function encodeAction(a: Action): Bytes {
       }
       break
     case 'swap-committed':
-      pb.swapCommitted = { swapId: u8(b.swapId) }
+      pb.swapCommitted = {
+        swapId: u8(b.swapId),
+        payment:
+          b.payment == null
+            ? undefined
+            : {
+                payer: u8(b.payment.payer),
+                payee: u8(b.payment.payee),
+                amountMicros: b.payment.amountMicros,
+                swapId: u8(b.swapId),
+                memo: '',
+              },
+      }
       break
     case 'swap-aborted':
       pb.swapAborted = { swapId: u8(b.swapId), reason: b.reason }
@@ -156,6 +256,9 @@ export function encodeAction(a: Action): Bytes {
         swapId: u8(b.swapId ?? new Uint8Array(0)),
         memo: b.memo,
       }
+      break
+    case 'delegation-revoked':
+      pb.delegationRevoked = { delegationId: u8(b.delegationId), ownerKey: u8(b.owner) }
       break
   }
   return ActionPb.encode(pb)

@@ -30,7 +30,12 @@ ed.hashes.sha512 = sha512
 export const SignatureDomain = {
   advert: 'vboom/advert/v1',
   swapManifest: 'vboom/swap-manifest/v1',
-  swapAgreement: 'vboom/swap-agreement/v1',
+  /** Both agents over a swap agreement's terms; its hash is the swap id (agreement.ts). */
+  agreement: 'vboom/agreement/v1',
+  /** An owner over a delegation to a VM's agent key (delegation.ts). */
+  delegation: 'vboom/delegation/v1',
+  /** An agent over a negotiation message (negotiation.ts). */
+  negotiation: 'vboom/negotiation/v1',
   ledgerEntry: 'vboom/ledger-entry/v1',
   benchmark: 'vboom/benchmark/v1',
   probeResult: 'vboom/probe-result/v1',

@@ -46,6 +46,33 @@ export function createNodeMetrics(): NodeMetrics {
   }
 }
 
+/**
+ * The anchor's ledger service: what it appended, by kind, and what it
+ * refused, by reason (`<ErrorName>.<CODE>`, e.g. `DelegationError.REVOKED`:
+ * codes repeat across error classes, so the class is part of the reason).
+ */
+export interface AnchorLedgerMetrics {
+  appended: Counter<'kind'>
+  refused: Counter<'reason'>
+}
+
+export function createAnchorLedgerMetrics(registry: Registry): AnchorLedgerMetrics {
+  return {
+    appended: new Counter({
+      name: 'vboom_anchor_ledger_appended_total',
+      help: 'Entries the anchor appended for requests over the network, by action kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    refused: new Counter({
+      name: 'vboom_anchor_ledger_refused_total',
+      help: 'Ledger requests the anchor refused, by the rule that failed (ErrorName.CODE)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+  }
+}
+
 /** Counter values by label, for status output and tests. */
 export async function counterByLabel(counter: Counter<'reason'>): Promise<Record<string, number>> {
   const out: Record<string, number> = {}

@@ -1,8 +1,9 @@
 // Shared fixtures of the anchor tests: keys, and a small world of owners and locations.
-import { randomBytes } from 'node:crypto'
 import type { Ledger } from '../../src/anchor/ledger/index.js'
+import type { DelegationLimits } from '../../src/protocols/delegation.js'
 import { type ActionBody, buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import { agreement, type Party, party } from '../protocols/agreement-fixtures.js'
 
 export interface Keys {
   secretKey: Uint8Array
@@ -41,31 +42,39 @@ export async function registerLocation(ledger: Ledger, location: string, owner: 
   return vm
 }
 
-/** Agrees a swap between two locations and returns its id. */
+/**
+ * Agrees a swap between two locations as agents do: each owner delegates to
+ * its VM's agent, both agents sign the terms, the ledger registers them.
+ * Returns the swap id.
+ */
 export async function agreeSwap(
   ledger: Ledger,
   a: { location: string; owner: Keys; vm: Keys },
   b: { location: string; owner: Keys; vm: Keys },
+  opts: Parameters<typeof agreement>[3] = {},
 ): Promise<Uint8Array> {
-  const swapId = new Uint8Array(randomBytes(32))
-  await ledger.append(
-    signed(
-      {
-        kind: 'swap-agreed',
-        swapId,
-        locationA: a.location,
-        locationB: b.location,
-        ownerA: a.owner.publicKey,
-        ownerB: b.owner.publicKey,
-        vmA: a.vm.publicKey,
-        vmB: b.vm.publicKey,
-        agreement: new TextEncoder().encode('test agreement'),
-      },
-      a.owner,
-      b.owner,
-    ),
-  )
-  return swapId
+  return (await agreeSwapWith(ledger, a, b, opts)).swapId
+}
+
+/** `agreeSwap`, returning the swap keys and the signed agreement too. */
+export async function agreeSwapWith(
+  ledger: Ledger,
+  a: { location: string; owner: Keys; vm: Keys; limits?: Partial<DelegationLimits> },
+  b: { location: string; owner: Keys; vm: Keys; limits?: Partial<DelegationLimits> },
+  opts: Parameters<typeof agreement>[3] = {},
+): Promise<{ swapId: Uint8Array; swapA: Keys; swapB: Keys; agreement: Uint8Array; parties: [Party, Party] }> {
+  const pa = party(a.location, a.owner, a.vm, a.limits)
+  const pb = party(b.location, b.owner, b.vm, b.limits)
+  const signedAgreement = agreement(pa, pb, ledger.anchorPublicKey, opts)
+  const entry = await ledger.registerAgreement(signedAgreement)
+  if (entry.action.body.kind !== 'swap-agreed') throw new Error('not an agreement entry')
+  return {
+    swapId: entry.action.body.swapId,
+    swapA: pa.swap,
+    swapB: pb.swap,
+    agreement: signedAgreement,
+    parties: [pa, pb],
+  }
 }
 
 /** Owners alice and bob, a location each (alice's first) with its VM, and one swap agreed between them. */

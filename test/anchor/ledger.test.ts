@@ -72,8 +72,8 @@ t.test('append and query: a committed swap moves VMs and owners together', async
   for (let i = 1; i < all.length; i++) t.equal(hex(all[i]!.prevHash), hex(all[i - 1]!.hash))
   t.same(
     all[4]!.signers.map(hex).sort(),
-    [hex(alice.publicKey), hex(bob.publicKey)].sort(),
-    'both owners signed',
+    [hex(vmA.publicKey), hex(vmB.publicKey)].sort(),
+    'both agents signed the agreement',
   )
   // Commit is idempotent: the same entry comes back, nothing is written.
   const again = await ledger.commitSwap(swapId)

@@ -17,7 +17,7 @@ t.test('signatures verify in their own domain only', async (t) => {
   const sig = sign(SignatureDomain.advert, msg, sk)
   t.ok(verify(SignatureDomain.advert, msg, sig, pk))
   t.notOk(
-    verify(SignatureDomain.swapAgreement, msg, sig, pk),
+    verify(SignatureDomain.agreement, msg, sig, pk),
     'an advert signature is not an agreement signature',
   )
   t.notOk(verify(SignatureDomain.advert, new TextEncoder().encode('swap you'), sig, pk))

@@ -6,9 +6,9 @@
  * removed by its teardown, also when a test fails; `worldTest` then checks
  * the system holds nothing of it.
  *
- * Until the anchor authorizes coordinator calls by the agreement's swap keys,
- * each location is registered with its side's swap key as its VM key, which
- * the anchor's existing check (the ledger's VM key of each side) then admits.
+ * The swap is registered as agents register it: an agreement both VMs'
+ * agents signed under their owners' delegations, naming each side's swap key,
+ * which the anchor's coordinator then admits for that side's calls.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
@@ -22,6 +22,8 @@ import { Ledger } from '../../src/anchor/ledger/index.js'
 import type { AgentStatus } from '../../src/node/agent.js'
 import { controlSocketPath } from '../../src/node/control-server.js'
 import { type LeaveRequest, leaveRequestToJson } from '../../src/node/lifecycle/index.js'
+import { type AgreementParty, readAgreement, signAgreement } from '../../src/protocols/agreement.js'
+import { newDelegationId, signDelegation } from '../../src/protocols/delegation.js'
 import { buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
@@ -84,6 +86,8 @@ export interface World {
   anchorKey: Uint8Array
   anchorDir: string
   swapId: Uint8Array
+  /** The SignedAgreement registered in the ledger. */
+  agreement: Uint8Array
   a: Party
   b: Party
 }
@@ -132,8 +136,43 @@ export async function createWorld(
 
   const owners = { a: keys(), b: keys() }
   const swapKeys = { a: keys(), b: keys() }
+  const seeds = { a: generateSecretKey(), b: generateSecretKey() }
   const locations = { a: 'loc-1', b: 'loc-2' } as const
-  const swapId = new Uint8Array(randomBytes(32))
+  const now = Date.now()
+  const party = (role: 'a' | 'b'): AgreementParty => ({
+    location: locations[role],
+    agentKey: publicKeyOf(seeds[role]),
+    ownerKey: owners[role].publicKey,
+    swapKey: swapKeys[role].publicKey,
+    advertSequence: 1n,
+    delegation: signDelegation(
+      {
+        id: newDelegationId(),
+        ownerKey: owners[role].publicKey,
+        agentKey: publicKeyOf(seeds[role]),
+        limits: { maxPriceMicros: 0n, minGainMicros: 0n, mayAcceptPayment: false },
+        notBeforeMs: now - 3600_000,
+        expiresAtMs: now + 30 * 86_400_000,
+      },
+      owners[role],
+    ),
+    statedGainMicros: 0n,
+  })
+  const agreement = signAgreement(
+    {
+      a: party('a'),
+      b: party('b'),
+      instanceClass: CLASS,
+      priceMicros: 0n,
+      payer: null,
+      issuedAtMs: now,
+      // the whole test within it, with room for a loaded machine
+      expiresAtMs: now + 6 * 3600_000,
+      anchorKey,
+    },
+    seeds,
+  )
+  const swapId = readAgreement(agreement).swapId
   const ledger = await Ledger.open({
     dir: join(anchorDir, 'ledger'),
     anchorKey: await loadOrCreateAnchorKey(anchorDir),
@@ -153,28 +192,13 @@ export async function createWorld(
             kind: 'location-registered',
             location: locations[role],
             owner: owners[role].publicKey,
-            vm: swapKeys[role].publicKey,
+            vm: publicKeyOf(seeds[role]),
             instanceClass: CLASS,
           },
           [owners[role]],
         ),
       )
-    await ledger.append(
-      buildSignedAction(
-        {
-          kind: 'swap-agreed',
-          swapId,
-          locationA: locations.a,
-          locationB: locations.b,
-          ownerA: owners.a.publicKey,
-          ownerB: owners.b.publicKey,
-          vmA: swapKeys.a.publicKey,
-          vmB: swapKeys.b.publicKey,
-          agreement: new Uint8Array(0),
-        },
-        [owners.a, owners.b],
-      ),
-    )
+    await ledger.registerAgreement(agreement)
   } finally {
     await ledger.close()
   }
@@ -182,7 +206,7 @@ export async function createWorld(
   const hosts = { a: fabric.hosts[0]!, b: fabric.hosts[1]! }
   const parties = {} as Record<'a' | 'b', Omit<Party, 'sup'>>
   for (const role of ['a', 'b'] as const) {
-    const seed = generateSecretKey()
+    const seed = seeds[role]
     const host = hosts[role]
     await buildVmDisk(host.info.vmDisk, host.info.vmDiskBytes, {
       identity: { name: `vm-${role}`, owner: owners[role].publicKey, instanceClass: CLASS_JSON },
@@ -230,6 +254,7 @@ export async function createWorld(
     anchorKey,
     anchorDir,
     swapId,
+    agreement,
     a: { ...parties.a, sup: sups[0]! },
     b: { ...parties.b, sup: sups[1]! },
   }
@@ -328,7 +353,7 @@ export async function leave(w: World, p: Party): Promise<{ code: number; text: s
       swapId: w.swapId,
       role: p.role,
       swapKeys: { a: w.a.swap.publicKey, b: w.b.swap.publicKey },
-      agreement: new Uint8Array(0),
+      agreement: w.agreement,
     },
     swapSecretKey: p.swap.secretKey,
     peerAddrs: [advertisedOf(partner)],

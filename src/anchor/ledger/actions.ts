@@ -5,7 +5,13 @@
  * src/protocols/ledger-action.ts.
  */
 import { createHash } from 'node:crypto'
-import { ACTION_NONCE_BYTES, type Action, type ActionBody } from '../../protocols/ledger-action.js'
+import { DELEGATION_ID_BYTES } from '../../protocols/constants.js'
+import {
+  ACTION_NONCE_BYTES,
+  type Action,
+  type ActionBody,
+  type SwapPayment,
+} from '../../protocols/ledger-action.js'
 import { Action as ActionPb } from '../../protocols/proto/ledger.js'
 import { LedgerActionError } from '../errors.js'
 import {
@@ -82,7 +88,17 @@ export function decodeAction(bytes: Bytes): Action {
       agreement: s.agreement,
     }
   } else if (pb.swapCommitted) {
-    body = { kind: 'swap-committed', swapId: swapId(pb.swapCommitted.swapId) }
+    const c = pb.swapCommitted
+    const id = swapId(c.swapId)
+    let payment: SwapPayment | null = null
+    if (c.payment !== undefined) {
+      const p = c.payment
+      if (p.amountMicros === 0n) malformed('payment of zero')
+      if (!Buffer.from(p.swapId).equals(Buffer.from(id))) malformed("a commit's payment names another swap")
+      if (p.memo.length > 0) malformed("a commit's payment has no memo")
+      payment = { payer: key(p.payer, 'payer'), payee: key(p.payee, 'payee'), amountMicros: p.amountMicros }
+    }
+    body = { kind: 'swap-committed', swapId: id, payment }
   } else if (pb.swapAborted) {
     const s = pb.swapAborted
     body = { kind: 'swap-aborted', swapId: swapId(s.swapId), reason: text(s.reason, 'reason') }
@@ -105,6 +121,11 @@ export function decodeAction(bytes: Bytes): Action {
       swapId: p.swapId.length === 0 ? null : swapId(p.swapId),
       memo: text(p.memo, 'memo'),
     }
+  } else if (pb.delegationRevoked) {
+    const r = pb.delegationRevoked
+    if (r.delegationId.length !== DELEGATION_ID_BYTES)
+      malformed(`delegation id must have ${DELEGATION_ID_BYTES} bytes`)
+    body = { kind: 'delegation-revoked', delegationId: r.delegationId, owner: key(r.ownerKey, 'owner') }
   } else {
     return malformed('action has no body')
   }

@@ -5,7 +5,8 @@
  * LedgerCorruptError naming it.
  */
 import type { Level } from 'level'
-import { LedgerActionError, LedgerCorruptError } from '../errors.js'
+import { ValidationError } from '../../protocols/errors.js'
+import { LedgerCorruptError } from '../errors.js'
 import { type Bytes, decodeAction } from './actions.js'
 import { GENESIS_PREV_HASH } from './constants.js'
 import { checkAnchorSignature, openEntry, type StoredEntry } from './entry.js'
@@ -43,7 +44,7 @@ export interface ReplayOptions {
 }
 
 export async function replayChain(db: LedgerDb, opts: ReplayOptions): Promise<ReplayResult> {
-  const state = new LedgerState()
+  const state = new LedgerState(opts.anchorPublicKey)
   let expected = 0n
   let prevHash: Bytes = GENESIS_PREV_HASH
   let last: StoredEntry | null = null
@@ -67,7 +68,8 @@ export async function replayChain(db: LedgerDb, opts: ReplayOptions): Promise<Re
       state.check(action, entry.action, entry.parties, entry.appendedAtMs, opts.checkAllSignatures)
       state.apply(action, entry.action, expected)
     } catch (err) {
-      if (!(err instanceof LedgerActionError)) throw err
+      // A rule broken (the ledger's, or an agreement's or delegation's validator): the entry is not what the anchor wrote.
+      if (!(err instanceof ValidationError)) throw err
       throw new LedgerCorruptError(`ACTION_${err.code}`, expected, `entry ${expected}: ${err.message}`, {
         cause: err,
       })

@@ -2,7 +2,7 @@
  * Stored ledger entries: sealing (encode + anchor signature), opening
  * (size-checked decode), and the hash that links each entry to the next.
  */
-import { type PartySignature, partyToPb } from '../../protocols/ledger-action.js'
+import { ledgerEntrySignable, type PartySignature, partyToPb } from '../../protocols/ledger-action.js'
 import { LedgerEntry as LedgerEntryPb, SignedLedgerEntry } from '../../protocols/proto/ledger.js'
 import { SignatureDomain, sign, verify } from '../../protocols/signing.js'
 import { LedgerCorruptError } from '../errors.js'
@@ -28,15 +28,8 @@ export interface StoredEntry {
   hash: Bytes
 }
 
-const ENTRY_TAG = new TextEncoder().encode('entry\0')
-
-/** The bytes the anchor signs for an entry. */
-function entrySignable(entryBytes: Bytes): Bytes {
-  const out = new Uint8Array(ENTRY_TAG.length + entryBytes.length)
-  out.set(ENTRY_TAG, 0)
-  out.set(entryBytes, ENTRY_TAG.length)
-  return out
-}
+/** The bytes the anchor signs for an entry (one builder, shared with clients that check entries). */
+const entrySignable = ledgerEntrySignable
 
 export function sealEntry(entry: LedgerEntry, anchorSecretKey: Bytes): StoredEntry {
   const entryBytes = LedgerEntryPb.encode({

@@ -4,11 +4,11 @@
  */
 import type { ActionBody } from '../../protocols/ledger-action.js'
 import { hex } from './actions.js'
-import type { LedgerEntryView } from './ledger.js'
+import type { BalancesView, LedgerEntryView } from './ledger.js'
 import type { LocationRecord, SwapRecord } from './state.js'
 import type { VerifyReport } from './verify.js'
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json }
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json }
 
 /** Bytes to hex, bigints to strings, recursively. */
 export function toJson(value: unknown): Json {
@@ -50,13 +50,15 @@ function describeBody(b: ActionBody): string {
     case 'swap-agreed':
       return `swap ${short(b.swapId)} agreed: ${b.locationA} (${short(b.ownerA)}) <-> ${b.locationB} (${short(b.ownerB)})`
     case 'swap-committed':
-      return `swap ${short(b.swapId)} COMMITTED`
+      return `swap ${short(b.swapId)} COMMITTED${b.payment == null ? '' : `, payment ${b.payment.amountMicros} micro-credits ${short(b.payment.payer)} -> ${short(b.payment.payee)}`}`
     case 'swap-aborted':
       return `swap ${short(b.swapId)} aborted: ${JSON.stringify(b.reason)}`
     case 'ownership-transferred':
       return `location ${b.location} transferred ${short(b.from)} -> ${short(b.to)}`
     case 'payment-recorded':
       return `payment ${b.amountMicros} micro-credits ${short(b.payer)} -> ${short(b.payee)}${b.swapId === null ? '' : ` for swap ${short(b.swapId)}`}`
+    case 'delegation-revoked':
+      return `delegation ${hex(b.delegationId)} of owner ${short(b.owner)} REVOKED`
   }
 }
 
@@ -74,7 +76,28 @@ export function describeLocation(l: LocationRecord): string {
 
 export function describeSwap(s: SwapRecord): string {
   const resolved = s.resolvedSeq === null ? '' : ` at entry #${s.resolvedSeq}`
-  return `swap ${hex(s.swapId)}: ${s.status}${resolved} (${s.locationA} <-> ${s.locationB}, agreed at #${s.agreedSeq})`
+  const price = s.payer === null ? 'mutual gain' : `side ${s.payer} pays ${s.priceMicros} micro-credits`
+  const why = s.reason === null ? '' : `: ${JSON.stringify(s.reason)}`
+  return `swap ${hex(s.swapId)}: ${s.status}${resolved}${why} (${s.locationA} <-> ${s.locationB}, ${price}, agreed at #${s.agreedSeq})`
+}
+
+/** One line per owner that paid or was paid, then the totals (which are equal: every payment is both). */
+export function describeBalances(b: BalancesView): string[] {
+  const lines = b.owners.map(
+    (o) =>
+      `${hex(o.owner)}: balance ${o.creditsMicros - o.debitsMicros} (received ${o.creditsMicros}, paid ${o.debitsMicros}) micro-credits`,
+  )
+  lines.push(`total received ${b.totalCreditsMicros}, total paid ${b.totalDebitsMicros} micro-credits`)
+  return lines
+}
+
+/** Balances as `vboom ledger balances --json` prints them. */
+export function balancesToJson(b: BalancesView): Json {
+  return toJson({
+    owners: b.owners.map((o) => ({ ...o, balanceMicros: o.creditsMicros - o.debitsMicros })),
+    totalCreditsMicros: b.totalCreditsMicros,
+    totalDebitsMicros: b.totalDebitsMicros,
+  })
 }
 
 export function describeReport(r: VerifyReport): string {

@@ -14,13 +14,22 @@ export type {
 } from '../../protocols/ledger-action.js'
 export type { ChainHead } from './chain.js'
 export {
+  balancesToJson,
+  describeBalances,
   describeEntry,
   describeLocation,
   describeReport,
   describeSwap,
   entryToJson,
+  type Json,
   toJson,
 } from './format.js'
-export { Ledger, type LedgerEntryView, type LedgerInit, type ResolveResult } from './ledger.js'
-export type { LocationRecord, OwnerRecord, SwapRecord, SwapStatus } from './state.js'
+export {
+  type BalancesView,
+  Ledger,
+  type LedgerEntryView,
+  type LedgerInit,
+  type ResolveResult,
+} from './ledger.js'
+export type { BalanceRecord, LocationRecord, OwnerRecord, SwapRecord, SwapStatus } from './state.js'
 export { type VerifyReport, verifyLedger } from './verify.js'

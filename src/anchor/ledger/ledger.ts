@@ -12,6 +12,7 @@ import {
   type Action,
   type ActionBody,
   type ActionKind,
+  agreementRegistration,
   encodeAction,
   newAction,
   type SignedAction,
@@ -23,7 +24,14 @@ import { type ChainHead, ENTRY_RANGE, entryKey, type LedgerDb, replayChain, seqO
 import { GENESIS_PREV_HASH, MAX_ACTION_BYTES, MAX_PARTIES } from './constants.js'
 import { openLedgerDb } from './db.js'
 import { openEntry, sealEntry } from './entry.js'
-import type { LedgerState, LocationRecord, OwnerRecord, SwapRecord } from './state.js'
+import {
+  type BalanceRecord,
+  type LedgerState,
+  type LocationRecord,
+  type OwnerRecord,
+  paymentDue,
+  type SwapRecord,
+} from './state.js'
 import { type VerifyReport, verifyChain } from './verify.js'
 
 export interface LedgerInit {
@@ -46,6 +54,8 @@ export interface LedgerEntryView {
   action: Action
   /** Public keys of the parties who signed, besides the anchor. */
   signers: Bytes[]
+  /** The stored SignedLedgerEntry: what a client checks against the anchor key. */
+  raw: Bytes
 }
 
 /** A resolved swap's outcome, as commit/abort return it. */
@@ -53,6 +63,13 @@ export interface ResolveResult {
   entry: LedgerEntryView
   /** false when the swap was already resolved this way: the earlier entry is returned. */
   created: boolean
+}
+
+/** Payments per owner, and their totals: every payment credits one owner and debits another. */
+export interface BalancesView {
+  owners: BalanceRecord[]
+  totalCreditsMicros: bigint
+  totalDebitsMicros: bigint
 }
 
 /** Kinds only the anchor writes: a swap's outcome is the coordinator's decision. */
@@ -117,11 +134,24 @@ export class Ledger {
   }
 
   /**
-   * Commits an agreed swap: the commit point and the ownership transfer in one
-   * entry. Idempotent: committing a committed swap returns its COMMIT entry.
+   * Registers a swap agreement (a SignedAgreement, agreement.ts) the agents
+   * signed: the entry restates it and carries their two signatures. Throws
+   * LedgerActionError, AgreementError or DelegationError when a rule fails.
+   */
+  registerAgreement(signedAgreement: Bytes): Promise<LedgerEntryView> {
+    return this.serialize(() => this.appendNow(agreementRegistration(signedAgreement, this.now()), false))
+  }
+
+  /**
+   * Commits an agreed swap: the commit point, the ownership transfer and a
+   * priced swap's payment in one entry. Idempotent: committing a committed
+   * swap returns its COMMIT entry. Refused (AGREEMENT_EXPIRED) once the
+   * agreement has expired.
    */
   commitSwap(swapId: Bytes): Promise<ResolveResult> {
-    return this.resolve(swapId, 'committed', { kind: 'swap-committed', swapId })
+    const s = this.state.swaps.get(hex(swapId))
+    const payment = s === undefined ? null : paymentDue(s)
+    return this.resolve(swapId, 'committed', { kind: 'swap-committed', swapId, payment })
   }
 
   /** Aborts an agreed swap. Idempotent like `commitSwap`. */
@@ -156,6 +186,23 @@ export class Ledger {
   swapState(swapId: Bytes): SwapRecord | null {
     const s = this.state.swaps.get(hex(swapId))
     return s === undefined ? null : { ...s }
+  }
+
+  /** The entry that revoked delegation `id` of `owner`, or null while it stands. */
+  revokedAt(owner: Bytes, delegationId: Bytes): bigint | null {
+    return this.state.revokedAt(owner, delegationId)
+  }
+
+  /** Every owner's payments, and their totals (always equal). */
+  balances(): BalancesView {
+    const owners = [...this.state.balances.values()].map((b) => ({ ...b }))
+    let totalCreditsMicros = 0n
+    let totalDebitsMicros = 0n
+    for (const o of owners) {
+      totalCreditsMicros += o.creditsMicros
+      totalDebitsMicros += o.debitsMicros
+    }
+    return { owners, totalCreditsMicros, totalDebitsMicros }
   }
 
   /** Every entry that touched a location, oldest first. */
@@ -205,6 +252,7 @@ export class Ledger {
       kind: action.body.kind,
       action,
       signers: stored.entry.parties.map((p) => p.publicKey),
+      raw,
     }
   }
 
@@ -257,6 +305,7 @@ export class Ledger {
       kind: action.body.kind,
       action,
       signers: signed.parties.map((p) => p.publicKey),
+      raw: stored.raw,
     }
   }
 

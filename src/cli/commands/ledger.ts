@@ -1,21 +1,26 @@
 /**
- * `vboom ledger owner|history|swap|entries`: queries of an anchor's ledger,
- * read from its data dir (the anchor must be stopped: LevelDB's lock). One
- * line per record, or JSON with --json.
+ * `vboom ledger owner|history|swap|entries|balances|delegation`: queries of
+ * an anchor's ledger. While the anchor runs they go to its control socket
+ * (it holds the database); when it is stopped, to its data dir directly.
+ * Both answer alike (src/anchor/ledger/queries.ts): one line per record, or
+ * JSON with --json.
  */
 import { access } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
+import { AnchorNotRunningError, queryRunningAnchor } from '../../anchor/control-client.js'
 import { LedgerUnavailableError } from '../../anchor/errors.js'
 import { loadAnchorKey } from '../../anchor/key.js'
+import { type Json, Ledger } from '../../anchor/ledger/index.js'
 import {
-  describeEntry,
-  describeLocation,
-  describeSwap,
-  entryToJson,
-  Ledger,
-  toJson,
-} from '../../anchor/ledger/index.js'
+  type QueryAnswer,
+  queryBalances,
+  queryDelegation,
+  queryEntries,
+  queryHistory,
+  queryOwner,
+  querySwap,
+} from '../../anchor/ledger/queries.js'
 import { UsageError } from '../../protocols/errors.js'
 
 interface Flags {
@@ -23,7 +28,7 @@ interface Flags {
   json?: boolean
 }
 
-/** Opens the anchor's ledger for reading; each failure says what to do. */
+/** Opens a stopped anchor's ledger for reading; each failure says what to do. */
 async function openAnchorLedger(dataDir: string): Promise<Ledger> {
   const dir = join(dataDir, 'ledger')
   try {
@@ -38,91 +43,144 @@ async function openAnchorLedger(dataDir: string): Promise<Ledger> {
     if (err instanceof LedgerUnavailableError && err.code === 'LEDGER_LOCKED') {
       throw new UsageError(
         'LEDGER_LOCKED',
-        `the ledger in ${dataDir} is in use by a running anchor; stop it first, then query`,
+        `the ledger in ${dataDir} is in use by a running anchor whose control socket does not answer; restart that anchor, or stop it, then query`,
       )
     }
     throw err
   }
 }
 
-async function withLedger(dataDir: string, fn: (l: Ledger) => Promise<void>): Promise<void> {
+async function withLedger<T>(dataDir: string, fn: (l: Ledger) => Promise<T> | T): Promise<T> {
   const ledger = await openAnchorLedger(dataDir)
   try {
-    await fn(ledger)
+    return await fn(ledger)
   } finally {
     await ledger.close()
   }
 }
 
-const out = (s: string): void => {
-  process.stdout.write(`${s}\n`)
+/**
+ * Asks the running anchor (following `next` from page to page), or, when none
+ * runs, the stopped anchor's database.
+ */
+async function ask(
+  dataDir: string,
+  remote: (next?: string) => string,
+  local: (l: Ledger) => Promise<QueryAnswer> | QueryAnswer,
+): Promise<QueryAnswer[]> {
+  const answers: QueryAnswer[] = []
+  try {
+    let next: string | undefined
+    do {
+      const a = await queryRunningAnchor(dataDir, remote(next))
+      answers.push(a)
+      next = a.next
+    } while (next !== undefined)
+    return answers
+  } catch (err) {
+    if (!(err instanceof AnchorNotRunningError) || answers.length > 0) throw err
+  }
+  return [await withLedger(dataDir, local)]
 }
 
+function print(answers: QueryAnswer[], json: boolean | undefined, list: boolean): void {
+  if (json) {
+    const value: Json = list ? answers.flatMap((a) => a.json as Json[]) : answers[0]!.json
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  } else {
+    for (const a of answers) for (const line of a.lines) process.stdout.write(`${line}\n`)
+  }
+}
+
+const q = encodeURIComponent
+
 export function registerLedger(program: Command): Command {
-  const ledger = program.command('ledger').description("query an anchor's ledger (the anchor stopped)")
+  const ledger = program
+    .command('ledger')
+    .description("query an anchor's ledger (through the running anchor, or its data dir when stopped)")
   const dataDir = (c: Command): Command =>
     c.requiredOption('-d, --data-dir <dir>', "the anchor's data dir").option('--json', 'print JSON')
 
   dataDir(
     ledger.command('owner').argument('<location>').description('the owner of record of a location now'),
-  ).action((location: string, flags: Flags) =>
-    withLedger(flags.dataDir, async (l) => {
-      const r = l.ownerOf(location)
-      if (r === null)
-        throw new UsageError(
-          'UNKNOWN_LOCATION',
-          `location ${location} is not in the ledger; check the id with "vboom ledger entries"`,
-        )
-      out(flags.json ? JSON.stringify(toJson(r), null, 2) : describeLocation(r))
-    }),
+  ).action(async (location: string, flags: Flags) =>
+    print(
+      await ask(
+        flags.dataDir,
+        () => `/owner?location=${q(location)}`,
+        (l) => queryOwner(l, location),
+      ),
+      flags.json,
+      false,
+    ),
   )
 
   dataDir(
     ledger.command('history').argument('<location>').description('every entry that touched a location'),
-  ).action((location: string, flags: Flags) =>
-    withLedger(flags.dataDir, async (l) => {
-      const h = await l.history(location)
-      if (flags.json) out(JSON.stringify(h.map(entryToJson), null, 2))
-      else if (h.length === 0) out(`no entries for location ${location}`)
-      else for (const e of h) out(describeEntry(e))
-    }),
+  ).action(async (location: string, flags: Flags) =>
+    print(
+      await ask(
+        flags.dataDir,
+        () => `/history?location=${q(location)}`,
+        (l) => queryHistory(l, location),
+      ),
+      flags.json,
+      true,
+    ),
   )
 
   dataDir(
     ledger.command('swap').argument('<swap-id>', 'hex, 64 digits').description('the state of a swap'),
-  ).action((swapId: string, flags: Flags) =>
-    withLedger(flags.dataDir, async (l) => {
-      if (!/^[0-9a-f]{64}$/.test(swapId))
-        throw new UsageError(
-          'BAD_SWAP_ID',
-          `swap id "${swapId}" is not 64 hex digits; copy it from "vboom ledger entries"`,
-        )
-      const s = l.swapState(new Uint8Array(Buffer.from(swapId, 'hex')))
-      if (s === null)
-        throw new UsageError(
-          'UNKNOWN_SWAP',
-          `swap ${swapId} is not in the ledger; check the id with "vboom ledger entries"`,
-        )
-      out(flags.json ? JSON.stringify(toJson(s), null, 2) : describeSwap(s))
-    }),
+  ).action(async (swapId: string, flags: Flags) =>
+    print(
+      await ask(
+        flags.dataDir,
+        () => `/swap?id=${q(swapId)}`,
+        (l) => querySwap(l, swapId),
+      ),
+      flags.json,
+      false,
+    ),
   )
 
   dataDir(ledger.command('entries').description('all entries, oldest first'))
     .option('--from <seq>', 'first entry number', '0')
-    .action((flags: Flags & { from: string }) =>
-      withLedger(flags.dataDir, async (l) => {
-        if (!/^\d+$/.test(flags.from))
-          throw new UsageError(
-            'BAD_FLAG',
-            `--from "${flags.from}" is not an entry number; give a whole number, 0 for the first entry`,
-          )
-        const all = []
-        for await (const e of l.entries(BigInt(flags.from))) {
-          if (flags.json) all.push(entryToJson(e))
-          else out(describeEntry(e))
-        }
-        if (flags.json) out(JSON.stringify(all, null, 2))
-      }),
+    .action(async (flags: Flags & { from: string }) =>
+      print(
+        await ask(
+          flags.dataDir,
+          (next) => `/entries?from=${q(next ?? flags.from)}`,
+          (l) => queryEntries(l, flags.from),
+        ),
+        flags.json,
+        true,
+      ),
     )
+
+  dataDir(
+    ledger
+      .command('balances')
+      .description('what each owner received and paid for swaps and payments (the totals are equal)'),
+  ).action(async (flags: Flags) =>
+    print(await ask(flags.dataDir, () => '/balances', queryBalances), flags.json, false),
+  )
+
+  dataDir(
+    ledger
+      .command('delegation')
+      .argument('<owner-key>', "the owner's public key, hex")
+      .argument('<delegation-id>', "the delegation's id, hex")
+      .description('whether a delegation is revoked'),
+  ).action(async (owner: string, id: string, flags: Flags) =>
+    print(
+      await ask(
+        flags.dataDir,
+        () => `/delegation?owner=${q(owner)}&id=${q(id)}`,
+        (l) => queryDelegation(l, owner, id),
+      ),
+      flags.json,
+      false,
+    ),
+  )
   return ledger
 }

@@ -10,17 +10,20 @@
  * it with mode 0600.
  */
 import { z } from 'zod'
+import { AgreementError, readAgreement, type SwapAgreement, sideOf } from '../../protocols/agreement.js'
 import { COORDINATOR_SWAP_ID_BYTES } from '../../protocols/anchor-constants.js'
+import { MAX_SIGNED_AGREEMENT_BYTES } from '../../protocols/constants.js'
 import { ED25519_PUBLIC_KEY_BYTES, ED25519_SECRET_KEY_BYTES, publicKeyOf } from '../../protocols/signing.js'
-import { BootParamsError, BootParamsErrorCode } from './errors.js'
+import { BootParamsError, BootParamsErrorCode, LifecycleError, LifecycleErrorCode } from './errors.js'
 
 export type SwapRole = 'a' | 'b'
 export const otherRole = (r: SwapRole): SwapRole => (r === 'a' ? 'b' : 'a')
 
 /**
- * What the lifecycle needs of a registered swap agreement: the narrow shape a
- * signed agreement maps onto (its swap id and both sides' swap keys), with the
- * agreement's own bytes carried along for whoever checks them.
+ * What the lifecycle needs of a registered swap agreement (the protocol's
+ * SwapAgreement, src/protocols/agreement.ts): its swap id, this side, both
+ * sides' swap keys, and the SignedAgreement bytes themselves, which decoding
+ * holds these fields to (lifecycleSwapOf builds one from an agreement).
  */
 export interface LifecycleSwap {
   /** The ledger's swap id (COORDINATOR_SWAP_ID_BYTES). */
@@ -31,7 +34,10 @@ export interface LifecycleSwap {
    * node, of its signed manifest and of its coordinator calls.
    */
   swapKeys: Record<SwapRole, Uint8Array>
-  /** The signed agreement as registered with the anchor; empty when it was registered otherwise. */
+  /**
+   * The SignedAgreement as registered with the anchor; empty only for a swap
+   * the ledger recorded without one (an operator's swap-agreed entry).
+   */
   agreement: Uint8Array
 }
 
@@ -78,8 +84,6 @@ export interface BootParams {
 export const MAX_BOOT_PARAMS_BYTES = 256 * 1024
 /** Addresses per list: a node listens and announces on a handful. */
 const MAX_ADDRS = 16
-/** A signed agreement is at most 16 KiB (its constants); room for growth. */
-const MAX_AGREEMENT_BYTES = 64 * 1024
 
 const hexOf = (bytes: number) =>
   z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `must be ${bytes} bytes of lowercase hex`)
@@ -95,7 +99,7 @@ const BootParamsSchema = z.strictObject({
     swapKeys: z.strictObject({ a: hexOf(ED25519_PUBLIC_KEY_BYTES), b: hexOf(ED25519_PUBLIC_KEY_BYTES) }),
     agreement: z
       .string()
-      .max(MAX_AGREEMENT_BYTES * 2)
+      .max(MAX_SIGNED_AGREEMENT_BYTES * 2)
       .regex(/^([0-9a-f]{2})*$/, 'must be lowercase hex'),
   }),
   swapSecretKey: hexOf(ED25519_SECRET_KEY_BYTES),
@@ -119,6 +123,25 @@ const BootParamsSchema = z.strictObject({
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
+
+/**
+ * The lifecycle's view of a registered agreement, for the side whose agent
+ * key is `agentKey`; LifecycleError NOT_A_PARTY when that agent is neither.
+ */
+export function lifecycleSwapOf(agreement: SwapAgreement, agentKey: Uint8Array): LifecycleSwap {
+  const role = sideOf(agreement, agentKey)
+  if (role === null)
+    throw new LifecycleError(
+      LifecycleErrorCode.NOT_A_PARTY,
+      `agreement ${hex(agreement.swapId)} names neither side as this VM's agent; it is another VM's swap`,
+    )
+  return {
+    swapId: agreement.swapId,
+    role,
+    swapKeys: { a: agreement.a.swapKey, b: agreement.b.swapKey },
+    agreement: agreement.signed,
+  }
+}
 
 /** The swap id as the coordinator names it (lowercase hex). */
 export const swapIdHex = (p: BootParams): string => hex(p.swap.swapId)
@@ -207,10 +230,35 @@ export function decodeBootParams(text: string): BootParams {
       BootParamsErrorCode.MALFORMED,
       'boot parameters name one swap key for both sides',
     )
+  // Rule: the agreement carried is the swap's: its terms hash to the swap id and name both swap keys.
+  if (p.swap.agreement.length > 0) agreementMatches(p.swap)
   if (hex(publicKeyOf(p.swapSecretKey)) !== j.swap.swapKeys[j.swap.role])
     throw new BootParamsError(
       BootParamsErrorCode.KEY_MISMATCH,
       `boot parameters: the secret swap key is not side ${j.swap.role}'s swap key; they were stored for another side or swap`,
     )
   return p
+}
+
+function agreementMatches(swap: LifecycleSwap): void {
+  let read: ReturnType<typeof readAgreement>
+  try {
+    read = readAgreement(swap.agreement)
+  } catch (err) {
+    if (!(err instanceof AgreementError)) throw err
+    throw new BootParamsError(
+      BootParamsErrorCode.AGREEMENT_MISMATCH,
+      `boot parameters: the agreement does not read (${err.message}); the file is damaged`,
+      { cause: err },
+    )
+  }
+  if (
+    hex(read.swapId) !== hex(swap.swapId) ||
+    hex(read.terms.a.swapKey) !== hex(swap.swapKeys.a) ||
+    hex(read.terms.b.swapKey) !== hex(swap.swapKeys.b)
+  )
+    throw new BootParamsError(
+      BootParamsErrorCode.AGREEMENT_MISMATCH,
+      'boot parameters: the agreement carried is not the swap named (its swap id or swap keys differ); they were stored for another swap',
+    )
 }

@@ -13,6 +13,8 @@ export const BootParamsErrorCode = {
   VERSION: 'BOOT_PARAMS_VERSION',
   /** The secret swap key is not the one the swap names for this side. */
   KEY_MISMATCH: 'BOOT_PARAMS_KEY_MISMATCH',
+  /** The agreement carried does not read, or names another swap id or other swap keys. */
+  AGREEMENT_MISMATCH: 'BOOT_PARAMS_AGREEMENT_MISMATCH',
 } as const
 export type BootParamsErrorCode = (typeof BootParamsErrorCode)[keyof typeof BootParamsErrorCode]
 
@@ -33,6 +35,8 @@ export const LifecycleErrorCode = {
   BAD_LEAVE_REQUEST: 'BAD_LEAVE_REQUEST',
   /** The agent is already leaving for another swap. */
   ALREADY_LEAVING: 'ALREADY_LEAVING',
+  /** The agreement names neither side as this VM's agent. */
+  NOT_A_PARTY: 'NOT_A_PARTY',
   /** A lifecycle record in the agent's database does not decode. */
   RECORD_CORRUPT: 'LIFECYCLE_RECORD_CORRUPT',
 } as const

@@ -15,6 +15,7 @@ export {
   decodeBootParams,
   encodeBootParams,
   type LifecycleSwap,
+  lifecycleSwapOf,
   MAX_BOOT_PARAMS_BYTES,
   otherRole,
   type SwapRole,

@@ -29,6 +29,7 @@ import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { toSwapperAgreement } from '../../protocols/agreement.js'
 import type { Logger } from '../../runtime/log.js'
 import { SwapAgent } from '../../swapper/agent.js'
 import type { SwapAgreement } from '../../swapper/agent-options.js'
@@ -182,13 +183,11 @@ async function runAgent(
   signal: AbortSignal | undefined,
 ): Promise<SettledSwap> {
   const { role, swapKeys } = params.swap
-  const agreement: SwapAgreement = {
+  const agreement: SwapAgreement = toSwapperAgreement({
     swapId: params.swap.swapId,
-    parties: {
-      a: { peerId: swapPeerId(swapKeys.a), swapKey: swapKeys.a },
-      b: { peerId: swapPeerId(swapKeys.b), swapKey: swapKeys.b },
-    },
-  }
+    a: { swapKey: swapKeys.a },
+    b: { swapKey: swapKeys.b },
+  })
   // cuts the swapper's wait for the partner's completion short: ours is recorded by then
   const afterCompletion = new AbortController()
   const agent = new SwapAgent({

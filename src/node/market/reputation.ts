@@ -35,8 +35,8 @@ const DELTA: Record<ProbeVerdict, number> = {
 }
 
 export class Reputation {
-  private readonly scores = new Map<string, number>()
-  private readonly records = new Map<string, ProbeRecord[]>()
+  protected readonly scores = new Map<string, number>()
+  protected readonly records = new Map<string, ProbeRecord[]>()
 
   record(peer: string, r: ProbeRecord): number {
     const s = Math.max(-REPUTATION_BOUND, Math.min(REPUTATION_BOUND, this.score(peer) + DELTA[r.verdict]))

@@ -1866,3 +1866,929 @@ export namespace VerifyResponse {
     return streamMessage(buf, VerifyResponse.codec(), opts)
   }
 }
+
+export interface LedgerPartySignature {
+  publicKey: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace LedgerPartySignature {
+  let _codec: Codec<LedgerPartySignature>
+
+  export const codec = (): Codec<LedgerPartySignature> => {
+    if (_codec == null) {
+      _codec = message<LedgerPartySignature>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.publicKey != null && obj.publicKey.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.publicKey)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          publicKey: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.publicKey = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.publicKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LedgerPartySignaturePublicKeyFieldEvent {
+    field: '$.publicKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LedgerPartySignatureSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<LedgerPartySignature>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LedgerPartySignature.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerPartySignature>): LedgerPartySignature {
+    return decodeMessage(buf, LedgerPartySignature.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerPartySignature>): Generator<LedgerPartySignaturePublicKeyFieldEvent | LedgerPartySignatureSignatureFieldEvent> {
+    return streamMessage(buf, LedgerPartySignature.codec(), opts)
+  }
+}
+
+export interface LedgerSubmit {
+  action: Uint8Array<ArrayBuffer>
+  parties: LedgerPartySignature[]
+}
+
+export namespace LedgerSubmit {
+  let _codec: Codec<LedgerSubmit>
+
+  export const codec = (): Codec<LedgerSubmit> => {
+    if (_codec == null) {
+      _codec = message<LedgerSubmit>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.action != null && obj.action.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.action)
+        }
+
+        if (obj.parties != null && obj.parties.length > 0) {
+          for (const value of obj.parties) {
+            w.uint32(18)
+            LedgerPartySignature.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          action: uint8ArrayAlloc(0),
+          parties: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.action = reader.bytes()
+              break
+            }
+            case 2: {
+              if (opts.limits?.parties != null && obj.parties.length === opts.limits.parties) {
+                throw new MaxLengthError('Decode error - repeated field "parties" had too many elements')
+              }
+
+              obj.parties.push(LedgerPartySignature.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.parties$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          parties: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.action`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              if (opts.limits?.parties != null && obj.parties === opts.limits.parties) {
+                throw new MaxLengthError('Streaming decode error - repeated field "parties" had too many elements')
+              }
+
+              for (const evt of LedgerPartySignature.codec().stream(reader, reader.uint32(), `${prefix}.parties[]`, {
+                limits: opts.limits?.parties$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.parties
+                }
+              }
+
+              obj.parties++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LedgerSubmitActionFieldEvent {
+    field: '$.action'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LedgerSubmitPartiesPublicKeyFieldEvent {
+    field: '$.parties[].publicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LedgerSubmitPartiesSignatureFieldEvent {
+    field: '$.parties[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<LedgerSubmit>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LedgerSubmit.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerSubmit>): LedgerSubmit {
+    return decodeMessage(buf, LedgerSubmit.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerSubmit>): Generator<LedgerSubmitActionFieldEvent | LedgerSubmitPartiesPublicKeyFieldEvent | LedgerSubmitPartiesSignatureFieldEvent> {
+    return streamMessage(buf, LedgerSubmit.codec(), opts)
+  }
+}
+
+export interface DelegationQuery {
+  ownerKey: Uint8Array<ArrayBuffer>
+  delegationId: Uint8Array<ArrayBuffer>
+}
+
+export namespace DelegationQuery {
+  let _codec: Codec<DelegationQuery>
+
+  export const codec = (): Codec<DelegationQuery> => {
+    if (_codec == null) {
+      _codec = message<DelegationQuery>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.ownerKey != null && obj.ownerKey.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.ownerKey)
+        }
+
+        if ((obj.delegationId != null && obj.delegationId.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.delegationId)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          ownerKey: uint8ArrayAlloc(0),
+          delegationId: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.ownerKey = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.delegationId = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.ownerKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.delegationId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DelegationQueryOwnerKeyFieldEvent {
+    field: '$.ownerKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DelegationQueryDelegationIdFieldEvent {
+    field: '$.delegationId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<DelegationQuery>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DelegationQuery.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DelegationQuery>): DelegationQuery {
+    return decodeMessage(buf, DelegationQuery.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DelegationQuery>): Generator<DelegationQueryOwnerKeyFieldEvent | DelegationQueryDelegationIdFieldEvent> {
+    return streamMessage(buf, DelegationQuery.codec(), opts)
+  }
+}
+
+export interface LedgerRequest {
+  submit?: LedgerSubmit
+  registerAgreement?: Uint8Array<ArrayBuffer>
+  delegation?: DelegationQuery
+}
+
+export namespace LedgerRequest {
+  let _codec: Codec<LedgerRequest>
+
+  export const codec = (): Codec<LedgerRequest> => {
+    if (_codec == null) {
+      _codec = message<LedgerRequest>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        obj = { ...obj }
+
+        if (obj.delegation != null) {
+          obj.registerAgreement = undefined
+          obj.submit = undefined
+        }
+
+        if (obj.registerAgreement != null) {
+          obj.delegation = undefined
+          obj.submit = undefined
+        }
+
+        if (obj.submit != null) {
+          obj.delegation = undefined
+          obj.registerAgreement = undefined
+        }
+
+        if (obj.submit != null) {
+          w.uint32(10)
+          LedgerSubmit.codec().encode(obj.submit, w)
+        }
+
+        if (obj.registerAgreement != null) {
+          w.uint32(18)
+          w.bytes(obj.registerAgreement)
+        }
+
+        if (obj.delegation != null) {
+          w.uint32(26)
+          DelegationQuery.codec().encode(obj.delegation, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.submit = LedgerSubmit.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.submit
+              })
+              break
+            }
+            case 2: {
+              obj.registerAgreement = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.delegation = DelegationQuery.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.delegation
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        if (obj.delegation != null) {
+          delete obj.registerAgreement
+          delete obj.submit
+        }
+
+        if (obj.registerAgreement != null) {
+          delete obj.delegation
+          delete obj.submit
+        }
+
+        if (obj.submit != null) {
+          delete obj.delegation
+          delete obj.registerAgreement
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * LedgerSubmit.codec().stream(reader, reader.uint32(), `${prefix}.submit`, {
+                limits: opts.limits?.submit
+              })
+
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.registerAgreement`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield * DelegationQuery.codec().stream(reader, reader.uint32(), `${prefix}.delegation`, {
+                limits: opts.limits?.delegation
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LedgerRequestSubmitActionFieldEvent {
+    field: '$.submit.action'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LedgerRequestSubmitPartiesPublicKeyFieldEvent {
+    field: '$.submit.parties[].publicKey'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LedgerRequestSubmitPartiesSignatureFieldEvent {
+    field: '$.submit.parties[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export interface LedgerRequestRegisterAgreementFieldEvent {
+    field: '$.registerAgreement'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LedgerRequestDelegationOwnerKeyFieldEvent {
+    field: '$.delegation.ownerKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LedgerRequestDelegationDelegationIdFieldEvent {
+    field: '$.delegation.delegationId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<LedgerRequest>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LedgerRequest.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerRequest>): LedgerRequest {
+    return decodeMessage(buf, LedgerRequest.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerRequest>): Generator<LedgerRequestSubmitActionFieldEvent | LedgerRequestSubmitPartiesPublicKeyFieldEvent | LedgerRequestSubmitPartiesSignatureFieldEvent | LedgerRequestRegisterAgreementFieldEvent | LedgerRequestDelegationOwnerKeyFieldEvent | LedgerRequestDelegationDelegationIdFieldEvent> {
+    return streamMessage(buf, LedgerRequest.codec(), opts)
+  }
+}
+
+export interface LedgerAppended {
+  seq: bigint
+  entry: Uint8Array<ArrayBuffer>
+}
+
+export namespace LedgerAppended {
+  let _codec: Codec<LedgerAppended>
+
+  export const codec = (): Codec<LedgerAppended> => {
+    if (_codec == null) {
+      _codec = message<LedgerAppended>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(8)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.entry != null && obj.entry.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.entry)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          seq: 0n,
+          entry: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 2: {
+              obj.entry = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.entry`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LedgerAppendedSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface LedgerAppendedEntryFieldEvent {
+    field: '$.entry'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<LedgerAppended>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LedgerAppended.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerAppended>): LedgerAppended {
+    return decodeMessage(buf, LedgerAppended.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerAppended>): Generator<LedgerAppendedSeqFieldEvent | LedgerAppendedEntryFieldEvent> {
+    return streamMessage(buf, LedgerAppended.codec(), opts)
+  }
+}
+
+export interface DelegationStatus {
+  revoked: boolean
+  revokedAtSeq: bigint
+}
+
+export namespace DelegationStatus {
+  let _codec: Codec<DelegationStatus>
+
+  export const codec = (): Codec<DelegationStatus> => {
+    if (_codec == null) {
+      _codec = message<DelegationStatus>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.revoked != null && obj.revoked !== false)) {
+          w.uint32(8)
+          w.bool(obj.revoked)
+        }
+
+        if ((obj.revokedAtSeq != null && obj.revokedAtSeq !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.revokedAtSeq)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          revoked: false,
+          revokedAtSeq: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.revoked = reader.bool()
+              break
+            }
+            case 2: {
+              obj.revokedAtSeq = reader.uint64()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.revoked`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.revokedAtSeq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DelegationStatusRevokedFieldEvent {
+    field: '$.revoked'
+    value: boolean
+  }
+
+  export interface DelegationStatusRevokedAtSeqFieldEvent {
+    field: '$.revokedAtSeq'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<DelegationStatus>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DelegationStatus.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DelegationStatus>): DelegationStatus {
+    return decodeMessage(buf, DelegationStatus.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DelegationStatus>): Generator<DelegationStatusRevokedFieldEvent | DelegationStatusRevokedAtSeqFieldEvent> {
+    return streamMessage(buf, DelegationStatus.codec(), opts)
+  }
+}
+
+export interface LedgerResponse {
+  failure?: RpcFailure
+  appended?: LedgerAppended
+  delegation?: DelegationStatus
+}
+
+export namespace LedgerResponse {
+  let _codec: Codec<LedgerResponse>
+
+  export const codec = (): Codec<LedgerResponse> => {
+    if (_codec == null) {
+      _codec = message<LedgerResponse>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.failure != null) {
+          w.uint32(10)
+          RpcFailure.codec().encode(obj.failure, w)
+        }
+
+        if (obj.appended != null) {
+          w.uint32(18)
+          LedgerAppended.codec().encode(obj.appended, w)
+        }
+
+        if (obj.delegation != null) {
+          w.uint32(26)
+          DelegationStatus.codec().encode(obj.delegation, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {}
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.failure = RpcFailure.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.failure
+              })
+              break
+            }
+            case 2: {
+              obj.appended = LedgerAppended.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.appended
+              })
+              break
+            }
+            case 3: {
+              obj.delegation = DelegationStatus.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.delegation
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield * RpcFailure.codec().stream(reader, reader.uint32(), `${prefix}.failure`, {
+                limits: opts.limits?.failure
+              })
+
+              break
+            }
+            case 2: {
+              yield * LedgerAppended.codec().stream(reader, reader.uint32(), `${prefix}.appended`, {
+                limits: opts.limits?.appended
+              })
+
+              break
+            }
+            case 3: {
+              yield * DelegationStatus.codec().stream(reader, reader.uint32(), `${prefix}.delegation`, {
+                limits: opts.limits?.delegation
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface LedgerResponseFailureCodeFieldEvent {
+    field: '$.failure.code'
+    value: string
+  }
+
+  export interface LedgerResponseFailureMessageFieldEvent {
+    field: '$.failure.message'
+    value: string
+  }
+
+  export interface LedgerResponseAppendedSeqFieldEvent {
+    field: '$.appended.seq'
+    value: bigint
+  }
+
+  export interface LedgerResponseAppendedEntryFieldEvent {
+    field: '$.appended.entry'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LedgerResponseDelegationRevokedFieldEvent {
+    field: '$.delegation.revoked'
+    value: boolean
+  }
+
+  export interface LedgerResponseDelegationRevokedAtSeqFieldEvent {
+    field: '$.delegation.revokedAtSeq'
+    value: bigint
+  }
+
+  export function encode (obj: Partial<LedgerResponse>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, LedgerResponse.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerResponse>): LedgerResponse {
+    return decodeMessage(buf, LedgerResponse.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerResponse>): Generator<LedgerResponseFailureCodeFieldEvent | LedgerResponseFailureMessageFieldEvent | LedgerResponseAppendedSeqFieldEvent | LedgerResponseAppendedEntryFieldEvent | LedgerResponseDelegationRevokedFieldEvent | LedgerResponseDelegationRevokedAtSeqFieldEvent> {
+    return streamMessage(buf, LedgerResponse.codec(), opts)
+  }
+}

@@ -671,6 +671,7 @@ export namespace SwapAgreementRegistered {
 
 export interface SwapCommitted {
   swapId: Uint8Array<ArrayBuffer>
+  payment?: PaymentRecorded
 }
 
 export namespace SwapCommitted {
@@ -686,6 +687,11 @@ export namespace SwapCommitted {
         if ((obj.swapId != null && obj.swapId.byteLength > 0)) {
           w.uint32(10)
           w.bytes(obj.swapId)
+        }
+
+        if (obj.payment != null) {
+          w.uint32(18)
+          PaymentRecorded.codec().encode(obj.payment, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -704,6 +710,12 @@ export namespace SwapCommitted {
           switch (tag >>> 3) {
             case 1: {
               obj.swapId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.payment = PaymentRecorded.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.payment
+              })
               break
             }
             default: {
@@ -728,6 +740,13 @@ export namespace SwapCommitted {
               }
               break
             }
+            case 2: {
+              yield * PaymentRecorded.codec().stream(reader, reader.uint32(), `${prefix}.payment`, {
+                limits: opts.limits?.payment
+              })
+
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -745,6 +764,31 @@ export namespace SwapCommitted {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SwapCommittedPaymentPayerFieldEvent {
+    field: '$.payment.payer'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SwapCommittedPaymentPayeeFieldEvent {
+    field: '$.payment.payee'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SwapCommittedPaymentAmountMicrosFieldEvent {
+    field: '$.payment.amountMicros'
+    value: bigint
+  }
+
+  export interface SwapCommittedPaymentSwapIdFieldEvent {
+    field: '$.payment.swapId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface SwapCommittedPaymentMemoFieldEvent {
+    field: '$.payment.memo'
+    value: string
+  }
+
   export function encode (obj: Partial<SwapCommitted>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SwapCommitted.codec())
   }
@@ -753,7 +797,7 @@ export namespace SwapCommitted {
     return decodeMessage(buf, SwapCommitted.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwapCommitted>): Generator<SwapCommittedSwapIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SwapCommitted>): Generator<SwapCommittedSwapIdFieldEvent | SwapCommittedPaymentPayerFieldEvent | SwapCommittedPaymentPayeeFieldEvent | SwapCommittedPaymentAmountMicrosFieldEvent | SwapCommittedPaymentSwapIdFieldEvent | SwapCommittedPaymentMemoFieldEvent> {
     return streamMessage(buf, SwapCommitted.codec(), opts)
   }
 }
@@ -1186,6 +1230,118 @@ export namespace PaymentRecorded {
   }
 }
 
+export interface DelegationRevoked {
+  delegationId: Uint8Array<ArrayBuffer>
+  ownerKey: Uint8Array<ArrayBuffer>
+}
+
+export namespace DelegationRevoked {
+  let _codec: Codec<DelegationRevoked>
+
+  export const codec = (): Codec<DelegationRevoked> => {
+    if (_codec == null) {
+      _codec = message<DelegationRevoked>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.delegationId != null && obj.delegationId.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.delegationId)
+        }
+
+        if ((obj.ownerKey != null && obj.ownerKey.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.ownerKey)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          delegationId: uint8ArrayAlloc(0),
+          ownerKey: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.delegationId = reader.bytes()
+              break
+            }
+            case 2: {
+              obj.ownerKey = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.delegationId`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.ownerKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface DelegationRevokedDelegationIdFieldEvent {
+    field: '$.delegationId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface DelegationRevokedOwnerKeyFieldEvent {
+    field: '$.ownerKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<DelegationRevoked>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, DelegationRevoked.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DelegationRevoked>): DelegationRevoked {
+    return decodeMessage(buf, DelegationRevoked.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<DelegationRevoked>): Generator<DelegationRevokedDelegationIdFieldEvent | DelegationRevokedOwnerKeyFieldEvent> {
+    return streamMessage(buf, DelegationRevoked.codec(), opts)
+  }
+}
+
 export interface Action {
   issuedAtMs: bigint
   nonce: Uint8Array<ArrayBuffer>
@@ -1196,6 +1352,7 @@ export interface Action {
   swapAborted?: SwapAborted
   ownershipTransferred?: OwnershipTransferred
   paymentRecorded?: PaymentRecorded
+  delegationRevoked?: DelegationRevoked
 }
 
 export namespace Action {
@@ -1210,7 +1367,18 @@ export namespace Action {
 
         obj = { ...obj }
 
+        if (obj.delegationRevoked != null) {
+          obj.paymentRecorded = undefined
+          obj.ownershipTransferred = undefined
+          obj.swapAborted = undefined
+          obj.swapCommitted = undefined
+          obj.swapAgreementRegistered = undefined
+          obj.locationRegistered = undefined
+          obj.ownerRegistered = undefined
+        }
+
         if (obj.paymentRecorded != null) {
+          obj.delegationRevoked = undefined
           obj.ownershipTransferred = undefined
           obj.swapAborted = undefined
           obj.swapCommitted = undefined
@@ -1220,6 +1388,7 @@ export namespace Action {
         }
 
         if (obj.ownershipTransferred != null) {
+          obj.delegationRevoked = undefined
           obj.paymentRecorded = undefined
           obj.swapAborted = undefined
           obj.swapCommitted = undefined
@@ -1229,6 +1398,7 @@ export namespace Action {
         }
 
         if (obj.swapAborted != null) {
+          obj.delegationRevoked = undefined
           obj.paymentRecorded = undefined
           obj.ownershipTransferred = undefined
           obj.swapCommitted = undefined
@@ -1238,6 +1408,7 @@ export namespace Action {
         }
 
         if (obj.swapCommitted != null) {
+          obj.delegationRevoked = undefined
           obj.paymentRecorded = undefined
           obj.ownershipTransferred = undefined
           obj.swapAborted = undefined
@@ -1247,6 +1418,7 @@ export namespace Action {
         }
 
         if (obj.swapAgreementRegistered != null) {
+          obj.delegationRevoked = undefined
           obj.paymentRecorded = undefined
           obj.ownershipTransferred = undefined
           obj.swapAborted = undefined
@@ -1256,6 +1428,7 @@ export namespace Action {
         }
 
         if (obj.locationRegistered != null) {
+          obj.delegationRevoked = undefined
           obj.paymentRecorded = undefined
           obj.ownershipTransferred = undefined
           obj.swapAborted = undefined
@@ -1265,6 +1438,7 @@ export namespace Action {
         }
 
         if (obj.ownerRegistered != null) {
+          obj.delegationRevoked = undefined
           obj.paymentRecorded = undefined
           obj.ownershipTransferred = undefined
           obj.swapAborted = undefined
@@ -1316,6 +1490,11 @@ export namespace Action {
         if (obj.paymentRecorded != null) {
           w.uint32(130)
           PaymentRecorded.codec().encode(obj.paymentRecorded, w)
+        }
+
+        if (obj.delegationRevoked != null) {
+          w.uint32(138)
+          DelegationRevoked.codec().encode(obj.delegationRevoked, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -1383,6 +1562,12 @@ export namespace Action {
               })
               break
             }
+            case 17: {
+              obj.delegationRevoked = DelegationRevoked.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.delegationRevoked
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1390,7 +1575,18 @@ export namespace Action {
           }
         }
 
+        if (obj.delegationRevoked != null) {
+          delete obj.paymentRecorded
+          delete obj.ownershipTransferred
+          delete obj.swapAborted
+          delete obj.swapCommitted
+          delete obj.swapAgreementRegistered
+          delete obj.locationRegistered
+          delete obj.ownerRegistered
+        }
+
         if (obj.paymentRecorded != null) {
+          delete obj.delegationRevoked
           delete obj.ownershipTransferred
           delete obj.swapAborted
           delete obj.swapCommitted
@@ -1400,6 +1596,7 @@ export namespace Action {
         }
 
         if (obj.ownershipTransferred != null) {
+          delete obj.delegationRevoked
           delete obj.paymentRecorded
           delete obj.swapAborted
           delete obj.swapCommitted
@@ -1409,6 +1606,7 @@ export namespace Action {
         }
 
         if (obj.swapAborted != null) {
+          delete obj.delegationRevoked
           delete obj.paymentRecorded
           delete obj.ownershipTransferred
           delete obj.swapCommitted
@@ -1418,6 +1616,7 @@ export namespace Action {
         }
 
         if (obj.swapCommitted != null) {
+          delete obj.delegationRevoked
           delete obj.paymentRecorded
           delete obj.ownershipTransferred
           delete obj.swapAborted
@@ -1427,6 +1626,7 @@ export namespace Action {
         }
 
         if (obj.swapAgreementRegistered != null) {
+          delete obj.delegationRevoked
           delete obj.paymentRecorded
           delete obj.ownershipTransferred
           delete obj.swapAborted
@@ -1436,6 +1636,7 @@ export namespace Action {
         }
 
         if (obj.locationRegistered != null) {
+          delete obj.delegationRevoked
           delete obj.paymentRecorded
           delete obj.ownershipTransferred
           delete obj.swapAborted
@@ -1445,6 +1646,7 @@ export namespace Action {
         }
 
         if (obj.ownerRegistered != null) {
+          delete obj.delegationRevoked
           delete obj.paymentRecorded
           delete obj.ownershipTransferred
           delete obj.swapAborted
@@ -1520,6 +1722,13 @@ export namespace Action {
             case 16: {
               yield * PaymentRecorded.codec().stream(reader, reader.uint32(), `${prefix}.paymentRecorded`, {
                 limits: opts.limits?.paymentRecorded
+              })
+
+              break
+            }
+            case 17: {
+              yield * DelegationRevoked.codec().stream(reader, reader.uint32(), `${prefix}.delegationRevoked`, {
+                limits: opts.limits?.delegationRevoked
               })
 
               break
@@ -1631,6 +1840,31 @@ export namespace Action {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface ActionSwapCommittedPaymentPayerFieldEvent {
+    field: '$.swapCommitted.payment.payer'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ActionSwapCommittedPaymentPayeeFieldEvent {
+    field: '$.swapCommitted.payment.payee'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ActionSwapCommittedPaymentAmountMicrosFieldEvent {
+    field: '$.swapCommitted.payment.amountMicros'
+    value: bigint
+  }
+
+  export interface ActionSwapCommittedPaymentSwapIdFieldEvent {
+    field: '$.swapCommitted.payment.swapId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ActionSwapCommittedPaymentMemoFieldEvent {
+    field: '$.swapCommitted.payment.memo'
+    value: string
+  }
+
   export interface ActionSwapAbortedSwapIdFieldEvent {
     field: '$.swapAborted.swapId'
     value: Uint8Array<ArrayBuffer>
@@ -1681,6 +1915,16 @@ export namespace Action {
     value: string
   }
 
+  export interface ActionDelegationRevokedDelegationIdFieldEvent {
+    field: '$.delegationRevoked.delegationId'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ActionDelegationRevokedOwnerKeyFieldEvent {
+    field: '$.delegationRevoked.ownerKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<Action>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Action.codec())
   }
@@ -1689,7 +1933,7 @@ export namespace Action {
     return decodeMessage(buf, Action.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Action>): Generator<ActionIssuedAtMsFieldEvent | ActionNonceFieldEvent | ActionOwnerRegisteredOwnerKeyFieldEvent | ActionOwnerRegisteredNameFieldEvent | ActionLocationRegisteredLocationFieldEvent | ActionLocationRegisteredOwnerKeyFieldEvent | ActionLocationRegisteredVmKeyFieldEvent | ActionLocationRegisteredInstanceClassVcpusFieldEvent | ActionLocationRegisteredInstanceClassMemoryBytesFieldEvent | ActionLocationRegisteredInstanceClassDiskBytesFieldEvent | ActionSwapAgreementRegisteredSwapIdFieldEvent | ActionSwapAgreementRegisteredLocationAFieldEvent | ActionSwapAgreementRegisteredLocationBFieldEvent | ActionSwapAgreementRegisteredOwnerAFieldEvent | ActionSwapAgreementRegisteredOwnerBFieldEvent | ActionSwapAgreementRegisteredVmAFieldEvent | ActionSwapAgreementRegisteredVmBFieldEvent | ActionSwapAgreementRegisteredAgreementFieldEvent | ActionSwapCommittedSwapIdFieldEvent | ActionSwapAbortedSwapIdFieldEvent | ActionSwapAbortedReasonFieldEvent | ActionOwnershipTransferredLocationFieldEvent | ActionOwnershipTransferredFromOwnerFieldEvent | ActionOwnershipTransferredToOwnerFieldEvent | ActionPaymentRecordedPayerFieldEvent | ActionPaymentRecordedPayeeFieldEvent | ActionPaymentRecordedAmountMicrosFieldEvent | ActionPaymentRecordedSwapIdFieldEvent | ActionPaymentRecordedMemoFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Action>): Generator<ActionIssuedAtMsFieldEvent | ActionNonceFieldEvent | ActionOwnerRegisteredOwnerKeyFieldEvent | ActionOwnerRegisteredNameFieldEvent | ActionLocationRegisteredLocationFieldEvent | ActionLocationRegisteredOwnerKeyFieldEvent | ActionLocationRegisteredVmKeyFieldEvent | ActionLocationRegisteredInstanceClassVcpusFieldEvent | ActionLocationRegisteredInstanceClassMemoryBytesFieldEvent | ActionLocationRegisteredInstanceClassDiskBytesFieldEvent | ActionSwapAgreementRegisteredSwapIdFieldEvent | ActionSwapAgreementRegisteredLocationAFieldEvent | ActionSwapAgreementRegisteredLocationBFieldEvent | ActionSwapAgreementRegisteredOwnerAFieldEvent | ActionSwapAgreementRegisteredOwnerBFieldEvent | ActionSwapAgreementRegisteredVmAFieldEvent | ActionSwapAgreementRegisteredVmBFieldEvent | ActionSwapAgreementRegisteredAgreementFieldEvent | ActionSwapCommittedSwapIdFieldEvent | ActionSwapCommittedPaymentPayerFieldEvent | ActionSwapCommittedPaymentPayeeFieldEvent | ActionSwapCommittedPaymentAmountMicrosFieldEvent | ActionSwapCommittedPaymentSwapIdFieldEvent | ActionSwapCommittedPaymentMemoFieldEvent | ActionSwapAbortedSwapIdFieldEvent | ActionSwapAbortedReasonFieldEvent | ActionOwnershipTransferredLocationFieldEvent | ActionOwnershipTransferredFromOwnerFieldEvent | ActionOwnershipTransferredToOwnerFieldEvent | ActionPaymentRecordedPayerFieldEvent | ActionPaymentRecordedPayeeFieldEvent | ActionPaymentRecordedAmountMicrosFieldEvent | ActionPaymentRecordedSwapIdFieldEvent | ActionPaymentRecordedMemoFieldEvent | ActionDelegationRevokedDelegationIdFieldEvent | ActionDelegationRevokedOwnerKeyFieldEvent> {
     return streamMessage(buf, Action.codec(), opts)
   }
 }
