@@ -46,6 +46,7 @@ const RequestSchema = z.discriminatedUnion('op', [
       parties: z.array(z.object({ publicKey: bytes, signature: bytes })).max(8),
     }),
   }),
+  z.object({ op: z.literal('register'), agreement: bytes }),
   z.object({ op: z.literal('swap'), swapId: bytes }),
   z.object({ op: z.literal('owner'), location: z.string().min(1).max(253) }),
   z.object({ op: z.literal('verify') }),
@@ -80,6 +81,10 @@ async function answer(ledger: Ledger, req: Request): Promise<unknown> {
     }
     case 'append': {
       const e = await ledger.append(req.signed as SignedAction)
+      return { seq: e.seq.toString() }
+    }
+    case 'register': {
+      const e = await ledger.registerAgreement(req.agreement)
       return { seq: e.seq.toString() }
     }
     case 'swap': {
@@ -219,6 +224,12 @@ export class AnchorConsole {
 
   async append(signed: SignedAction): Promise<bigint> {
     const r = await call<{ seq: string }>(this.socketPath, { op: 'append', signed })
+    return BigInt(r.seq)
+  }
+
+  /** Registers a SignedAgreement, as the anchor does for agents (every check of the chain applies). */
+  async register(agreement: Uint8Array): Promise<bigint> {
+    const r = await call<{ seq: string }>(this.socketPath, { op: 'register', agreement })
     return BigInt(r.seq)
   }
 

@@ -61,6 +61,8 @@ const keys = (): Keys => {
 export interface WorldVm {
   spec: ScenarioVm
   agentPeerId: string
+  /** The VM's agent secret key (on its disk): the owners' agreements name its public half. */
+  agentSecretKey: Uint8Array
   owner: Keys
 }
 
@@ -68,7 +70,7 @@ export interface WorldHost {
   name: string
   host: Host
   sup: SupervisorProcess
-  /** The key the location is registered with at the anchor: the swap key of its side. */
+  /** The stateless swapper key this host's side of a swap uses (the agreement names it). */
   swapKey: Keys
 }
 
@@ -80,6 +82,10 @@ export interface World {
   anchorDir: string
   anchorAddr: string
   console: AnchorConsole
+  /** The anchor's public signing key: the agreements name it. */
+  anchorKey: Uint8Array
+  /** The VMs' instance class, as the ledger knows it. */
+  instanceClass: InstanceClass
   owners: Map<string, Keys>
   vms: Map<string, WorldVm>
   hosts: WorldHost[]
@@ -135,6 +141,8 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, keys())
     const byName = new Map(fabric.hosts.map((h) => [h.info.name, h]))
     const swapKeys = new Map(fabric.hosts.map((h) => [h.info.name, keys()]))
+    // each VM's agent key: its identity, on its disk; a location is registered with the VM it holds
+    const agentSeeds = new Map(scenario.vms.map((vm) => [vm.name, generateSecretKey()]))
     const instanceClass: InstanceClass = {
       vcpus: VCPUS,
       memoryBytes: BigInt(MEMORY_BYTES),
@@ -152,7 +160,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
               kind: 'location-registered',
               location: vm.host,
               owner: owner.publicKey,
-              vm: swapKeys.get(vm.host)!.publicKey,
+              vm: publicKeyOf(agentSeeds.get(vm.name)!),
               instanceClass,
             },
             [owner],
@@ -167,7 +175,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     const classJson = { vcpus: VCPUS, memoryBytes: MEMORY_BYTES, diskBytes: scenario.vmDiskBytes }
     for (const vm of scenario.vms) {
       const host = byName.get(vm.host)!
-      const seed = generateSecretKey()
+      const seed = agentSeeds.get(vm.name)!
       const workload: Record<string, unknown> = { ...vm.workload, name: vm.name }
       if (vm.masterVm !== undefined) {
         const masterHost = byName.get(scenario.vms.find((v) => v.name === vm.masterVm)!.host)!
@@ -190,7 +198,12 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
         },
         workload,
       })
-      vms.set(vm.name, { spec: vm, agentPeerId: agentKeyFile(seed).peerId, owner: owners.get(vm.owner)! })
+      vms.set(vm.name, {
+        spec: vm,
+        agentPeerId: agentKeyFile(seed).peerId,
+        agentSecretKey: seed,
+        owner: owners.get(vm.owner)!,
+      })
     }
 
     const logDir = o.logDir ?? baseDir
@@ -227,6 +240,8 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
       anchorDir,
       anchorAddr,
       console: new AnchorConsole(consoleSocketPath(anchorDir)),
+      anchorKey: anchorKey.publicKey,
+      instanceClass,
       owners,
       vms,
       hosts,

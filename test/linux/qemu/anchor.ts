@@ -2,14 +2,14 @@
  * The anchor of the qemu tests, on the host (the guests reach the host's
  * loopback as 10.0.2.2 through user networking): a ledger with two owners,
  * the two slots' locations (their DMI ids, as LinuxPlatform names them) and
- * one agreed swap between them, then the testnet's anchor process
- * (src/testnet/host/anchor-main.ts) on it. Each location is registered with
- * its side's swap key as its VM key: the anchor admits the coordinator calls
- * of the stateless nodes by it. `stop` ends the process; `ledger` opens the
+ * one agreement between them, registered as agents register theirs (both
+ * owners' delegations, both agents' signatures; src/testnet/owner-agreement.ts),
+ * then the testnet's anchor process (src/testnet/host/anchor-main.ts) on it.
+ * The anchor admits the coordinator calls of the stateless nodes by the swap
+ * keys the agreement names. `stop` ends the process; `ledger` opens the
  * ledger afterwards.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { openSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -19,6 +19,7 @@ import { type BootParams, encodeBootParams } from '../../../src/node/lifecycle/i
 import { buildSignedAction, type InstanceClass } from '../../../src/protocols/ledger-action.js'
 import { generateSecretKey, publicKeyOf } from '../../../src/protocols/signing.js'
 import { nodeCommand } from '../../../src/testnet/hosts/spawn.js'
+import { ownersAgreement } from '../../../src/testnet/owner-agreement.js'
 
 const ANCHOR_MAIN = join(import.meta.dirname, '..', '..', '..', 'src', 'testnet', 'host', 'anchor-main.ts')
 /** How the guests reach the host's loopback under qemu's user networking. */
@@ -39,6 +40,8 @@ export interface SwapSide {
   role: 'a' | 'b'
   location: string
   owner: Keys
+  /** The VM's agent key: the agreement names it as the VM. */
+  agent: Keys
   swap: Keys
   /** The side's address on the peer link (no prefix). */
   peerIp: string
@@ -54,6 +57,7 @@ export class QemuAnchor {
     readonly guestAddr: string,
     readonly publicKey: Uint8Array,
     readonly swapId: Uint8Array,
+    readonly agreement: Uint8Array,
     readonly sides: Record<'a' | 'b', SwapSide>,
   ) {
     this.exited = new Promise((r) => child.once('exit', () => r()))
@@ -75,10 +79,24 @@ export class QemuAnchor {
         role,
         location: o.locations[role],
         owner: keys(),
+        agent: keys(),
         swap: keys(),
         peerIp: o.peerIps[role],
       }
-    const swapId = new Uint8Array(randomBytes(32))
+    const side = (s: SwapSide) => ({
+      location: s.location,
+      owner: s.owner,
+      agentSecretKey: s.agent.secretKey,
+      swapKey: s.swap.publicKey,
+    })
+    const { agreement, swapId } = ownersAgreement({
+      a: side(sides.a),
+      b: side(sides.b),
+      instanceClass: cls,
+      anchorKey: anchorKeys.publicKey,
+      // the whole test within it, with room for a loaded machine
+      lifetimeMs: 6 * 3600_000,
+    })
     const ledger = await Ledger.open({ dir: join(o.dir, 'ledger'), anchorKey: anchorKeys })
     try {
       for (const role of ['a', 'b'] as const) {
@@ -94,29 +112,14 @@ export class QemuAnchor {
               kind: 'location-registered',
               location: s.location,
               owner: s.owner.publicKey,
-              vm: s.swap.publicKey,
+              vm: s.agent.publicKey,
               instanceClass: cls,
             },
             [s.owner],
           ),
         )
       }
-      await ledger.append(
-        buildSignedAction(
-          {
-            kind: 'swap-agreed',
-            swapId,
-            locationA: sides.a.location,
-            locationB: sides.b.location,
-            ownerA: sides.a.owner.publicKey,
-            ownerB: sides.b.owner.publicKey,
-            vmA: sides.a.swap.publicKey,
-            vmB: sides.b.swap.publicKey,
-            agreement: new Uint8Array(0),
-          },
-          [sides.a.owner, sides.b.owner],
-        ),
-      )
+      await ledger.registerAgreement(agreement)
     } finally {
       await ledger.close()
     }
@@ -141,7 +144,7 @@ export class QemuAnchor {
     })
     child.stdout!.destroy()
     const guestAddr = `/ip4/${HOST_FROM_GUEST}/tcp/${o.port}/p2p/${info.peerId}`
-    return new QemuAnchor(child, o.dir, guestAddr, anchorKeys.publicKey, swapId, sides)
+    return new QemuAnchor(child, o.dir, guestAddr, anchorKeys.publicKey, swapId, agreement, sides)
   }
 
   /** The boot parameters `role` leaves with (the lifecycle's, as its leave step builds them). */
@@ -155,7 +158,7 @@ export class QemuAnchor {
         swapId: this.swapId,
         role,
         swapKeys: { a: this.sides.a.swap.publicKey, b: this.sides.b.swap.publicKey },
-        agreement: new Uint8Array(0),
+        agreement: this.agreement,
       },
       swapSecretKey: me.swap.secretKey,
       peerAddrs: [`/ip4/${peer.peerIp}/tcp/${STATELESS_PORT}`],
