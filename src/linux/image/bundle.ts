@@ -168,9 +168,9 @@ async function packageFiles(dir: string, inImage: string, out: ImageFile[]): Pro
 /** `names` and their runtime dependencies (dependencies, and optional ones that are installed), from node_modules. */
 async function packageClosure(nodeModules: string, names: Iterable<string>): Promise<string[]> {
   const seen = new Set<string>()
-  const todo = [...names]
-  while (todo.length > 0) {
-    const name = todo.pop()!
+  const pending = [...names]
+  while (pending.length > 0) {
+    const name = pending.pop()!
     if (seen.has(name) || BUILD_ONLY.has(name) || name.startsWith('@types/')) continue
     const pj = join(nodeModules, name, 'package.json')
     if (!existsSync(pj))
@@ -183,9 +183,9 @@ async function packageClosure(nodeModules: string, names: Iterable<string>): Pro
       dependencies?: Record<string, string>
       optionalDependencies?: Record<string, string>
     }
-    todo.push(...Object.keys(meta.dependencies ?? {}))
+    pending.push(...Object.keys(meta.dependencies ?? {}))
     for (const opt of Object.keys(meta.optionalDependencies ?? {}))
-      if (existsSync(join(nodeModules, opt, 'package.json'))) todo.push(opt)
+      if (existsSync(join(nodeModules, opt, 'package.json'))) pending.push(opt)
   }
   return [...seen].sort()
 }

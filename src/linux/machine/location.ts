@@ -7,7 +7,7 @@
  *    instance by EC2 (Nitro and Xen), GCP, Azure (the vmId, byte-swapped),
  *    and qemu's `-smbios type=1,uuid=`; no network, no waiting.
  * 2. DMI product serial (/sys/class/dmi/id/product_serial) when the UUID is
- *    missing or one of the placeholders boards ship with.
+ *    missing or one of the dummy values boards ship with.
  * 3. A cloud metadata service at 169.254.169.254, only when DMI gives
  *    nothing: EC2 (IMDSv2: a PUT for a session token, then instance-id), GCP
  *    (`Metadata-Flavor: Google`, instance/id), Azure (`Metadata: true`,
@@ -34,25 +34,25 @@ export interface Location {
  * UUIDs that identify no machine: all zeros, all ones, and the sequence
  * some firmware leaves unset (SMBIOS "Not Settable"/"Not Present" cases).
  */
-const PLACEHOLDER_UUIDS = new Set([
+const DUMMY_UUIDS = new Set([
   '00000000-0000-0000-0000-000000000000',
   'ffffffff-ffff-ffff-ffff-ffffffffffff',
   '03000200-0400-0500-0006-000700080009',
 ])
-const PLACEHOLDER_SERIALS =
+const DUMMY_SERIALS =
   /^(|0+|none|not specified|to be filled by o\.e\.m\.|default string|system serial number)$/i
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** A usable SMBIOS UUID, lowercased, or null. */
 export function usableUuid(raw: string): string | null {
   const u = raw.trim().toLowerCase()
-  return UUID.test(u) && !PLACEHOLDER_UUIDS.has(u) ? u : null
+  return UUID.test(u) && !DUMMY_UUIDS.has(u) ? u : null
 }
 
 /** A usable serial number, or null. */
 export function usableSerial(raw: string): string | null {
   const s = raw.trim()
-  return PLACEHOLDER_SERIALS.test(s) || !/^[\x21-\x7e ]{1,64}$/.test(s) ? null : s
+  return DUMMY_SERIALS.test(s) || !/^[\x21-\x7e ]{1,64}$/.test(s) ? null : s
 }
 
 async function read(path: string): Promise<string | null> {

@@ -234,7 +234,7 @@ async function physicalLinks(sysRoot: string): Promise<Map<string, { mac: string
 
 async function resolvConf(): Promise<string> {
   const main = await readFile('/etc/resolv.conf', 'utf8').catch(() => '')
-  // systemd-resolved's stub points at itself; the upstream servers are in its own file
+  // systemd-resolved's local listener points at itself; the upstream servers are in its own file
   if (/^nameserver 127\.0\.0\.53$/m.test(main))
     return readFile('/run/systemd/resolve/resolv.conf', 'utf8').catch(() => main)
   return main
