@@ -20,18 +20,22 @@
  * (compiled when a C compiler is there), which the running system needs.
  */
 import { execFile } from 'node:child_process'
-import { createWriteStream, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { release, tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { ImageBuildCode, ImageBuildError } from '../errors.js'
+
 import { appFiles, type ImageFile, projectRoot } from './bundle.js'
 import { type CpioEntry, writeCpio } from './cpio.js'
 import { isStaticExecutable } from './elf.js'
 import { initScript, MODULE_ORDER_FILE } from './init-script.js'
 import { sharedLibraries } from './libs.js'
 import { CLOUD_DRIVERS, REQUIRED_DRIVERS, readModule, readModuleTree, selectModules } from './modules.js'
+
+type ZstdBinding = typeof import('@toondepauw/node-zstd')
 
 const run = promisify(execFile)
 
@@ -293,23 +297,15 @@ export async function buildImage(o: BuildImageOptions): Promise<ImageReport> {
       steps,
       'archive',
       async () => {
-        const { CompressStream } = await import('zstd-napi')
-        const zstd = new CompressStream({
-          compressionLevel: o.zstdLevel ?? DEFAULT_ZSTD_LEVEL,
-          checksumFlag: true,
-        })
-        const file = createWriteStream(tmpImage)
-        const done = new Promise<void>((resolve, reject) => {
-          file.once('finish', resolve)
-          file.once('error', reject)
-          zstd.once('error', reject)
-        })
-        zstd.pipe(file)
+        // One zstd frame over the whole archive (about 100 MiB held in memory while the
+        // image is built): the prebuilt binding the swap already carries encodes in one call.
+        const { Encoder } = createRequire(import.meta.url)('@toondepauw/node-zstd') as ZstdBinding
+        const chunks: Buffer[] = []
         const bytes = await writeCpio(entries, async (chunk) => {
-          if (!zstd.write(chunk)) await new Promise<void>((r) => zstd.once('drain', () => r()))
+          chunks.push(Buffer.from(chunk))
         })
-        zstd.end()
-        await done
+        const compressed = await new Encoder(o.zstdLevel ?? DEFAULT_ZSTD_LEVEL).encode(Buffer.concat(chunks))
+        await writeFile(tmpImage, compressed)
         return bytes
       },
       o.onStep,

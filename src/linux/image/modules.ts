@@ -10,11 +10,15 @@
  */
 import { execFile } from 'node:child_process'
 import { readdir, readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzipSync } from 'node:zlib'
 import { ImageBuildCode, ImageBuildError } from '../errors.js'
+
 import { modinfo } from './elf.js'
+
+type ZstdBinding = typeof import('@toondepauw/node-zstd')
 
 const run = promisify(execFile)
 
@@ -106,8 +110,8 @@ export async function readModule(path: string): Promise<Uint8Array> {
   if (path.endsWith('.ko')) return raw
   if (path.endsWith('.gz')) return gunzipSync(raw)
   if (path.endsWith('.zst')) {
-    const { decompress } = await import('zstd-napi')
-    return decompress(raw)
+    const { Decoder } = createRequire(import.meta.url)('@toondepauw/node-zstd') as ZstdBinding
+    return new Decoder().decodeSync(raw)
   }
   try {
     return (await run('xz', ['-dc', path], { encoding: 'buffer', maxBuffer: 256 * 2 ** 20 })).stdout
