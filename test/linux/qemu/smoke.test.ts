@@ -77,6 +77,8 @@ t.test('a VM leaves for the stateless image by kexec, and a reset lands there ag
   const trigger = anchor.trigger('a')
   const unknown = JSON.parse(trigger.toString('utf8'))
   unknown.swap.swapId = Buffer.from(randomUUID().replace(/-/g, '').repeat(2), 'hex').toString('hex')
+  // no agreement carried: the one registered names the other swap id, and boot parameters refuse an agreement that is not theirs
+  unknown.swap.agreement = ''
   const triggerText = JSON.stringify(unknown)
   decodeBootParams(triggerText)
   const params = JSON.parse(triggerText)
