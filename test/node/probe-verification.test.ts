@@ -28,8 +28,12 @@ import { clientNode } from '../anchor/net-helpers.js'
 const why = diskLimitUnavailable()
 
 const MiB = 1024 * 1024
-/** The emulated hosts' real write limit: far below the work disk's ~600 MB/s, so the limit decides. */
-const WRITE_BPS = 16 * MiB
+/**
+ * The emulated hosts' real write limit: far below what the work disk gives
+ * durable 1 MiB writes even while other tests write to it (16 MiB/s was
+ * measured at 7.8 beside the rest of the suite), so the limit decides.
+ */
+const WRITE_BPS = 4 * MiB
 const REAL_MBPS = WRITE_BPS / 1e6
 const PEER = join(import.meta.dirname, 'fixtures', 'probe-peer.ts')
 /** A shorter disk-write benchmark than the suite's (24 MiB): a user-submitted, anchor-signed module. */
@@ -94,7 +98,7 @@ t.test('liar caught by probe and verification; honest passes', { skip: why ?? fa
     higherIsBetter: true,
   })
 
-  // Two VMs on two emulated hosts, both really limited to 16 MiB/s of writes.
+  // Two VMs on two emulated hosts, both really limited to 4 MiB/s of writes.
   const vms: Record<
     'honest' | 'liar',
     {
