@@ -190,12 +190,16 @@ export class PeerConnection {
       try {
         return await openSwapChannel(o.node, o.peerAddrs, o.peerId, this.dialSignal(deadline))
       } catch (err) {
-        if (isWrongPeer(err)) {
+        const late = o.signal?.aborted === true || Date.now() + DIAL_RETRY_MS >= deadline
+        // Another peer at the partner's address is dialled again until the deadline: the
+        // partner's own system may still listen there while it leaves for its stateless
+        // mode. Nothing is sent to it (the handshake names the peer before any frame).
+        if (isWrongPeer(err) && late) {
           throw new PeerNotInAgreementError(
             `the peer at ${o.peerAddrs.join(', ')} is not ${o.peerId}, the peer the agreement names (${(err as Error).message}); check the peer's addresses`,
           )
         }
-        if (o.signal?.aborted === true || Date.now() + DIAL_RETRY_MS >= deadline) throw err
+        if (late) throw err
         await pause(DIAL_RETRY_MS, o.signal)
       }
     }
