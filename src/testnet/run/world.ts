@@ -6,7 +6,6 @@
  */
 
 import { mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { loadOrCreateAnchorKey } from '../../anchor/key.js'
@@ -15,6 +14,7 @@ import type { ResourceStat } from '../../protocols/advert.js'
 import { buildSignedAction, type InstanceClass } from '../../protocols/ledger-action.js'
 import { generateSecretKey, publicKeyOf } from '../../protocols/signing.js'
 import { loadOrCreateKey } from '../../runtime/key-store.js'
+import { freePort } from '../../swapper/local/agent-processes.js'
 import { AnchorProcess, agentKeyFile, buildVmDisk, hostLayout, SupervisorProcess } from '../host/index.js'
 import { createHostFabric, type Host, type HostFabric, type ModeRequest } from '../hosts/index.js'
 import { AnchorConsole, consoleSocketPath } from './anchor-console.js'
@@ -90,18 +90,6 @@ export interface World {
   vms: Map<string, WorldVm>
   hosts: WorldHost[]
   close(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 export interface WorldOptions {
