@@ -14,6 +14,9 @@ import { swapImages } from '../../src/swapper/local/swap-images.js'
 import { SWAP_RECORD_FILE } from '../../src/swapper/local/swap-record.js'
 import { random, sha256File, writeImage } from './helpers.js'
 
+/** A hang guard, not a speed bound: a child that reaches its kill point on a loaded machine can take minutes. */
+const CHILD_HANG_MS = 600_000
+
 const BS = 4096
 const N = 1024 // 4 MiB images
 const CHILD = join(import.meta.dirname, 'fixtures', 'crash-child.ts')
@@ -97,7 +100,7 @@ async function killedAt(t: Test, point: string, windows?: number) {
   const [ha, hb] = [await sha256File(pa), await sha256File(pb)]
   const args = ['--import', 'tsx', CHILD, pa, pb, work, point]
   if (windows !== undefined) args.push(`windows=${windows}`)
-  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 })
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: CHILD_HANG_MS })
   t.equal(child.signal, 'SIGKILL', `child died at the kill point ${child.stderr.slice(0, 500)}`)
   return { pa, pb, work, ha, hb }
 }

@@ -12,6 +12,9 @@ import { swapImages } from '../../src/swapper/local/swap-images.js'
 import { SWAP_RECORD_FILE } from '../../src/swapper/local/swap-record.js'
 import { MiB, random, sha256File, writeImage } from './helpers.js'
 
+/** A hang guard, not a speed bound: a child that reaches its kill point on a loaded machine can take minutes. */
+const CHILD_HANG_MS = 600_000
+
 const BS = 4096
 const CHILD = join(import.meta.dirname, 'fixtures', 'crash-child.ts')
 
@@ -110,7 +113,7 @@ for (const point of FULL ? COORDINATOR_POINTS : COORDINATOR_POINTS.slice(0, 1)) 
       ['--import', 'tsx', CHILD, s.pa, s.pb, s.work, point, 'isolate'],
       {
         encoding: 'utf8',
-        timeout: 60_000,
+        timeout: CHILD_HANG_MS,
       },
     )
     t.equal(child.signal, 'SIGKILL', `coordinator died at the kill point ${child.stderr.slice(0, 300)}`)
