@@ -10,6 +10,10 @@ import { HostFile, type HostFileOptions } from './host-file.js'
 import { type HostLimits, resolveLimits } from './profile.js'
 import { HOST_INFO_ENV } from './spawn.js'
 
+/** Whether any disk rate of the host is limited. */
+const limitsDisk = (l: HostLimits): boolean =>
+  [l.readBps, l.writeBps, l.readIops, l.writeIops].some((v) => v !== Infinity)
+
 export class HostRuntime {
   private gate: DiskGate | null = null
 
@@ -32,12 +36,14 @@ export class HostRuntime {
 
   /**
    * The host's disk limits as a gate each I/O asks first: emulated mode's
-   * grant server (one connection per process), null in root mode (the kernel
-   * throttles). The agent's benchmarks take it, so they measure the disk the
-   * workloads get.
+   * grant server (one connection per process); null in root mode (the kernel
+   * throttles) and for a host whose profile limits no disk rate (every grant
+   * would come at once). The agent's benchmarks take it, so they measure the
+   * disk the workloads get.
    */
   diskGate(): DiskGate | null {
-    if (this.info.diskGate !== null && this.gate === null) this.gate = new DiskGateClient(this.info.diskGate)
+    if (this.info.diskGate === null || !limitsDisk(this.limits)) return null
+    this.gate ??= new DiskGateClient(this.info.diskGate)
     return this.gate
   }
 
