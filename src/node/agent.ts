@@ -200,6 +200,7 @@ export class Agent {
       const attestations = new AttestationStore(dataDir.db, anchorKey, DEFAULT_PROBE_TOLERANCE)
       const activity = new ActivityGate()
       const diskDir = config.diskDir ?? platform?.diskDir ?? opts.dataDir
+      const ioGate = platform?.ioGate?.()
       const cores = availableParallelism()
       const probe =
         anchorKey === undefined
@@ -210,6 +211,7 @@ export class Agent {
               anchorKey,
               key: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
               diskDir,
+              ioGate,
               log: componentLogger(log, 'vboom:node:probe'),
               metrics: metrics.registry,
               gate: activity,
@@ -230,6 +232,7 @@ export class Agent {
               suite: () => probe.benchmarks,
               anchorKey,
               diskDir,
+              ioGate,
               options: config.profiler,
               cores,
               log: componentLogger(log, 'vboom:node:profiler'),

@@ -8,6 +8,7 @@
  * one (kexec into a stateless image) follows the same interface.
  */
 import type { BootTarget } from '../../runtime/platform.js'
+import type { IoGate } from '../../runtime/sandbox/io-gate.js'
 import type { Disk } from '../../swapper/disk.js'
 import type { SwapProgressEvent } from '../../swapper/events.js'
 import type { BootParams } from '../lifecycle/boot-params.js'
@@ -44,6 +45,13 @@ export interface StatelessPlatform {
 export interface Platform extends BootTarget, StatelessPlatform {
   /** A directory where disk benchmarks put their scratch files: on the disk the location's VM is measured by. */
   readonly diskDir: string
+  /**
+   * What the disk benchmarks' I/O must wait for, when the location's disk
+   * limits are held in user space rather than by the kernel (the testnet
+   * without root): the same limits the VM's workloads get. Absent or
+   * undefined: the benchmarks' I/O runs at once (the kernel throttles it).
+   */
+  ioGate?(): IoGate | undefined
   /**
    * Leaves the running system for the stateless swapper (boot parameters with
    * phase 'stateless' must be stored first). Never resolves: on the testnet the

@@ -7,7 +7,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import type { Registry } from 'prom-client'
 import type { VBoomError } from '../../protocols/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { VerifiedBenchmark } from '../../runtime/sandbox/index.js'
+import type { IoGate, VerifiedBenchmark } from '../../runtime/sandbox/index.js'
 import { AnchorClient } from '../anchor-client.js'
 import type { ActivityGate } from '../profiler/activity-gate.js'
 import { BandwidthSink } from './bandwidth-sink.js'
@@ -23,6 +23,8 @@ export interface AgentProbeInit {
   anchorKey: Uint8Array
   key: { secretKey: Uint8Array; publicKey: Uint8Array }
   diskDir: string
+  /** What the disk benchmarks' I/O waits for where the disk's limits are emulated (Platform.ioGate). */
+  ioGate?: IoGate
   log: Logger
   metrics?: Registry
   /** Held while a probe's benchmarks run, so the profiler does not measure at the same time. */

@@ -22,6 +22,7 @@ import {
 import { handleRpc, unhandleRpc } from '../../protocols/rpc.js'
 import type { Logger } from '../../runtime/log.js'
 import {
+  type IoGate,
   type NetPeer,
   needsNetwork,
   runBenchmark,
@@ -53,6 +54,8 @@ export interface ProbeServerInit {
   benchmarks: VerifiedBenchmark[]
   /** Where disk benchmarks write: the VM's disk. */
   diskDir: string
+  /** What the disk benchmarks' I/O waits for where the disk's limits are emulated (Platform.ioGate); none by default. */
+  ioGate?: IoGate
   log: Logger
   /** Where `vboom_probes_served_total{outcome}` is registered; none by default. */
   metrics?: Registry
@@ -125,7 +128,7 @@ export class ProbeServer {
       const measurements: ProbeMeasurement[] = []
       for (const b of wanted as VerifiedBenchmark[]) {
         const r = await runBenchmark(b.signed, b.module, this.init.anchorKey, {
-          disk: { dir: this.init.diskDir },
+          disk: { dir: this.init.diskDir, gate: this.init.ioGate },
           // Network benchmarks measure the path to the prober, which serves the bandwidth sink.
           net: needsNetwork(b.manifest.hostFunctions) ? netPeerOf(this.init.node, peer) : undefined,
         })

@@ -17,7 +17,12 @@ import type { VBoomError } from '../../protocols/errors.js'
 import type { Db } from '../../runtime/data-dir.js'
 import type { Logger } from '../../runtime/log.js'
 import { HOST_FUNCTIONS, isHostFunction } from '../../runtime/sandbox/host-functions.js'
-import { type BenchmarkResult, runBenchmark, type VerifiedBenchmark } from '../../runtime/sandbox/index.js'
+import {
+  type BenchmarkResult,
+  type IoGate,
+  runBenchmark,
+  type VerifiedBenchmark,
+} from '../../runtime/sandbox/index.js'
 import { DEFAULT_SERIES_OPTIONS, type SeriesOptions } from '../market/profile-stats.js'
 import type { ActivityGate } from './activity-gate.js'
 import { type Clock, systemClock } from './clock.js'
@@ -66,6 +71,8 @@ export interface ProfilerInit {
   anchorKey: Uint8Array
   /** Where disk benchmarks write: a directory on the VM's disk. */
   diskDir: string
+  /** What the disk benchmarks' I/O waits for where the disk's limits are emulated (Platform.ioGate); none by default. */
+  ioGate?: IoGate
   options: ProfilerOptions
   /** The VM's cores; default os.availableParallelism(). */
   cores: number
@@ -141,7 +148,10 @@ export class Profiler {
     this.runner =
       init.runner ??
       ((b, o) =>
-        runBenchmark(b.signed, b.module, init.anchorKey, { disk: { dir: o.diskDir }, signal: o.signal }))
+        runBenchmark(b.signed, b.module, init.anchorKey, {
+          disk: { dir: o.diskDir, gate: init.ioGate },
+          signal: o.signal,
+        }))
   }
 
   /** Replays the kept samples, then schedules the first run. */

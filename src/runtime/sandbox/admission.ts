@@ -15,6 +15,7 @@ import {
 } from './constants.js'
 import { BenchmarkRefusedError } from './errors.js'
 import { HOST_FUNCTIONS, HOST_MODULE, isHostFunction, NET_CALLBACK, type NetPeer } from './host-functions.js'
+import type { IoGate } from './io-gate.js'
 import { type CompiledModule, wasm } from './wasm-api.js'
 import { inspectModule } from './wasm-inspect.js'
 
@@ -28,8 +29,12 @@ export interface SandboxPolicy {
 
 /** What this process can serve a benchmark's host functions with. */
 export interface HostResources {
-  /** Where disk benchmarks get their scratch file (on the disk to measure), and its size cap (default 1 GiB). */
-  disk?: { dir: string; maxBytes?: number }
+  /**
+   * Where disk benchmarks get their scratch file (on the disk to measure), its
+   * size cap (default 1 GiB), and the gate each disk call waits for when the
+   * disk's limits are emulated (io-gate.ts; none: the calls run at once).
+   */
+  disk?: { dir: string; maxBytes?: number; gate?: IoGate }
   /** The probe peer for network benchmarks (net_rtt_us, net_send_us). */
   net?: NetPeer
 }

@@ -1,6 +1,8 @@
 /**
  * The host functions a benchmark may import (module "vboom"), when its signed
- * manifest grants them. Anything else a module imports is refused.
+ * manifest grants them. Anything else a module imports is refused. When the
+ * caller gives an I/O gate (io-gate.ts), disk_read and disk_write wait for its
+ * grant before they touch the file; the wait counts in the benchmark's time.
  */
 
 export const HOST_FUNCTIONS = {

@@ -22,4 +22,5 @@ export {
 } from './benchmark.js'
 export { BenchmarkFailedError, BenchmarkRefusedError } from './errors.js'
 export { type NetPeer, needsNetwork } from './host-functions.js'
+export type { IoGate, IoKind } from './io-gate.js'
 export { type BenchmarkResult, runBenchmark, type SandboxOptions } from './sandbox.js'

@@ -28,6 +28,7 @@ import {
 } from './constants.js'
 import { BenchmarkFailedError } from './errors.js'
 import { HOST_FUNCTIONS, isHostFunction } from './host-functions.js'
+import type { IoGate, IoKind } from './io-gate.js'
 import type { CompiledModule } from './wasm-api.js'
 import { WORKER_SOURCE } from './worker-source.js'
 
@@ -74,6 +75,7 @@ type WorkerMessage =
   | WorkerDone
   | { type: 'failed'; code: string; message: string }
   | { type: 'net'; op: 'rtt' | 'send'; bytes: number }
+  | { type: 'disk'; op: IoKind; bytes: number }
 
 async function runAdmitted(
   m: BenchmarkManifest,
@@ -109,7 +111,8 @@ async function runAdmitted(
       disk = { bufferedFd: buffered.fd, directFd, maxBytes: options.disk.maxBytes ?? DEFAULT_MAX_DISK_BYTES }
     }
     const netBuffer = usesNet ? new SharedArrayBuffer(16) : null
-    return await spawn(m, compiled, moduleSha256, options, disk, netBuffer)
+    const gate = disk !== null && options.disk?.gate !== undefined ? options.disk.gate : null
+    return await spawn(m, compiled, moduleSha256, options, disk, netBuffer, gate)
   } finally {
     for (const h of handles) await h.close().catch(() => {})
     if (scratch !== null) await unlink(scratch).catch(() => {})
@@ -123,8 +126,11 @@ function spawn(
   options: SandboxOptions,
   disk: { bufferedFd: number; directFd: number; maxBytes: number } | null,
   netBuffer: SharedArrayBuffer | null,
+  gate: IoGate | null,
 ): Promise<BenchmarkResult> {
   return new Promise<BenchmarkResult>((resolve, reject) => {
+    // The worker waits on this flag for each disk call's grant (only when a gate is given).
+    const gateFlag = gate === null ? null : new Int32Array(new SharedArrayBuffer(4))
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // No inherited flags: the source is CommonJS even when the parent runs with
@@ -137,6 +143,8 @@ function spawn(
         grants: m.hostFunctions,
         disk,
         net: netBuffer === null ? null : { buffer: netBuffer },
+        // The run is killed at its time limit anyway; a grant never waits longer.
+        gate: gateFlag === null ? null : { buffer: gateFlag.buffer, timeoutMs: m.timeLimitMs },
         limits: {
           maxIoBytes: MAX_HOST_IO_BYTES,
           align: DIRECT_IO_ALIGN,
@@ -175,7 +183,9 @@ function spawn(
     options.signal?.addEventListener('abort', onAbort, { once: true })
 
     worker.on('message', (msg: WorkerMessage) => {
-      if (msg.type === 'net' && netBuffer !== null && options.net !== undefined) {
+      if (msg.type === 'disk' && gate !== null && gateFlag !== null) {
+        grantDiskCall(gate, gateFlag, msg)
+      } else if (msg.type === 'net' && netBuffer !== null && options.net !== undefined) {
         const flag = new Int32Array(netBuffer, 0, 1)
         const value = new Float64Array(netBuffer, 8, 1)
         const fail = (): void => {
@@ -235,4 +245,36 @@ function spawn(
       )
     })
   })
+}
+
+/**
+ * Asks the gate for one disk call of the worker and wakes it with the answer:
+ * 1 to run, 2 when the gate refused or the request was malformed (the worker
+ * checked it; check again, the message crossed a thread).
+ */
+function grantDiskCall(gate: IoGate, flag: Int32Array, msg: { op: IoKind; bytes: number }): void {
+  const answer = (v: 1 | 2): void => {
+    Atomics.store(flag, 0, v)
+    Atomics.notify(flag, 0)
+  }
+  if (
+    (msg.op !== 'read' && msg.op !== 'write') ||
+    !Number.isInteger(msg.bytes) ||
+    msg.bytes < 0 ||
+    msg.bytes > MAX_HOST_IO_BYTES
+  ) {
+    answer(2)
+    return
+  }
+  let granted: Promise<void>
+  try {
+    granted = gate.grant(msg.op, msg.bytes)
+  } catch {
+    answer(2)
+    return
+  }
+  granted.then(
+    () => answer(1),
+    () => answer(2),
+  )
 }

@@ -12,7 +12,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const fs = require('node:fs')
 const { performance } = require('node:perf_hooks')
 
-const { module, entry, args, grants, disk, net, limits } = workerData
+const { module, entry, args, grants, disk, net, gate, limits } = workerData
 class HostCallError extends Error {}
 let memory = null
 const io = { directOps: 0, bufferedOps: 0, bytes: 0 }
@@ -30,6 +30,7 @@ function diskIo(write, ptr, len, offset) {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset + len > disk.maxBytes) {
     throw new HostCallError('scratch file range past its limit of ' + disk.maxBytes + ' bytes')
   }
+  if (gateFlag !== null) waitForGrant(write, len)
   const a = limits.align
   let fd = disk.bufferedFd
   if (disk.directFd !== -1 && ptr % a === 0 && len % a === 0 && offset % a === 0) {
@@ -41,6 +42,17 @@ function diskIo(write, ptr, len, offset) {
   const n = write ? fs.writeSync(fd, buf, 0, len, offset) : fs.readSync(fd, buf, 0, len, offset)
   io.bytes += n
   return n
+}
+
+// With an I/O gate, the parent asks it for each disk call and stores 1 (go)
+// or 2 (refused) in gateFlag; without one nothing here runs.
+const gateFlag = gate === null ? null : new Int32Array(gate.buffer, 0, 1)
+
+function waitForGrant(write, bytes) {
+  Atomics.store(gateFlag, 0, 0)
+  parentPort.postMessage({ type: 'disk', op: write ? 'write' : 'read', bytes })
+  if (Atomics.wait(gateFlag, 0, 0, gate.timeoutMs) === 'timed-out') throw new HostCallError('the disk gate did not grant the I/O in time')
+  if (Atomics.load(gateFlag, 0) !== 1) throw new HostCallError('the disk gate refused the I/O (its limits went away)')
 }
 
 const netFlag = net === null ? null : new Int32Array(net.buffer, 0, 1)

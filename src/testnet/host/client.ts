@@ -8,6 +8,7 @@ import { createConnection, type Socket } from 'node:net'
 import { type BootParams, decodeBootParams, encodeBootParams } from '../../node/lifecycle/boot-params.js'
 import type { Platform } from '../../node/platform/platform.js'
 import type { BootTarget, RemoteSession, VerificationImage } from '../../runtime/platform.js'
+import type { IoGate } from '../../runtime/sandbox/io-gate.js'
 import type { SwapProgressEvent } from '../../swapper/events.js'
 import { SupervisorError, SupervisorErrorCode } from './errors.js'
 import {
@@ -149,13 +150,22 @@ export class SupervisorClient implements Platform {
   private constructor(
     private readonly conn: SupervisorConnection,
     readonly facts: HostFacts,
+    private readonly gate: IoGate | null,
   ) {}
 
-  static async connect(socketPath: string, role: ClientRole): Promise<SupervisorClient> {
+  /**
+   * @param ioGate the host's disk limits as the process sees them (HostRuntime.diskGate():
+   *   emulated mode's grant server, null in root mode where the kernel throttles)
+   */
+  static async connect(
+    socketPath: string,
+    role: ClientRole,
+    ioGate: IoGate | null = null,
+  ): Promise<SupervisorClient> {
     const conn = await SupervisorConnection.connect(socketPath)
     try {
       const facts = await conn.call<HostFacts>('hello', { role })
-      return new SupervisorClient(conn, facts)
+      return new SupervisorClient(conn, facts, ioGate)
     } catch (err) {
       conn.close()
       throw err
@@ -173,6 +183,10 @@ export class SupervisorClient implements Platform {
   }
   get swapStateDir(): string {
     return this.facts.swapStateDir
+  }
+
+  ioGate(): IoGate | undefined {
+    return this.gate ?? undefined
   }
 
   async storeBootParams(p: BootParams): Promise<void> {

@@ -3,7 +3,8 @@
  * dir and config are on the VM's disk (so they move with it), its location
  * and its Platform come from the supervisor, its addresses from the host
  * (it listens on the host's first service address and announces the relay
- * in front of it, where peers dial).
+ * in front of it, where peers dial), and in emulated mode its benchmarks'
+ * disk I/O waits for the host's disk gate, like the workloads'.
  *
  *   node vm-agent-main.js <vm-root> <supervisor-socket>
  */
@@ -21,8 +22,10 @@ if (root === undefined || socket === undefined) {
   process.stderr.write('usage: vm-agent-main <vm-root> <supervisor-socket>\n')
   process.exit(2)
 }
-const info = HostRuntime.current().info
-const platform = await SupervisorClient.connect(socket, 'vm-agent')
+const runtime = HostRuntime.current()
+const info = runtime.info
+// The agent's benchmarks wait for the host's disk limits like the workloads' I/O (emulated mode).
+const platform = await SupervisorClient.connect(socket, 'vm-agent', runtime.diskGate())
 platform.unref()
 const config = await loadAgentConfig(join(root, 'vboom', 'agent.json'))
 config.listen = [multiaddrOf(info.service[0]!)]
@@ -42,4 +45,5 @@ await new Promise<void>((resolve) => {
 await control.stop()
 await agent.stop()
 platform.close()
+runtime.close()
 process.exit(0)

@@ -11,21 +11,21 @@
  */
 import { connect, createServer, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
+import type { IoGate, IoKind } from '../../runtime/sandbox/io-gate.js'
 import { MAX_IO_BYTES } from './constants.js'
 import { HostEmulationError } from './errors.js'
 import type { HostLimits } from './profile.js'
 import { reserve, TokenBucket } from './token-bucket.js'
 
-export type IoKind = 'read' | 'write'
+export type { IoKind }
 
-/** Something that lets an I/O run when the host's limits allow it. */
-export interface DiskGate {
-  grant(kind: IoKind, bytes: number): Promise<void>
+/** Something that lets an I/O run when the host's limits allow it (the sandbox's I/O gate, closable). */
+export interface DiskGate extends IoGate {
   close(): void
 }
 
 /** Burst of the disk buckets, s: 50 ms of the rate, about one scheduler tick on a loaded machine. */
-const DISK_BURST_SECONDS = 0.05
+export const DISK_BURST_SECONDS = 0.05
 /** Longest request line accepted from a client, bytes. */
 const MAX_LINE = 64
 

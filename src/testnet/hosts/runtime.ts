@@ -10,6 +10,10 @@ import { HostFile, type HostFileOptions } from './host-file.js'
 import { type HostLimits, resolveLimits } from './profile.js'
 import { HOST_INFO_ENV } from './spawn.js'
 
+/** Whether any disk rate of the host is limited. */
+const limitsDisk = (l: HostLimits): boolean =>
+  [l.readBps, l.writeBps, l.readIops, l.writeIops].some((v) => v !== Infinity)
+
 export class HostRuntime {
   private gate: DiskGate | null = null
 
@@ -30,10 +34,22 @@ export class HostRuntime {
     return resolveLimits(this.info.profile)
   }
 
+  /**
+   * The host's disk limits as a gate each I/O asks first: emulated mode's
+   * grant server (one connection per process); null in root mode (the kernel
+   * throttles) and for a host whose profile limits no disk rate (every grant
+   * would come at once). The agent's benchmarks take it, so they measure the
+   * disk the workloads get.
+   */
+  diskGate(): DiskGate | null {
+    if (this.info.diskGate === null || !limitsDisk(this.limits)) return null
+    this.gate ??= new DiskGateClient(this.info.diskGate)
+    return this.gate
+  }
+
   /** Opens a file on the host's disk whose I/O the host's disk limits bind (see HostFile). */
   async openFile(path: string, opts: HostFileOptions = {}): Promise<HostFile> {
-    if (this.info.diskGate !== null && this.gate === null) this.gate = new DiskGateClient(this.info.diskGate)
-    return HostFile.open(path, opts, this.gate)
+    return HostFile.open(path, opts, this.diskGate())
   }
 
   /** Ends the connection to the disk gate (emulated mode), so the process can exit on its own. */
