@@ -318,6 +318,12 @@ const linkUp = process.env.VBOOM_BENCH_SHAPED !== '0' && shapedLinkUp()
 process.on('exit', () => {
   if (linkUp) shapedLinkDown()
 })
+// 'exit' does not run on a signal: an interrupted bench removes its namespaces and images too
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    if (process.env.VBOOM_BENCH_DIR === undefined) rmSync(root, { recursive: true, force: true })
+    process.exit(130)
+  })
 const rows: string[][] = []
 const mb = (n: number) => (n / 1e6).toFixed(1)
 console.log(`bench:swap, ${sizeMiB} MiB images in ${root}; loopback, warm page cache`)
