@@ -296,6 +296,16 @@ t.test(
       )
       t.same(await b.agreements(), [], 'not adopted')
       t.equal(again.statelessReboots.length, 0, 'no leave')
+
+      // Once the swap is resolved, the anchor holds nothing open for either side.
+      await anchor.ledger.commitSwap(agreement.swapId)
+      const ledger = new AnchorLedgerClient({
+        node: b.host,
+        anchor: anchor.host.getMultiaddrs(),
+        anchorKey: anchor.key.publicKey,
+      })
+      t.equal(await ledger.openAgreement(a.key.publicKey.raw), null, 'committed: nothing open for a')
+      t.equal(await ledger.openAgreement(b.key.publicKey.raw), null, 'nor for b')
     })
   },
 )

@@ -289,7 +289,15 @@ export class NegotiationService {
   async tick(): Promise<void> {
     if (this.commitment.current() !== null) return
     // One anchor call per round while free: an agreement registered for us without our confirmation.
-    if ((await this.adopt()) !== null) return
+    // An anchor that cannot answer now does not stop the round (registering needs it, and will say so).
+    const adopted = await this.adopt().catch((err: unknown) => {
+      this.init.log.debug(
+        { code: (err as VBoomError).code },
+        'could not ask the anchor for an open agreement',
+      )
+      return null
+    })
+    if (adopted !== null) return
     const best = (await this.evaluate()).find((e) => e.report.pursued)
     if (best !== undefined) await this.negotiateWith(best.advert.vm)
   }
