@@ -19,6 +19,7 @@ import { ControlServer } from '../../src/node/control-server.js'
 import { type Advert, signAdvert } from '../../src/protocols/advert.js'
 import { validateAgreement } from '../../src/protocols/agreement.js'
 import { NEGOTIATE_PROTOCOL } from '../../src/protocols/constants.js'
+import { readDelegation } from '../../src/protocols/delegation.js'
 import { buildSignedAction } from '../../src/protocols/ledger-action.js'
 import {
   type NegotiationMessage,
@@ -294,7 +295,7 @@ t.test(
     let aAdvertSeq = 0n
     let rAdvertSeq = 0n
     let seq = 1
-    const offer = (over: Partial<NegotiationMessage> = {}): Uint8Array =>
+    const offer = (over: Partial<NegotiationMessage> = {}, under: Uint8Array = delegation): Uint8Array =>
       signNegotiationMessage(
         {
           from: r.id,
@@ -313,7 +314,7 @@ t.test(
           statedGainMicros: 1_000n,
           ...over,
         } as NegotiationMessage,
-        { signed: delegation, full: true },
+        { signed: under, full: true },
         rKeys,
       )
     const send = (bytes: Uint8Array) =>
@@ -386,5 +387,38 @@ t.test(
     t.ok((report.counters.outcomes.timeout ?? 0) >= 1, 'the lapse is counted')
     t.ok(report.candidates.find((c) => c.peer === r.id)!.reputation < 0, 'the silent partner lost reputation')
     t.same(await a.agreements(), [], 'no agreement')
+
+    // The same peer under another owner's delegation, which that owner revoked at the anchor:
+    // a valid offer, refused by the partner itself (not only by the anchor at registration), and counted.
+    const owner2 = keys()
+    const delegation2 = delegate(owner2, rKeys.publicKey)
+    await w.anchor.ledger.append(
+      buildSignedAction({ kind: 'owner-registered', owner: owner2.publicKey, name: 'revoker' }, [owner2]),
+    )
+    await w.anchor.ledger.append(
+      buildSignedAction(
+        { kind: 'delegation-revoked', delegationId: readDelegation(delegation2).id, owner: owner2.publicKey },
+        [owner2],
+      ),
+    )
+    aAdvertSeq = BigInt((await a.status()).advert!.sequence as string)
+    rAdvertSeq = a.market.get(r.id)!.sequence
+    const underRevoked = offer({}, delegation2)
+    const refusal = validateNegotiationMessage(await send(underRevoked), {
+      nowMs: Date.now(),
+      self: r.id,
+      ownAdvertSeqs: [rAdvertSeq],
+      peerAdvertSeq: aAdvertSeq,
+    })
+    t.match(
+      refusal.message,
+      { kind: 'reject', reason: 'unacceptable' },
+      'an offer under a revoked delegation is refused',
+    )
+    t.ok(
+      ((await refused())['NegotiationServiceError.REVOKED_DELEGATION'] ?? 0) >= 1,
+      'the revoked delegation is counted',
+    )
+    t.equal(a.negotiation!.held(), null, 'and the agent stays free')
   },
 )

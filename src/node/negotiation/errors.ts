@@ -14,6 +14,8 @@ export const NegotiationServiceErrorCode = {
   UNEXPECTED_ANSWER: 'UNEXPECTED_ANSWER',
   /** The partner's agreement terms differ from what this side offered or signed. */
   TERMS_CHANGED: 'TERMS_CHANGED',
+  /** The partner's delegation is revoked in the anchor's ledger: its owner withdrew the agent's authority. */
+  REVOKED_DELEGATION: 'REVOKED_DELEGATION',
   /** The delegation file is missing or unreadable. */
   NO_DELEGATION: 'NO_DELEGATION',
 } as const

@@ -82,10 +82,11 @@ import {
   type StoredAgreement,
 } from './agreement-store.js'
 import { Commitment, type Held } from './commitment.js'
-import { NegotiationServiceError } from './errors.js'
+import { NegotiationServiceError, NegotiationServiceErrorCode } from './errors.js'
 import { PeerLedger } from './peer-ledger.js'
 import { type MarketConfig, marketPolicyOf, privateModelOf } from './policy.js'
 import type { PersistentReputation } from './reputation-store.js'
+import { RevocationCheck } from './revocation-check.js'
 
 /** Inbound negotiation streams per connection: one exchange at a time is the norm, a few overlap. */
 const NEGOTIATE_STREAMS = 8
@@ -196,6 +197,7 @@ export class NegotiationService {
   private readonly refused: Counter<'reason'>
   private readonly probeClient: ProbeClient | null
   private readonly ledger: AnchorLedgerClient
+  private readonly revocations: RevocationCheck
   private readonly recentOwnSeqs: bigint[] = []
   private timer?: NodeJS.Timeout
   /** Responder graces pending (RESPONDER_GRACE_MS): cleared on stop. */
@@ -237,6 +239,27 @@ export class NegotiationService {
       anchor: init.anchor.addrs,
       anchorKey: init.anchor.key,
     })
+    this.revocations = new RevocationCheck({
+      status: (signed) => this.ledger.delegationStatus(signed),
+      now: () => this.now(),
+      onUnknown: (err) =>
+        init.log.debug(
+          { code: (err as VBoomError).code },
+          'the anchor did not say whether a partner delegation is revoked; registration will check it',
+        ),
+    })
+  }
+
+  /**
+   * True when the anchor says the delegation `v` came under is revoked: the
+   * message is then refused, counted as a refusal, and the partner gets nothing signed.
+   */
+  private async revokedPartner(v: ValidatedNegotiation): Promise<boolean> {
+    const d = v.delegation
+    if ((await this.revocations.verdict(d.signed, hex(d.hash))) !== 'revoked') return false
+    this.refused.inc({ reason: `NegotiationServiceError.${NegotiationServiceErrorCode.REVOKED_DELEGATION}` })
+    this.init.log.info({ peer: v.message.from }, 'negotiation refused: the partner delegation is revoked')
+    return true
   }
 
   private get self(): string {
@@ -627,6 +650,11 @@ export class NegotiationService {
       this.commitment.release(peer)
       return this.end(peer, 'rejected', null, `rejected by the partner (${m.reason})`)
     }
+    if (pending.termsBytes === undefined && (await this.revokedPartner(v)))
+      throw new NegotiationServiceError(
+        'REVOKED_DELEGATION',
+        `the partner's delegation is revoked at the anchor; this side signs nothing under it`,
+      )
     if (m.kind === 'counter') {
       const advert = this.init.market.get(peer)
       const self = await this.selfState()
@@ -751,6 +779,8 @@ export class NegotiationService {
     const advert = this.init.market.get(peer)
     if (advert === undefined)
       return refuse('unacceptable', "the partner's advert is no longer in the market view")
+    if (await this.revokedPartner(v))
+      return refuse('unacceptable', "the partner's delegation is revoked at the anchor")
     const self = await this.selfState()
     if (self === null) return refuse('unacceptable', 'no own advert yet')
     if (this.init.config.requireVerification && advert.attestations.length === 0)
