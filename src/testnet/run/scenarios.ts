@@ -29,6 +29,10 @@ export interface ScenarioVm {
   needs: Needs
   /** The metric its improvement is judged by; null: not judged. */
   judgedBy: 'disk-write' | 'cpu' | null
+  /** Its agent's asking price, micro-credits (default 0: it swaps for mutual gain only). */
+  askMicros?: number
+  /** The most its agent pays for a swap, micro-credits (its config and its delegation; default the market's). */
+  maxPriceMicros?: number
 }
 
 /** One run of a scenario: the VMs placed as the scenario says (baseline, vboom) or on their best hosts (oracle). */
@@ -48,7 +52,7 @@ export const PAPER_REDUCTION_PCT = 27
 export interface Scenario {
   name: string
   title: string
-  /** Its runs, in order; the market decides swaps only in the 'vboom' one. */
+  /** Its runs, in order; the agents trade only in the 'vboom' one. */
   runs: ScenarioRun[]
   /** 'after-swaps': afterS after the last swap; 'job-done': when the DFSIO job is done. */
   endWhen: 'after-swaps' | 'job-done'
