@@ -88,7 +88,8 @@ export interface SwapResult {
   startS: number
   /** Both VMs running again (or the abort), s. */
   endS: number
-  outcome: 'committed' | 'aborted'
+  /** 'agreed': registered, and neither committed nor aborted when the run ended. */
+  outcome: 'committed' | 'aborted' | 'agreed'
   /** Bytes sent between the two sides; null when not measured. */
   bytesMoved: number | null
   /** When each VM was down (its system not running), s from the run's start. */
@@ -159,7 +160,7 @@ const SwapSchema = z.strictObject({
   hosts: z.tuple([z.string().min(1), z.string().min(1)]),
   startS: seconds,
   endS: seconds,
-  outcome: z.enum(['committed', 'aborted']),
+  outcome: z.enum(['committed', 'aborted', 'agreed']),
   bytesMoved: z.number().int().nonnegative().nullable(),
   downtime: z.array(
     z

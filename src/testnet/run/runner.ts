@@ -411,7 +411,14 @@ async function finish(
   const improvements: Improvement[] = []
   const downtimes: Downtime[] = []
   const disks: DiskCheck[] = []
-  for (const x of obs.swaps) {
+  // a swap whose VMs never left has nothing to measure: the run ended before they acted on it
+  const left = (x: ObservedSwap): boolean =>
+    x.outcome === 'committed' ||
+    [x.a.host, x.b.host].some((h) =>
+      obs.status.get(h)?.boots.some((b) => b.kind === 'stateless' && b.atMs >= x.startedAt - 1000),
+    )
+  const idle = obs.swaps.filter((x) => !left(x))
+  for (const x of obs.swaps.filter(left)) {
     for (const [me, other] of [
       [x.a, x.b],
       [x.b, x.a],
@@ -494,7 +501,7 @@ async function finish(
       vms: [x.a.vm, x.b.vm] as [string, string],
       hosts: [x.a.host, x.b.host] as [string, string],
       ...swapSeconds(x, start),
-      outcome: x.outcome ?? 'aborted',
+      outcome: x.outcome ?? 'agreed',
       bytesMoved: null,
       downtime: downtimes
         .filter((d) => d.vm === x.a.vm || d.vm === x.b.vm)
@@ -573,6 +580,10 @@ async function finish(
       ...obs.swaps.map(
         (x) =>
           `${x.a.vm} (${x.a.host}) and ${x.b.vm} (${x.b.host}) agreed: ${termsText(x)}; registered by their agents at ledger entry #${x.agreedSeq}, held by ${x.heldBy.join(' and ') || 'no agent that answered at the end'}`,
+      ),
+      ...idle.map(
+        (x) =>
+          `swap ${x.id.slice(0, 8)} of ${x.a.vm} and ${x.b.vm}: registered at entry #${x.agreedSeq}, but neither VM had left for it when the run ended`,
       ),
       ...improvements.map(
         (i) =>
