@@ -78,5 +78,12 @@ export async function answerLedgerRequest(
     const seq = ledger.revokedAt(q.ownerKey, q.delegationId)
     return { delegation: { revoked: seq !== null, revokedAtSeq: seq ?? 0n } }
   }
+  if (req.openAgreement !== undefined) {
+    // Rule: an agent key is a raw Ed25519 public key.
+    if (req.openAgreement.agentKey.length !== KEY_BYTES)
+      refuse('MALFORMED_REQUEST', `an open-agreement query names an agent key of ${KEY_BYTES} bytes`)
+    const agreement = await ledger.openAgreementOf(req.openAgreement.agentKey)
+    return { openAgreement: { agreement: new Uint8Array(agreement ?? []) } }
+  }
   return refuse('MALFORMED_REQUEST', 'the ledger request is empty')
 }

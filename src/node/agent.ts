@@ -31,6 +31,7 @@ import { AttestationStore } from './attestation-store.js'
 import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
 import {
+  AgreementLeave,
   type BootNotice,
   type HistoryRecord,
   type LeaveRequest,
@@ -101,6 +102,7 @@ interface AgentParts {
   platform: Platform | null
   lifecycle: LifecycleStore
   negotiation: NegotiationService | null
+  leaves: AgreementLeave | null
   reputation: PersistentReputation
   log: Logger
 }
@@ -132,10 +134,13 @@ export class Agent {
   private readonly needs: NeedsLearner
   /** The negotiation service; null when the market is off or the VM has no delegation. */
   readonly negotiation: NegotiationService | null
+  /** Leaves for the swap of an agreement in force, by itself; null without an anchor key. */
+  private readonly leaves: AgreementLeave | null
   private readonly reputation: PersistentReputation
 
   private constructor(p: AgentParts) {
     this.negotiation = p.negotiation
+    this.leaves = p.leaves
     this.reputation = p.reputation
     this.config = p.config
     this.host = p.host
@@ -281,6 +286,31 @@ export class Agent {
       const lifecycle = new LifecycleStore(dataDir.db, opts.dataDir)
       const reputation = new PersistentReputation(dataDir.db, componentLogger(log, 'vboom:node:reputation'))
       const delegation = await loadDelegation(opts.dataDir, config, key.publicKey.raw, log)
+      const ledgerClass = {
+        vcpus: config.instanceClass.vcpus,
+        memoryBytes: BigInt(config.instanceClass.memoryBytes),
+        diskBytes: BigInt(config.instanceClass.diskBytes),
+      }
+      // The agent is built last; the leave's prepare and reboot are its methods.
+      let self: Agent | undefined
+      const leaves =
+        anchorKey === undefined
+          ? null
+          : new AgreementLeave({
+              agentKey: key.publicKey.raw,
+              anchorKey,
+              instanceClass: ledgerClass,
+              lifecycle,
+              addrs: {
+                known: async (peer) => (await host.peerStore.get(peer)).addresses.map((a) => a.multiaddr),
+                locate: (peer, signal) => discovery.locate(peer, signal),
+              },
+              canSwap: platform !== null,
+              prepare: (req) => self!.prepareLeave(req),
+              reboot: () => self!.rebootStateless(),
+              metrics: metrics.registry,
+              log: componentLogger(log, 'vboom:node:lifecycle'),
+            })
       const negotiation =
         delegation === null || anchorKey === undefined || config.bootstrap.length === 0
           ? null
@@ -289,11 +319,7 @@ export class Agent {
               agent: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
               delegation,
               config: config.market,
-              instanceClass: {
-                vcpus: config.instanceClass.vcpus,
-                memoryBytes: BigInt(config.instanceClass.memoryBytes),
-                diskBytes: BigInt(config.instanceClass.diskBytes),
-              },
+              instanceClass: ledgerClass,
               location,
               anchor: { key: anchorKey, addrs: config.bootstrap.map((a) => multiaddr(a)) },
               market,
@@ -304,13 +330,19 @@ export class Agent {
               probe: probe === null ? null : { benchmarks: () => probe.benchmarks, sink: probe.sink },
               metrics: metrics.registry,
               log: componentLogger(log, 'vboom:node:negotiation'),
+              onAgreed: (stored, cause) => {
+                // Not awaited: the leave reports its own outcome (logged and counted), never throws.
+                void leaves?.leaveFor(stored, cause)
+              },
+              swapSettled: async (swapId) => (await lifecycle.settled(swapId)) !== null,
             })
       if (negotiation === null && delegation !== null)
         log.warn(
           'the market needs anchorKey and bootstrap in the config (the anchor registers agreements): negotiation is off',
         )
-      return new Agent({
+      self = new Agent({
         negotiation,
+        leaves,
         reputation,
         attestations,
         config,
@@ -332,6 +364,7 @@ export class Agent {
         lifecycle,
         log,
       })
+      return self
     } catch (err) {
       await dataDir.close()
       throw err
@@ -346,7 +379,9 @@ export class Agent {
    * Joins the network. Under a platform, first notices where the VM is (it
    * may have moved: its history records it, and the advert and the DHT then
    * carry the new location and addresses); a VM whose host holds stateless
-   * boot parameters leaves for that swap instead (it had not left yet).
+   * boot parameters leaves for that swap instead (it had not left yet). An
+   * agreement in force whose swap the VM has neither left for nor settled
+   * (a crash between registration and leave) is left for once started.
    */
   async start(): Promise<void> {
     if (this.platform !== null) {
@@ -364,6 +399,16 @@ export class Agent {
     this.probe?.start()
     await this.reputation.load()
     await this.negotiation?.start()
+    // A crash between the agreement's registration and the leave: the agreement is still in force.
+    if (this.platform !== null && this.negotiation !== null && this.leaves !== null) {
+      const held = await this.negotiation.agreementInForce()
+      if (held !== null) void this.leaves.leaveFor(held, 'resumed')
+    }
+  }
+
+  /** The swap this agent left for by itself in this process (its agreement's), if any. */
+  get leavingFor(): string | null {
+    return this.leaves?.leaving ?? null
   }
 
   /** Stops everything and releases the data dir; calling it again is harmless. */

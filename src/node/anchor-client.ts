@@ -3,7 +3,8 @@
  * the signed benchmark catalog and modules (every benchmark checked against
  * the trusted anchor key, every module against its signed hash, before it is
  * kept), verification requests, and the ledger (AnchorLedgerClient: submit
- * signed actions, register agreements, ask whether a delegation is revoked).
+ * signed actions, register agreements, ask whether a delegation is revoked, fetch the open
+ * agreement naming an agent).
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -254,6 +255,19 @@ export class AnchorLedgerClient {
         return false
       }
     })
+  }
+
+  /**
+   * The SignedAgreement registered and still open (not committed, aborted or
+   * expired) naming `agentKey` as a side, or null when none is. The caller
+   * validates it (validateAgreement) before it relies on it.
+   */
+  async openAgreement(agentKey: Uint8Array, signal?: AbortSignal): Promise<Uint8Array | null> {
+    const r = await this.call({ openAgreement: { agentKey: new Uint8Array(agentKey) } }, signal)
+    const a = r.openAgreement ?? null
+    if (a === null)
+      throw new AnchorRequestError('MALFORMED', 'the anchor answered without the open agreement')
+    return a.agreement.length === 0 ? null : a.agreement
   }
 
   /** Whether a delegation (the SignedDelegation bytes, or its owner and id) is revoked, as the ledger says now. */

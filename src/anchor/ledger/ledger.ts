@@ -188,6 +188,29 @@ export class Ledger {
     return s === undefined ? null : { ...s }
   }
 
+  /**
+   * The SignedAgreement of the swap agreed and not yet resolved (nor expired)
+   * that names `agentKey` as a side's VM, the latest when several do; null
+   * when none does. A party that missed its partner's confirmation learns
+   * from it that the agreement is in force.
+   */
+  async openAgreementOf(agentKey: Bytes): Promise<Bytes | null> {
+    const now = this.now()
+    let latest: SwapRecord | null = null
+    for (const s of this.state.swaps.values()) {
+      if (s.status !== 'agreed' || s.expiresAtMs <= now) continue
+      if (
+        !Buffer.from(s.vmA).equals(Buffer.from(agentKey)) &&
+        !Buffer.from(s.vmB).equals(Buffer.from(agentKey))
+      )
+        continue
+      if (latest === null || s.agreedSeq > latest.agreedSeq) latest = s
+    }
+    if (latest === null) return null
+    const body = (await this.entryAt(latest.agreedSeq)).action.body
+    return body.kind === 'swap-agreed' ? body.agreement : null
+  }
+
   /** The entry that revoked delegation `id` of `owner`, or null while it stands. */
   revokedAt(owner: Bytes, delegationId: Bytes): bigint | null {
     return this.state.revokedAt(owner, delegationId)

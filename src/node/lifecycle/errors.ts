@@ -39,6 +39,10 @@ export const LifecycleErrorCode = {
   NOT_A_PARTY: 'NOT_A_PARTY',
   /** A lifecycle record in the agent's database does not decode. */
   RECORD_CORRUPT: 'LIFECYCLE_RECORD_CORRUPT',
+  /** No direct transport address of the swap partner is known (peer store and DHT). */
+  NO_PEER_ADDRESS: 'NO_PEER_ADDRESS',
+  /** The stored agreement no longer validates (damaged record, or signed for another anchor). */
+  BAD_AGREEMENT: 'BAD_AGREEMENT',
 } as const
 export type LifecycleErrorCode = (typeof LifecycleErrorCode)[keyof typeof LifecycleErrorCode]
 

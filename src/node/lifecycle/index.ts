@@ -7,6 +7,8 @@
  * The platform (src/node/platform/platform.ts) says what storing, rebooting
  * and the disk mean where the VM runs.
  */
+
+export { AgreementLeave, type AgreementLeaveInit, type LeaveCause } from './agreement-leave.js'
 export {
   type BootOutcome,
   type BootParams,
@@ -32,6 +34,13 @@ export {
   prepareLeave,
 } from './leave.js'
 export { type BootNotice, noticeBoot } from './normal-boot.js'
+export {
+  MAX_PEER_ADDRS,
+  PEER_LOOKUP_TIMEOUT_MS,
+  type PeerAddressSource,
+  partnerAddrs,
+  swapPeerAddrs,
+} from './peer-addrs.js'
 export {
   runStatelessSwap,
   type SettledSwap,

@@ -101,6 +101,17 @@ export class LifecycleStore {
     return out.reverse()
   }
 
+  /** The history record of swap `swapId` (completed or aborted), or null when the VM never settled it. */
+  async settled(swapId: string): Promise<HistoryRecord | null> {
+    // Keys end in the swap id; the whole history is scanned (one record per move: a few per day at most).
+    for await (const [key, value] of this.db.iterator({ gt: HISTORY_PREFIX, lt: `${HISTORY_PREFIX}\xff` }))
+      if (key.endsWith(`-${swapId}`)) {
+        const r = decode<HistoryRecord>(value, key)
+        if (r.kind === 'swap' && r.swapId === swapId) return r
+      }
+    return null
+  }
+
   /** Where this VM last ran, or null before its first boot under a platform. */
   async lastLocation(): Promise<string | null> {
     try {

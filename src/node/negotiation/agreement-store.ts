@@ -4,11 +4,29 @@
  * terms in brief, and this side's swap secret key (the lifecycle needs it to
  * run the swap; the data dir is the agent's own). States: 'registered' until
  * the agreement expires, 'expired' after (derived from the time).
+ *
+ * Also the swap secret keys of terms this side signed and has not seen
+ * registered yet (`signed-swap-key/<public key>`, until the terms expire):
+ * when the partner registers them and the confirmation never arrives, the
+ * agent adopts the agreement from the anchor, and only this key lets it take
+ * part in the swap.
  */
 import type { Side } from '../../protocols/agreement.js'
 import type { Db } from '../../runtime/data-dir.js'
 
 const PREFIX = 'agreement/'
+const SIGNED_KEY_PREFIX = 'signed-swap-key/'
+
+/** The swap key pair of terms this side signed: kept until the terms expire. */
+export interface SignedSwapKey {
+  /** This side's swap public key in the terms, hex. */
+  publicKey: string
+  /** Its secret key, hex. */
+  secretKey: string
+  /** The partner's peer id. */
+  partner: string
+  expiresAtMs: number
+}
 
 export interface StoredAgreement {
   swapId: string
@@ -58,10 +76,58 @@ export class AgreementStore {
     return out.sort((x, y) => x.registeredAtMs - y.registeredAtMs)
   }
 
+  /** The agreement `swapId`, if this agent holds it. */
+  async get(swapId: string): Promise<StoredAgreement | null> {
+    const v = await this.db.get(`${PREFIX}${swapId}`)
+    if (v === undefined) return null
+    try {
+      return JSON.parse(new TextDecoder().decode(v)) as StoredAgreement
+    } catch {
+      return null
+    }
+  }
+
+  /** Keeps the swap key of terms this side signed (durably: it must outlive a crash), dropping expired ones. */
+  async keepSignedKey(k: SignedSwapKey, nowMs: number): Promise<void> {
+    const stale: string[] = []
+    for await (const [key, value] of this.db.iterator({
+      gte: SIGNED_KEY_PREFIX,
+      lt: `${SIGNED_KEY_PREFIX}\xff`,
+    })) {
+      const old = parseJson<SignedSwapKey>(value)
+      if (old === null || old.expiresAtMs <= nowMs) stale.push(key)
+    }
+    await this.db.batch(
+      [
+        ...stale.map((key) => ({ type: 'del' as const, key })),
+        {
+          type: 'put' as const,
+          key: `${SIGNED_KEY_PREFIX}${k.publicKey}`,
+          value: new TextEncoder().encode(JSON.stringify(k)),
+        },
+      ],
+      { sync: true } as never,
+    )
+  }
+
+  /** The signed terms' swap key whose public key is `publicKey` (hex), if still kept. */
+  async signedKey(publicKey: string): Promise<SignedSwapKey | null> {
+    const v = await this.db.get(`${SIGNED_KEY_PREFIX}${publicKey}`)
+    return v === undefined ? null : parseJson<SignedSwapKey>(v)
+  }
+
   /** The agreement still in force, if any (the latest). */
   async inForce(nowMs: number): Promise<StoredAgreement | null> {
     const live = (await this.list()).filter((a) => a.expiresAtMs > nowMs)
     return live.at(-1) ?? null
+  }
+}
+
+function parseJson<T>(v: Uint8Array): T | null {
+  try {
+    return JSON.parse(new TextDecoder().decode(v)) as T
+  } catch {
+    return null
   }
 }
 

@@ -33,7 +33,10 @@ import {
   assembleAgreement,
   decodeAgreementTerms,
   encodeAgreementTerms,
+  peerIdOfKey,
   type Side,
+  type SwapAgreement,
+  sideOf,
   signAgreementTerms,
   validateAgreement,
 } from '../../protocols/agreement.js'
@@ -89,6 +92,14 @@ const NEGOTIATE_STREAMS = 8
 const QUICK_ANSWER_MS = 30_000
 /** Interval jitter: each wait is interval x (1 + JITTER x u), u uniform in [-1, 1], so agents do not move in step. */
 const JITTER = 0.2
+/**
+ * How long the responder waits, after its last answer is handed to the rpc
+ * layer, before it tells the agent the agreement is in force: the answer (a
+ * few KiB on an open stream) must leave the host before the agent may reboot
+ * it into the stateless swapper. Milliseconds suffice on an idle machine;
+ * 2 s covers a loaded one's scheduling and the stream's close.
+ */
+export const RESPONDER_GRACE_MS = 2_000
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b))
@@ -115,6 +126,15 @@ export interface NegotiationServiceInit {
   metrics: Registry
   log: Logger
   now?: () => number
+  /**
+   * Told when an agreement is in force on this side, once this side's part
+   * of the exchange is over (the initiator after its last call, the
+   * responder RESPONDER_GRACE_MS after its last answer), or when the agent
+   * adopted one the partner registered for it (the anchor's open agreement).
+   */
+  onAgreed?: (stored: StoredAgreement, cause: 'agreed' | 'adopted') => void
+  /** Whether the VM's history shows swap `swapId` ended: its agreement is no longer held. */
+  swapSettled?: (swapId: string) => Promise<boolean>
 }
 
 /** A candidate partner as `vboom market` shows it. */
@@ -177,6 +197,10 @@ export class NegotiationService {
   private readonly ledger: AnchorLedgerClient
   private readonly recentOwnSeqs: bigint[] = []
   private timer?: NodeJS.Timeout
+  /** Responder graces pending (RESPONDER_GRACE_MS): cleared on stop. */
+  private readonly graces = new Set<NodeJS.Timeout>()
+  /** Open agreements at the anchor this agent cannot take part in (no swap key): reported once each. */
+  private readonly unheld = new Set<string>()
   private running = false
   private lastSeq = 0
 
@@ -219,7 +243,7 @@ export class NegotiationService {
   }
 
   async start(): Promise<void> {
-    const agreed = await this.init.agreements.inForce(this.now())
+    const agreed = await this.inForce()
     // An agreement in force survives a restart: the agent stays committed to it.
     if (agreed !== null) this.commitment.agree(agreed.partner, agreed.swapId, agreed.expiresAtMs)
     await handleRpc(this.init.node, NEGOTIATE_PROTOCOL, (req, peer) => this.answer(req, peer), {
@@ -229,12 +253,23 @@ export class NegotiationService {
       onStreamError: (err) => this.init.log.debug({ code: err.code }, 'negotiation stream failed'),
     })
     this.running = true
+    // An agreement the partner registered while this agent was down (or missed the confirmation of);
+    // not awaited: an anchor out of reach must not hold the agent's start.
+    if (agreed === null)
+      void this.adopt().catch((err: unknown) =>
+        this.init.log.info(
+          { code: (err as VBoomError).code },
+          'could not ask the anchor for an open agreement; the market rounds ask again',
+        ),
+      )
     this.schedule()
   }
 
   async stop(): Promise<void> {
     this.running = false
     clearTimeout(this.timer)
+    for (const g of this.graces) clearTimeout(g)
+    this.graces.clear()
     await unhandleRpc(this.init.node, NEGOTIATE_PROTOCOL).catch(() => {})
     await this.init.reputation.flush()
   }
@@ -253,6 +288,8 @@ export class NegotiationService {
   /** One market round: the best candidate this side accepts, if it is free, gets an offer. */
   async tick(): Promise<void> {
     if (this.commitment.current() !== null) return
+    // One anchor call per round while free: an agreement registered for us without our confirmation.
+    if ((await this.adopt()) !== null) return
     const best = (await this.evaluate()).find((e) => e.report.pursued)
     if (best !== undefined) await this.negotiateWith(best.advert.vm)
   }
@@ -410,9 +447,15 @@ export class NegotiationService {
     return (await this.init.agreements.list()).map((a) => agreementView(a, now))
   }
 
-  /** The agreement held now, with its swap secret key (for the lifecycle). */
+  /** The agreement held now, with its swap secret key (for the lifecycle); none once its swap ended. */
   async agreementInForce(): Promise<StoredAgreement | null> {
-    return await this.init.agreements.inForce(this.now())
+    return await this.inForce()
+  }
+
+  private async inForce(): Promise<StoredAgreement | null> {
+    const a = await this.init.agreements.inForce(this.now())
+    if (a === null || (await this.init.swapSettled?.(a.swapId)) === true) return null
+    return a
   }
 
   /** A peer's reputation here: its score and recent outcomes (probes passed and failed, negotiations abandoned). */
@@ -608,24 +651,26 @@ export class NegotiationService {
         delegation: v.delegation.signed,
         statedGainMicros: m.statedGainMicros,
       })
-      pending.termsBytes = encodeAgreementTerms(terms)
-      pending.signature = signAgreementTerms(pending.termsBytes, this.init.agent.secretKey)
+      await this.signTerms(pending, encodeAgreementTerms(terms), terms.expiresAtMs)
       const confirm = await this.call(
         pending,
         {
           kind: 'accept',
           ref: m.seq,
           terms: m.terms,
-          agreement: { terms: pending.termsBytes, signature: pending.signature },
+          agreement: { terms: pending.termsBytes!, signature: pending.signature! },
         },
         this.init.config.negotiationTimeoutMs,
       )
       if (confirm.message.kind !== 'accept' || confirm.agreement === undefined)
         return this.followAnswer(pending, confirm)
-      return await this.finish(pending, confirm, 'finalize')
+      // The partner's confirmation was the exchange's last message.
+      const stored = await this.finish(pending, confirm, 'finalize')
+      this.agreed(stored)
+      return stored.swapId
     }
     if (m.kind === 'accept' && v.agreement !== undefined) {
-      const swapId = await this.finish(pending, v, 'complete')
+      const stored = await this.finish(pending, v, 'complete')
       // Our half to the partner, which holds the agreement on it.
       const ack = await this.call(
         pending,
@@ -648,7 +693,9 @@ export class NegotiationService {
           { peer, kind: ack.message.kind },
           'the partner answered a registered agreement otherwise',
         )
-      return swapId
+      // Our confirmation was sent (answered or not): a partner that missed it adopts the agreement from the anchor.
+      this.agreed(stored)
+      return stored.swapId
     }
     throw new NegotiationServiceError('UNEXPECTED_ANSWER', `the partner answered an offer with ${m.kind}`)
   }
@@ -749,13 +796,12 @@ export class NegotiationService {
       delegation: v.delegation.signed,
       statedGainMicros: m.statedGainMicros,
     })
-    pending.termsBytes = encodeAgreementTerms(agreementTerms)
-    pending.signature = signAgreementTerms(pending.termsBytes, this.init.agent.secretKey)
+    await this.signTerms(pending, encodeAgreementTerms(agreementTerms), agreementTerms.expiresAtMs)
     return this.reply(m, {
       kind: 'accept',
       ref: m.seq,
       terms,
-      agreement: { terms: pending.termsBytes, signature: pending.signature },
+      agreement: { terms: pending.termsBytes!, signature: pending.signature! },
     })
   }
 
@@ -767,11 +813,11 @@ export class NegotiationService {
       return this.reply(m, { kind: 'reject', ref: m.seq, reason: 'stale' })
     if (pending.termsBytes !== undefined) {
       // The initiator's signature on the terms we signed: it registered them.
-      await this.finish(pending, v, 'finalize')
+      this.agreedAfterAnswer(await this.finish(pending, v, 'finalize'))
       return this.reply(m, { kind: 'accept', ref: m.seq, terms: m.terms })
     }
     // The initiator accepted our counter and signed first: we complete and register.
-    await this.finish(pending, v, 'complete')
+    this.agreedAfterAnswer(await this.finish(pending, v, 'complete'))
     return this.reply(m, {
       kind: 'accept',
       ref: m.seq,
@@ -811,9 +857,13 @@ export class NegotiationService {
    * signed yet: checked against what it offered, signed, assembled and
    * registered. 'finalize': the other signature on the terms this side
    * signed: assembled and confirmed at the anchor. Either way stored and
-   * held as this agent's commitment. Returns the swap id.
+   * held as this agent's commitment. Returns the stored record.
    */
-  private async finish(p: Pending, v: ValidatedNegotiation, mode: 'complete' | 'finalize'): Promise<string> {
+  private async finish(
+    p: Pending,
+    v: ValidatedNegotiation,
+    mode: 'complete' | 'finalize',
+  ): Promise<StoredAgreement> {
     const half = v.message.kind === 'accept' ? v.message.agreement : undefined
     if (half === undefined || v.agreement === undefined)
       throw new NegotiationServiceError('UNEXPECTED_ANSWER', 'an accept without the agreement terms')
@@ -826,9 +876,9 @@ export class NegotiationService {
           'the partner signed other terms than this side did',
         )
     } else {
-      this.checkOurParty(decodeAgreementTerms(half.terms), ourSide, p)
-      p.termsBytes = half.terms
-      p.signature = signAgreementTerms(half.terms, this.init.agent.secretKey)
+      const terms = decodeAgreementTerms(half.terms)
+      this.checkOurParty(terms, ourSide, p)
+      await this.signTerms(p, half.terms, terms.expiresAtMs)
     }
     const signatures = { [ourSide]: p.signature!, [partnerSide]: half.signature } as Record<Side, Uint8Array>
     const signed = assembleAgreement(p.termsBytes!, signatures)
@@ -845,24 +895,7 @@ export class NegotiationService {
       // The partner registered it first: the anchor has it on record.
       if (!(err instanceof AnchorRequestError && err.code === 'SWAP_EXISTS')) throw err
     }
-    const now = this.now()
-    const t = agreement
-    await this.init.agreements.put({
-      swapId,
-      role: ourSide,
-      partner: p.peer,
-      location: t[ourSide].location,
-      partnerLocation: t[partnerSide].location,
-      priceMicros: t.priceMicros.toString(),
-      payer: t.payer === null ? null : t.payer === ourSide ? 'self' : 'partner',
-      statedGainMicros: t[ourSide].statedGainMicros.toString(),
-      issuedAtMs: t.issuedAtMs,
-      expiresAtMs: t.expiresAtMs,
-      registeredAtMs: now,
-      signed: hex(signed),
-      swapSecretKey: hex(p.swapSecretKey),
-    })
-    this.commitment.agree(p.peer, swapId, t.expiresAtMs)
+    const stored = await this.hold(agreement, ourSide, p.peer, p.swapSecretKey)
     this.pending.delete(p.peer)
     this.end(
       p.peer,
@@ -870,7 +903,128 @@ export class NegotiationService {
       swapId,
       `agreed swap ${swapId}${seq === null ? '' : ` (ledger entry #${seq})`}`,
     )
-    return swapId
+    return stored
+  }
+
+  /** Stores a registered agreement with this side's swap secret key and holds it as the commitment. */
+  private async hold(
+    t: SwapAgreement,
+    ourSide: Side,
+    partner: string,
+    swapSecretKey: Uint8Array,
+  ): Promise<StoredAgreement> {
+    const partnerSide: Side = ourSide === 'a' ? 'b' : 'a'
+    const swapId = hex(t.swapId)
+    const stored: StoredAgreement = {
+      swapId,
+      role: ourSide,
+      partner,
+      location: t[ourSide].location,
+      partnerLocation: t[partnerSide].location,
+      priceMicros: t.priceMicros.toString(),
+      payer: t.payer === null ? null : t.payer === ourSide ? 'self' : 'partner',
+      statedGainMicros: t[ourSide].statedGainMicros.toString(),
+      issuedAtMs: t.issuedAtMs,
+      expiresAtMs: t.expiresAtMs,
+      registeredAtMs: this.now(),
+      signed: hex(t.signed),
+      swapSecretKey: hex(swapSecretKey),
+    }
+    await this.init.agreements.put(stored)
+    this.commitment.agree(partner, swapId, t.expiresAtMs)
+    return stored
+  }
+
+  /** Signs agreement terms as this side, keeping the swap key durably until they expire (adopt() may need it). */
+  private async signTerms(p: Pending, termsBytes: Uint8Array, expiresAtMs: number): Promise<void> {
+    await this.init.agreements.keepSignedKey(
+      {
+        publicKey: hex(publicKeyOf(p.swapSecretKey)),
+        secretKey: hex(p.swapSecretKey),
+        partner: p.peer,
+        expiresAtMs,
+      },
+      this.now(),
+    )
+    p.termsBytes = termsBytes
+    p.signature = signAgreementTerms(termsBytes, this.init.agent.secretKey)
+  }
+
+  /** Tells the agent the agreement is in force (this side's part of the exchange is over). */
+  private agreed(stored: StoredAgreement, cause: 'agreed' | 'adopted' = 'agreed'): void {
+    try {
+      this.init.onAgreed?.(stored, cause)
+    } catch (err) {
+      this.init.log.error({ err, swapId: stored.swapId }, 'the agreement hook failed')
+    }
+  }
+
+  /** The responder's hook: after its answer left (RESPONDER_GRACE_MS), unless the service stopped. */
+  private agreedAfterAnswer(stored: StoredAgreement): void {
+    const g = setTimeout(() => {
+      this.graces.delete(g)
+      if (this.running) this.agreed(stored)
+    }, RESPONDER_GRACE_MS)
+    this.graces.add(g)
+  }
+
+  /**
+   * Adopts the agreement the anchor holds open for this agent when this agent
+   * does not hold it: its partner registered it and the confirmation never
+   * arrived. Only an agent that signed the terms holds its swap secret key
+   * (signTerms kept it); one that did not cannot take part: it says so once,
+   * and the swap aborts at the coordinator's decision timeout on the other
+   * side, both disks intact. Returns the adopted record, or null.
+   */
+  async adopt(): Promise<StoredAgreement | null> {
+    const bytes = await this.ledger.openAgreement(this.init.agent.publicKey)
+    if (bytes === null) return null
+    let agreement: SwapAgreement
+    try {
+      agreement = validateAgreement(bytes, {
+        nowMs: this.now(),
+        anchorKey: this.init.anchor.key,
+        instanceClass: this.init.instanceClass,
+      })
+    } catch (err) {
+      if (!(err instanceof VBoomError)) throw err
+      this.refused.inc({ reason: `${err.name}.${err.code}` })
+      this.init.log.warn({ code: err.code }, 'the anchor answered an open agreement that does not validate')
+      return null
+    }
+    const swapId = hex(agreement.swapId)
+    const side = sideOf(agreement, this.init.agent.publicKey)
+    // Rule: the agreement names this agent by its agent key (sideOf matches swap keys too).
+    if (side === null || !same(agreement[side].agentKey, this.init.agent.publicKey)) {
+      this.refused.inc({ reason: 'NegotiationServiceError.NOT_A_PARTY' })
+      return null
+    }
+    if ((await this.init.agreements.get(swapId)) !== null) return null
+    if ((await this.init.swapSettled?.(swapId)) === true) return null
+    const partnerSide: Side = side === 'a' ? 'b' : 'a'
+    const partner = peerIdOfKey(agreement[partnerSide].agentKey).toString()
+    const key = await this.init.agreements.signedKey(hex(agreement[side].swapKey))
+    if (key === null) {
+      if (!this.unheld.has(swapId)) {
+        this.unheld.add(swapId)
+        this.outcomes.inc({ outcome: 'unheld-swap-key' })
+        this.init.log.warn(
+          { swapId, partner },
+          'the anchor holds an agreement naming this VM whose swap key this agent does not hold (it never signed those terms, or lost the key): it cannot take part; the swap aborts at the coordinator decision timeout with both disks intact',
+        )
+      }
+      return null
+    }
+    this.pending.delete(partner)
+    const stored = await this.hold(
+      agreement,
+      side,
+      partner,
+      new Uint8Array(Buffer.from(key.secretKey, 'hex')),
+    )
+    this.end(partner, 'agreed', swapId, `adopted swap ${swapId} from the anchor (the partner registered it)`)
+    this.agreed(stored, 'adopted')
+    return stored
   }
 
   /** Terms the partner wrote: this side's party must be exactly what it offered. */

@@ -2233,10 +2233,100 @@ export namespace DelegationQuery {
   }
 }
 
+export interface OpenAgreementQuery {
+  agentKey: Uint8Array<ArrayBuffer>
+}
+
+export namespace OpenAgreementQuery {
+  let _codec: Codec<OpenAgreementQuery>
+
+  export const codec = (): Codec<OpenAgreementQuery> => {
+    if (_codec == null) {
+      _codec = message<OpenAgreementQuery>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.agentKey != null && obj.agentKey.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.agentKey)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          agentKey: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.agentKey = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.agentKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface OpenAgreementQueryAgentKeyFieldEvent {
+    field: '$.agentKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<OpenAgreementQuery>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, OpenAgreementQuery.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OpenAgreementQuery>): OpenAgreementQuery {
+    return decodeMessage(buf, OpenAgreementQuery.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OpenAgreementQuery>): Generator<OpenAgreementQueryAgentKeyFieldEvent> {
+    return streamMessage(buf, OpenAgreementQuery.codec(), opts)
+  }
+}
+
 export interface LedgerRequest {
   submit?: LedgerSubmit
   registerAgreement?: Uint8Array<ArrayBuffer>
   delegation?: DelegationQuery
+  openAgreement?: OpenAgreementQuery
 }
 
 export namespace LedgerRequest {
@@ -2251,17 +2341,26 @@ export namespace LedgerRequest {
 
         obj = { ...obj }
 
+        if (obj.openAgreement != null) {
+          obj.delegation = undefined
+          obj.registerAgreement = undefined
+          obj.submit = undefined
+        }
+
         if (obj.delegation != null) {
+          obj.openAgreement = undefined
           obj.registerAgreement = undefined
           obj.submit = undefined
         }
 
         if (obj.registerAgreement != null) {
+          obj.openAgreement = undefined
           obj.delegation = undefined
           obj.submit = undefined
         }
 
         if (obj.submit != null) {
+          obj.openAgreement = undefined
           obj.delegation = undefined
           obj.registerAgreement = undefined
         }
@@ -2279,6 +2378,11 @@ export namespace LedgerRequest {
         if (obj.delegation != null) {
           w.uint32(26)
           DelegationQuery.codec().encode(obj.delegation, w)
+        }
+
+        if (obj.openAgreement != null) {
+          w.uint32(34)
+          OpenAgreementQuery.codec().encode(obj.openAgreement, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2309,6 +2413,12 @@ export namespace LedgerRequest {
               })
               break
             }
+            case 4: {
+              obj.openAgreement = OpenAgreementQuery.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.openAgreement
+              })
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -2316,17 +2426,26 @@ export namespace LedgerRequest {
           }
         }
 
+        if (obj.openAgreement != null) {
+          delete obj.delegation
+          delete obj.registerAgreement
+          delete obj.submit
+        }
+
         if (obj.delegation != null) {
+          delete obj.openAgreement
           delete obj.registerAgreement
           delete obj.submit
         }
 
         if (obj.registerAgreement != null) {
+          delete obj.openAgreement
           delete obj.delegation
           delete obj.submit
         }
 
         if (obj.submit != null) {
+          delete obj.openAgreement
           delete obj.delegation
           delete obj.registerAgreement
         }
@@ -2356,6 +2475,13 @@ export namespace LedgerRequest {
             case 3: {
               yield * DelegationQuery.codec().stream(reader, reader.uint32(), `${prefix}.delegation`, {
                 limits: opts.limits?.delegation
+              })
+
+              break
+            }
+            case 4: {
+              yield * OpenAgreementQuery.codec().stream(reader, reader.uint32(), `${prefix}.openAgreement`, {
+                limits: opts.limits?.openAgreement
               })
 
               break
@@ -2404,6 +2530,11 @@ export namespace LedgerRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface LedgerRequestOpenAgreementAgentKeyFieldEvent {
+    field: '$.openAgreement.agentKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<LedgerRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LedgerRequest.codec())
   }
@@ -2412,7 +2543,7 @@ export namespace LedgerRequest {
     return decodeMessage(buf, LedgerRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerRequest>): Generator<LedgerRequestSubmitActionFieldEvent | LedgerRequestSubmitPartiesPublicKeyFieldEvent | LedgerRequestSubmitPartiesSignatureFieldEvent | LedgerRequestRegisterAgreementFieldEvent | LedgerRequestDelegationOwnerKeyFieldEvent | LedgerRequestDelegationDelegationIdFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerRequest>): Generator<LedgerRequestSubmitActionFieldEvent | LedgerRequestSubmitPartiesPublicKeyFieldEvent | LedgerRequestSubmitPartiesSignatureFieldEvent | LedgerRequestRegisterAgreementFieldEvent | LedgerRequestDelegationOwnerKeyFieldEvent | LedgerRequestDelegationDelegationIdFieldEvent | LedgerRequestOpenAgreementAgentKeyFieldEvent> {
     return streamMessage(buf, LedgerRequest.codec(), opts)
   }
 }
@@ -2641,10 +2772,100 @@ export namespace DelegationStatus {
   }
 }
 
+export interface OpenAgreement {
+  agreement: Uint8Array<ArrayBuffer>
+}
+
+export namespace OpenAgreement {
+  let _codec: Codec<OpenAgreement>
+
+  export const codec = (): Codec<OpenAgreement> => {
+    if (_codec == null) {
+      _codec = message<OpenAgreement>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.agreement != null && obj.agreement.byteLength > 0)) {
+          w.uint32(10)
+          w.bytes(obj.agreement)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          agreement: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.agreement = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.agreement`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface OpenAgreementAgreementFieldEvent {
+    field: '$.agreement'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<OpenAgreement>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, OpenAgreement.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OpenAgreement>): OpenAgreement {
+    return decodeMessage(buf, OpenAgreement.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<OpenAgreement>): Generator<OpenAgreementAgreementFieldEvent> {
+    return streamMessage(buf, OpenAgreement.codec(), opts)
+  }
+}
+
 export interface LedgerResponse {
   failure?: RpcFailure
   appended?: LedgerAppended
   delegation?: DelegationStatus
+  openAgreement?: OpenAgreement
 }
 
 export namespace LedgerResponse {
@@ -2670,6 +2891,11 @@ export namespace LedgerResponse {
         if (obj.delegation != null) {
           w.uint32(26)
           DelegationStatus.codec().encode(obj.delegation, w)
+        }
+
+        if (obj.openAgreement != null) {
+          w.uint32(34)
+          OpenAgreement.codec().encode(obj.openAgreement, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -2699,6 +2925,12 @@ export namespace LedgerResponse {
             case 3: {
               obj.delegation = DelegationStatus.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.delegation
+              })
+              break
+            }
+            case 4: {
+              obj.openAgreement = OpenAgreement.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.openAgreement
               })
               break
             }
@@ -2734,6 +2966,13 @@ export namespace LedgerResponse {
             case 3: {
               yield * DelegationStatus.codec().stream(reader, reader.uint32(), `${prefix}.delegation`, {
                 limits: opts.limits?.delegation
+              })
+
+              break
+            }
+            case 4: {
+              yield * OpenAgreement.codec().stream(reader, reader.uint32(), `${prefix}.openAgreement`, {
+                limits: opts.limits?.openAgreement
               })
 
               break
@@ -2780,6 +3019,11 @@ export namespace LedgerResponse {
     value: bigint
   }
 
+  export interface LedgerResponseOpenAgreementAgreementFieldEvent {
+    field: '$.openAgreement.agreement'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<LedgerResponse>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LedgerResponse.codec())
   }
@@ -2788,7 +3032,7 @@ export namespace LedgerResponse {
     return decodeMessage(buf, LedgerResponse.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerResponse>): Generator<LedgerResponseFailureCodeFieldEvent | LedgerResponseFailureMessageFieldEvent | LedgerResponseAppendedSeqFieldEvent | LedgerResponseAppendedEntryFieldEvent | LedgerResponseDelegationRevokedFieldEvent | LedgerResponseDelegationRevokedAtSeqFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LedgerResponse>): Generator<LedgerResponseFailureCodeFieldEvent | LedgerResponseFailureMessageFieldEvent | LedgerResponseAppendedSeqFieldEvent | LedgerResponseAppendedEntryFieldEvent | LedgerResponseDelegationRevokedFieldEvent | LedgerResponseDelegationRevokedAtSeqFieldEvent | LedgerResponseOpenAgreementAgreementFieldEvent> {
     return streamMessage(buf, LedgerResponse.codec(), opts)
   }
 }
