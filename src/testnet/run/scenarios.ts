@@ -4,6 +4,7 @@
  * finishes in a few minutes on a 2-core machine and shows one swap helping
  * both sides; sizes are small because the machine is shared.
  */
+import type { AgentConfigInput } from '../../node/config.js'
 import type { Needs } from '../../protocols/advert.js'
 import type { HostProfile, HostSpec } from '../hosts/index.js'
 import type { Placement } from '../report/index.js'
@@ -33,6 +34,8 @@ export interface ScenarioVm {
   askMicros?: number
   /** The most its agent pays for a swap, micro-credits (its config and its delegation; default the market's). */
   maxPriceMicros?: number
+  /** Its agent's market config over the run's (world.ts RUN_MARKET), e.g. probes required. */
+  market?: NonNullable<AgentConfigInput['market']>
 }
 
 /** One run of a scenario: the VMs placed as the scenario says (baseline, vboom) or on their best hosts (oracle). */

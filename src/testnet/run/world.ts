@@ -55,11 +55,22 @@ const RUN_NET_BW: ResourceStat = { median: 1000, spread: 10, samples: 30, window
 /**
  * The agents' market in a run: a look at the market every 5 s (the default
  * minute suits adverts republished every few minutes; a run's profiles fill
- * within minutes), everything else the agents' defaults: probes before
- * accepting, a day's cooldown (so a VM that swapped does not swap back
- * within the run), 2 % of a week's value as the margin.
+ * within minutes), and no probe before accepting: the hosts of a run share
+ * this machine's cores and disk, so one probe measures the machine's load
+ * of the moment (the other hosts' workloads, a swap, whatever else runs) as
+ * much as the partner's host, and each failed probe costs an honest partner
+ * reputation it cannot win back within the run (seen here: eight failed
+ * probes under a load of 25 on 2 cores left a partner at -14, below any
+ * margin). The profiles themselves are medians over many samples. A
+ * scenario VM may ask for probes again (ScenarioVm.market). Everything else
+ * is the agents' defaults: a day's cooldown (so a VM that swapped does not
+ * swap back within the run), 2 % of a week's value as the margin.
  */
-const RUN_MARKET = { enabled: true, intervalMs: 5_000 } as const satisfies Partial<MarketConfig>
+const RUN_MARKET = {
+  enabled: true,
+  intervalMs: 5_000,
+  requireProbe: false,
+} as const satisfies Partial<MarketConfig>
 /**
  * An owner's delegation in a run: valid from an hour back (clock skew) for
  * two days, beyond the longest run (--duration is at most a day).
@@ -233,6 +244,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
             ? {
                 ...RUN_MARKET,
                 ...(vm.maxPriceMicros === undefined ? {} : { maxPriceMicros: vm.maxPriceMicros }),
+                ...vm.market,
               }
             : { enabled: false },
           logLevel: 'warn',
