@@ -399,11 +399,38 @@ export class Agent {
     this.probe?.start()
     await this.reputation.load()
     await this.negotiation?.start()
-    // A crash between the agreement's registration and the leave: the agreement is still in force.
-    if (this.platform !== null && this.negotiation !== null && this.leaves !== null) {
-      const held = await this.negotiation.agreementInForce()
-      if (held !== null) void this.leaves.leaveFor(held, 'resumed')
+    this.startupLeave = this.resumeLeave().catch((err: unknown) =>
+      this.log.error({ err }, 'could not check for an agreement to leave for'),
+    )
+  }
+
+  /**
+   * Settles once start's check of an agreement in force has ended: left
+   * for, refused (logged and counted), or nothing to do.
+   */
+  startupLeave: Promise<void> = Promise.resolve()
+
+  /**
+   * A crash between an agreement's registration and the leave: the agreement
+   * is still in force and the VM neither left nor settled its swap. It leaves
+   * now, unless the anchor says the swap is no longer open (the partner's
+   * side aborted it at its decision timeout): leaving then would cost a
+   * reboot for a swap the coordinator refuses. An anchor out of reach does
+   * not stop the leave; the coordinator decides the swap.
+   */
+  private async resumeLeave(): Promise<void> {
+    if (this.platform === null || this.negotiation === null || this.leaves === null) return
+    const held = await this.negotiation.agreementInForce()
+    if (held === null) return
+    if ((await this.negotiation.openAtAnchor(held.swapId)) === false) {
+      this.log.info(
+        { swapId: held.swapId },
+        'the agreement in force names a swap the anchor no longer holds open (resolved): not leaving for it',
+      )
+      await this.negotiation.dropResolved(held.swapId)
+      return
     }
+    await this.leaves.leaveFor(held, 'resumed')
   }
 
   /** The swap this agent left for by itself in this process (its agreement's), if any. */

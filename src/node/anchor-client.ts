@@ -3,8 +3,8 @@
  * the signed benchmark catalog and modules (every benchmark checked against
  * the trusted anchor key, every module against its signed hash, before it is
  * kept), verification requests, and the ledger (AnchorLedgerClient: submit
- * signed actions, register agreements, ask whether a delegation is revoked, fetch the open
- * agreement naming an agent).
+ * signed actions, register agreements, ask whether a delegation is revoked,
+ * fetch the open agreement naming an agent).
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'

@@ -296,6 +296,39 @@ t.test(
       )
       t.same(await b.agreements(), [], 'not adopted')
       t.equal(again.statelessReboots.length, 0, 'no leave')
+
+      // The other side's swapper aborts at its decision timeout: the anchor holds nothing open for either side.
+      await anchor.ledger.abortSwap(agreement.swapId, 'the peer did not stage before the decision timeout')
+      const ledger = new AnchorLedgerClient({
+        node: b.host,
+        anchor: anchor.host.getMultiaddrs(),
+        anchorKey: anchor.key.publicKey,
+      })
+      t.equal(await ledger.openAgreement(a.key.publicKey.raw), null, 'aborted: nothing open for a')
+      t.equal(await ledger.openAgreement(b.key.publicKey.raw), null, 'nor for b')
     })
+
+    await t.test(
+      'an agreement whose swap the anchor resolved without this side is dropped, not left for',
+      async (t) => {
+        await b.stop()
+        await pb.clearBootParams()
+        await editDb(B.dir, async (db) => {
+          await db.put(`agreement/${heldB!.swapId}`, new TextEncoder().encode(JSON.stringify(heldB)))
+          await db.del('lifecycle/leaving')
+        })
+        const again = new RecordingPlatform(B.location, B.hostDir)
+        b = await startAgent(t, anchor, B, again)
+        await b.startupLeave
+        t.equal(again.statelessReboots.length, 0, 'no leave')
+        t.same(
+          (await b.agreements()).map((x) => [x.swapId, x.state]),
+          [[heldB!.swapId, 'resolved']],
+          'the agreement shows resolved',
+        )
+        t.equal(b.negotiation!.held(), null, 'and no longer holds the agent')
+        t.equal(await counter(b, 'vboom_negotiation_outcomes_total', 'resolved-elsewhere'), 1)
+      },
+    )
   },
 )

@@ -139,6 +139,18 @@ t.test('two agents agree a swap, signed under both delegations and registered at
     ),
     'both agents hold an agreement',
   )
+  // Without a platform an agent holds its agreement but cannot leave for it: it says so and counts it.
+  const refusedNoPlatform = async (x: Agent): Promise<number> =>
+    (
+      (await x.metrics.registry.getSingleMetric('vboom_agreement_leaves_refused_total')?.get())?.values ?? []
+    ).find((v) => v.labels.code === 'NO_PLATFORM')?.value ?? 0
+  t.ok(
+    await waitFor(
+      async () => (await refusedNoPlatform(a)) === 1 && (await refusedNoPlatform(b)) === 1,
+      30_000,
+    ),
+    'each agent without a platform refuses to leave for its agreement, once (NO_PLATFORM)',
+  )
   const [ofA] = await a.agreements()
   const [ofB] = await b.agreements()
   t.equal(ofA!.swapId, ofB!.swapId, 'the same agreement')

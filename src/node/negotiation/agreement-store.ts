@@ -3,7 +3,9 @@
  * JSON): the signed agreement as registered, this side, the partner, the
  * terms in brief, and this side's swap secret key (the lifecycle needs it to
  * run the swap; the data dir is the agent's own). States: 'registered' until
- * the agreement expires, 'expired' after (derived from the time).
+ * the agreement expires, 'expired' after (derived from the time), 'resolved'
+ * once the anchor showed its swap resolved without this side (it is then no
+ * longer held).
  *
  * Also the swap secret keys of terms this side signed and has not seen
  * registered yet (`signed-swap-key/<public key>`, until the terms expire):
@@ -47,9 +49,11 @@ export interface StoredAgreement {
   signed: string
   /** This side's swap secret key, hex. */
   swapSecretKey: string
+  /** Unix ms this agent learned the swap was resolved at the anchor without it (it is no longer held). */
+  resolvedAtMs?: number
 }
 
-export type AgreementState = 'registered' | 'expired'
+export type AgreementState = 'registered' | 'expired' | 'resolved'
 
 export interface AgreementView extends Omit<StoredAgreement, 'signed' | 'swapSecretKey'> {
   state: AgreementState
@@ -118,7 +122,7 @@ export class AgreementStore {
 
   /** The agreement still in force, if any (the latest). */
   async inForce(nowMs: number): Promise<StoredAgreement | null> {
-    const live = (await this.list()).filter((a) => a.expiresAtMs > nowMs)
+    const live = (await this.list()).filter((a) => a.expiresAtMs > nowMs && a.resolvedAtMs === undefined)
     return live.at(-1) ?? null
   }
 }
@@ -134,5 +138,6 @@ function parseJson<T>(v: Uint8Array): T | null {
 /** What `vboom agreements` shows: no secret key, no bytes, the state now. */
 export function agreementView(a: StoredAgreement, nowMs: number): AgreementView {
   const { signed: _s, swapSecretKey: _k, ...rest } = a
-  return { ...rest, state: a.expiresAtMs > nowMs ? 'registered' : 'expired' }
+  const state = a.resolvedAtMs !== undefined ? 'resolved' : a.expiresAtMs > nowMs ? 'registered' : 'expired'
+  return { ...rest, state }
 }

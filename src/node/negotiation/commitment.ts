@@ -55,6 +55,11 @@ export class Commitment {
     this.held = { peer, phase: 'agreed', untilMs, swapId }
   }
 
+  /** Frees the slot held by agreement `swapId` (its swap was resolved without this side). */
+  releaseAgreement(swapId: string): void {
+    if (this.held?.phase === 'agreed' && this.held.swapId === swapId) this.held = null
+  }
+
   /** Ends the negotiation with `peer` (no agreement); an agreement is kept. */
   release(peer: string): void {
     if (this.held?.peer === peer && this.held.phase === 'negotiating') this.held = null

@@ -34,6 +34,7 @@ import {
   decodeAgreementTerms,
   encodeAgreementTerms,
   peerIdOfKey,
+  readAgreement,
   type Side,
   type SwapAgreement,
   sideOf,
@@ -289,7 +290,15 @@ export class NegotiationService {
   async tick(): Promise<void> {
     if (this.commitment.current() !== null) return
     // One anchor call per round while free: an agreement registered for us without our confirmation.
-    if ((await this.adopt()) !== null) return
+    // An anchor that cannot answer now does not stop the round (registering needs it, and will say so).
+    const adopted = await this.adopt().catch((err: unknown) => {
+      this.init.log.debug(
+        { code: (err as VBoomError).code },
+        'could not ask the anchor for an open agreement',
+      )
+      return null
+    })
+    if (adopted !== null) return
     const best = (await this.evaluate()).find((e) => e.report.pursued)
     if (best !== undefined) await this.negotiateWith(best.advert.vm)
   }
@@ -966,6 +975,43 @@ export class NegotiationService {
       if (this.running) this.agreed(stored)
     }, RESPONDER_GRACE_MS)
     this.graces.add(g)
+  }
+
+  /**
+   * Whether the anchor still holds swap `swapId` open for this agent (agreed,
+   * neither committed, aborted nor expired): false when it answers otherwise,
+   * null when it cannot be asked now.
+   */
+  async openAtAnchor(swapId: string): Promise<boolean | null> {
+    try {
+      const bytes = await this.ledger.openAgreement(this.init.agent.publicKey)
+      if (bytes === null) return false
+      return hex(readAgreement(bytes).swapId) === swapId
+    } catch (err) {
+      this.init.log.info(
+        { swapId, code: (err as VBoomError).code },
+        'could not ask the anchor whether the swap is still open',
+      )
+      return null
+    }
+  }
+
+  /**
+   * The anchor resolved swap `swapId` without this side (its partner aborted
+   * it): the agreement is kept as 'resolved', no longer held, and the agent
+   * is free to trade again.
+   */
+  async dropResolved(swapId: string): Promise<void> {
+    const a = await this.init.agreements.get(swapId)
+    if (a === null || a.resolvedAtMs !== undefined) return
+    await this.init.agreements.put({ ...a, resolvedAtMs: this.now() })
+    this.commitment.releaseAgreement(swapId)
+    this.end(
+      a.partner,
+      'resolved-elsewhere',
+      swapId,
+      `swap ${swapId} was resolved at the anchor without this side`,
+    )
   }
 
   /**
