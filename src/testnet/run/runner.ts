@@ -178,14 +178,17 @@ function anyNegotiating(obs: RunObserver): boolean {
   return [...obs.markets.values()].some((m) => m.commitment !== null)
 }
 
-/** Each agent's best candidate and why it is or is not pursued, one line per VM. */
+/** Each agent's best candidate and why it is or is not pursued, one line per VM (peers by VM name). */
 function marketLines(w: World, obs: RunObserver): string[] {
+  const named = (text: string): string =>
+    [...w.vms].reduce((t, [name, v]) => t.replaceAll(v.agentPeerId, name), text)
   return [...w.vms.keys()].map((vm) => {
     const m = obs.markets.get(vm)
     if (m === undefined) return `${vm}: its agent showed no market (it does not trade, or did not answer)`
     const best = m.candidates[0]
     if (best === undefined) return `${vm}: no partner in its market`
-    return `${vm}: best partner ${obs.vmOfPeer(best.peer)}, ${best.why.replace(/^not pursued: /, '')}`
+    const last = best.last === undefined ? '' : `; last negotiation: ${named(best.last)}`
+    return `${vm}: best partner ${obs.vmOfPeer(best.peer)} (reputation ${best.reputation}), ${named(best.why).replace(/^not pursued: /, '')}${last}`
   })
 }
 
@@ -390,6 +393,10 @@ async function runOnce(
     }
     for (const line of await obs.poll()) o.print(line)
     if (trading) await obs.pollAgents()
+    if (trading && obs.swaps.length === 0 && ended !== 'no-gain' && ended !== 'aborted') {
+      o.print(`testnet: no swap was agreed within the run; each agent's best partner:`)
+      for (const line of marketLines(world, obs)) o.print(`testnet:   ${line}`)
+    }
     if (view !== null) {
       await view.stop()
       view = null

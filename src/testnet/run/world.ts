@@ -29,15 +29,20 @@ import type { Scenario, ScenarioVm } from './scenarios.js'
 /** The anchor's port in root mode: it listens alone in the run's hub namespace. */
 const ROOT_ANCHOR_PORT = 4100
 /**
- * The agents' profiler in a run: runs back to back from the start (the
+ * The agents' profiler in a run: runs from the start every 15 s (the
  * defaults wait 2 min and run every 10 min, for a profile of a day), the
  * CPU and disk-write benchmarks only (what the scenarios' needs weigh), 5 %
  * of the VM's CPU capacity (its vCPUs) and half of the disk's time at most,
- * so the workloads keep running: the CPU benchmark runs every ~6 s, the
- * disk one takes ~20 s a run on the slow disk and as long a pause after it.
+ * so the workloads keep running: the disk benchmark takes ~20 s a run on
+ * the slow disk and as long a pause after it, so a profile is tradable (5
+ * samples each) after ~3-4 min either way. Not faster: each sample can move
+ * a median enough to republish the advert, and an offer names the advert
+ * it rests on, so adverts that change every few seconds outrun the
+ * negotiations on them (the partner refuses an offer on an advert it has
+ * replaced twice).
  */
 const RUN_PROFILER = {
-  intervalMs: 2_000,
+  intervalMs: 15_000,
   jitter: 0,
   startDelayMs: 1_000,
   busyRetryMs: 2_000,
