@@ -57,6 +57,12 @@ const AGENTS_EVERY_MS = 5_000
  * and no agent negotiating. 90 s: eighteen market rounds of every agent.
  */
 const NO_GAIN_SETTLE_MS = 90_000
+/**
+ * How long the end of a run waits for the swapped VMs' agents to answer
+ * which agreements they hold, ms: an agent that just came up on a host of a
+ * tenth of a core compiles and starts in a minute or two on a loaded machine.
+ */
+const AGREEMENTS_WAIT_MS = 180_000
 
 export interface RunOptions {
   scenario: Scenario
@@ -471,11 +477,19 @@ async function finish(
   }
   // which agents hold each agreement in their own stores: the agreements are theirs
   const held = new Map<string, string[]>()
-  for (const [vm, host] of [...world.vms.keys()].map((v) => [v, obs.hostOf(v)] as const)) {
+  const traders = new Set(obs.swaps.flatMap((x) => [x.a.vm, x.b.vm]))
+  const readBy = Date.now() + AGREEMENTS_WAIT_MS
+  for (const vm of traders) {
+    const host = obs.hostOf(vm)
     const root = host === null ? undefined : obs.status.get(host)?.vm?.root
     if (root === undefined) continue
-    for (const a of (await agentAgreements(agentDataDir(root))) ?? [])
-      held.set(a.swapId, [...(held.get(a.swapId) ?? []), vm])
+    // an agent that just came up on its new host may still be starting (slowly, on a CPU-limited host)
+    let list = await agentAgreements(agentDataDir(root))
+    while (list === null && Date.now() < readBy) {
+      await sleep(POLL_MS)
+      list = await agentAgreements(agentDataDir(root))
+    }
+    for (const a of list ?? []) held.set(a.swapId, [...(held.get(a.swapId) ?? []), vm])
   }
   for (const x of obs.swaps) x.heldBy = held.get(x.id) ?? []
   const expected = expectedPairs(rule)
