@@ -102,7 +102,11 @@ t.test(
     )
     t.equal(out.ledger.owners['slow-disk'], 'bob', 'bob owns the slow-disk location, where his VM runs')
     t.equal(out.ledger.owners['busy-cpu'], 'alice', 'alice owns the busy-cpu location, where her VM runs')
-    for (const d of out.downtimes) t.ok(d.backAt !== null, `${d.vm} ran again after the swap`)
+    for (const d of out.downtimes)
+      t.ok(
+        d.backAt !== null,
+        `${d.vm} ran again after the swap (down ${d.backAt === null ? '-' : ((d.backAt - d.leftAt) / 1000).toFixed(0)} s)`,
+      )
 
     // the report
     const json = JSON.parse(readFileSync(join(results, 'results.json'), 'utf8'))
