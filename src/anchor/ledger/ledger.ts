@@ -197,8 +197,9 @@ export class Ledger {
   async openAgreementOf(agentKey: Bytes): Promise<Bytes | null> {
     const now = this.now()
     let latest: SwapRecord | null = null
-    for (const s of this.state.swaps.values()) {
-      if (s.status !== 'agreed' || s.expiresAtMs <= now) continue
+    // Only the open swaps: a handful at a time, however long the ledger.
+    for (const s of this.state.openSwaps()) {
+      if (s.expiresAtMs <= now) continue
       if (
         !Buffer.from(s.vmA).equals(Buffer.from(agentKey)) &&
         !Buffer.from(s.vmB).equals(Buffer.from(agentKey))

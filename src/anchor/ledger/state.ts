@@ -105,6 +105,11 @@ export class LedgerState {
   /** `anchorPublicKey`: agreements must name this anchor. */
   constructor(private readonly anchorPublicKey: Bytes) {}
 
+  /** The swaps agreed and not yet resolved. */
+  *openSwaps(): Generator<SwapRecord> {
+    for (const id of this.open) yield this.swaps.get(id)!
+  }
+
   /**
    * Throws LedgerActionError unless `action` may be appended now.
    * `atMs` is the anchor's clock: now for a new action, the entry's time on replay.
