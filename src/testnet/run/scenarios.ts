@@ -162,7 +162,7 @@ export function swapScenario(hosts: number): Scenario {
     afterS: 30,
     notes: [
       `disks ${SLOW_DISK_MBPS} MB/s (slow-disk) against ${GOOD_DISK_MBPS} MB/s; CPU ${BUSY_CPU_CORES} cores (busy-cpu) against ${GOOD_CPU_CORES} (slow-disk)`,
-      'the agents profile every few seconds (cpu and disk-write benchmarks only) so the adverts carry enough samples within the run',
+      "the agents profile every 15 s (cpu and disk-write benchmarks only) so the adverts carry enough samples within the run, and trade by themselves under their owners' delegations",
     ],
   }
 }
