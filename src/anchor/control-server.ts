@@ -4,7 +4,8 @@
  * queried while the anchor runs and holds its database:
  *   GET /owner?location=L   GET /history?location=L   GET /swap?id=HEX
  *   GET /entries?from=N[&limit=M]   GET /balances   GET /head
- *   GET /delegation?owner=HEX&id=HEX   GET /metrics (Prometheus text)
+ *   GET /delegation?owner=HEX&id=HEX   GET /verify (the chain checked
+ *   from its first entry)   GET /metrics (Prometheus text)
  *   POST /actions  a LedgerSubmit (anchor.proto): the operator appends a
  *                  party-signed action of any kind a party signs, locations
  *                  included (the network refuses those; ledger-service.ts).
@@ -22,7 +23,7 @@ import { LedgerSubmit } from '../protocols/proto/anchor.js'
 import type { Logger } from '../runtime/log.js'
 import { LedgerQueryError } from './errors.js'
 import { MAX_ENTRY_BYTES } from './ledger/constants.js'
-import { entryToJson } from './ledger/format.js'
+import { describeReport, entryToJson, toJson } from './ledger/format.js'
 import type { Ledger } from './ledger/index.js'
 import {
   ENTRIES_PAGE,
@@ -107,6 +108,10 @@ export class AnchorControlServer {
         return queryHead(l)
       case 'GET /delegation':
         return queryDelegation(l, q('owner'), q('id'))
+      case 'GET /verify': {
+        const r = await l.verify()
+        return { json: toJson(r), lines: [describeReport(r)] }
+      }
       case 'GET /metrics':
         return this.init.metrics.metrics()
       case 'POST /actions': {
@@ -123,7 +128,7 @@ export class AnchorControlServer {
       default:
         throw new LedgerQueryError(
           'UNKNOWN_ROUTE',
-          `unknown control request ${route}; try GET /owner, /history, /swap, /entries, /balances, /head, /delegation or /metrics`,
+          `unknown control request ${route}; try GET /owner, /history, /swap, /entries, /balances, /head, /delegation, /verify or /metrics`,
         )
     }
   }

@@ -1,6 +1,7 @@
 /**
- * A swap agreement made for the owners of a testnet (or a test harness) that
- * decides a swap itself instead of through the agents' negotiation: each
+ * A swap agreement made for the owners by a test harness that decides a
+ * swap itself instead of through the agents' negotiation (the Linux
+ * platform's qemu tests; a testnet run's agents negotiate their own): each
  * owner signs a delegation to its VM's agent key, both agents sign the terms,
  * and the result is the same SignedAgreement the negotiation service makes,
  * registered at the anchor the same way (ledger `registerAgreement`), so the

@@ -1,18 +1,23 @@
 /**
  * `vboom testnet`'s default scenario, short, as root: 4 hosts with small
  * disks; the disk-bound VM on the slow disk and the CPU-bound VM on the busy
- * CPU agree by the market's rule, swap through the lifecycle and come up on
- * each other's hosts; both workloads improve, the disks arrive bit for bit,
- * the ledger shows the transfer, the report is written, and nothing of the
- * run is left on the system. Takes ~4-6 min on this machine.
+ * CPU find each other, negotiate and register their agreement at the
+ * anchor themselves (the agreement signed by their agents under their
+ * owners' delegations, held in their own stores; the run builds none), leave
+ * for the swap themselves and come up on each other's hosts; both workloads
+ * improve, the disks arrive bit for bit, the ledger shows the transfer, the
+ * report is written, and nothing of the run is left on the system. Takes
+ * ~5-8 min on this machine.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { validateAgreement } from '../../src/protocols/agreement.js'
 import { rootModeUnavailable } from '../../src/testnet/hosts/index.js'
 import { runScenario, swapScenario } from '../../src/testnet/run/index.js'
+import type { World } from '../../src/testnet/run/world.js'
 import { runOnSystem } from './system-objects.js'
 
 t.setTimeout(15 * 60_000)
@@ -26,6 +31,7 @@ t.test(
     t.teardown(() => rm(results, { recursive: true, force: true }))
     let runDir = ''
     let runId = ''
+    let world: World | undefined
     const lines: string[] = []
     const out = await runScenario({
       scenario: swapScenario(4),
@@ -37,6 +43,7 @@ t.test(
       onWorld: (w) => {
         runDir = w.baseDir
         runId = w.fabric.runId
+        world = w
       },
     })
     t.comment(lines.join('\n'))
@@ -53,6 +60,33 @@ t.test(
       'between the disk-bound and the CPU-bound VM',
     )
     t.equal(s.outcome, 'committed')
+    t.same(
+      out.expected.map((p) => new Set(p)),
+      [new Set(['dfsio-1', 'cpu-1'])],
+      "the market's rule over the adverts expected this pair",
+    )
+
+    // the agreement is the agents': their keys signed it under their owners' delegations, both hold it
+    const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+    const vmA = world!.vms.get(s.a.vm)!
+    const vmB = world!.vms.get(s.b.vm)!
+    t.same(
+      [...s.signers].sort(),
+      [hex(vmA.agentKey), hex(vmB.agentKey)].sort(),
+      "the ledger entry is signed by the two VMs' agents",
+    )
+    const agreed = validateAgreement(s.agreement, { nowMs: s.startedAt, anchorKey: world!.anchorKey })
+    t.equal(hex(agreed.swapId), s.id, 'the registered agreement names the swap')
+    t.equal(hex(agreed.a.agentKey), hex(vmA.agentKey), "side a is dfsio-1's or cpu-1's agent")
+    t.equal(hex(agreed.b.agentKey), hex(vmB.agentKey))
+    t.equal(
+      hex(agreed.a.delegation),
+      hex(vmA.delegation),
+      "under the delegation its owner put on the VM's disk",
+    )
+    t.equal(hex(agreed.b.delegation), hex(vmB.delegation))
+    t.ok(agreed.a.statedGainMicros > 0n && agreed.b.statedGainMicros > 0n, 'each agent stated a gain')
+    t.same([...s.heldBy].sort(), ['cpu-1', 'dfsio-1'], 'both agents hold the agreement in their own stores')
     t.equal(out.placement['dfsio-1'], 'busy-cpu', 'the disk-bound VM runs on the good disk')
     t.equal(out.placement['cpu-1'], 'slow-disk', 'the CPU-bound VM runs on the quiet CPU')
     for (const i of out.improvements)
@@ -68,7 +102,11 @@ t.test(
     )
     t.equal(out.ledger.owners['slow-disk'], 'bob', 'bob owns the slow-disk location, where his VM runs')
     t.equal(out.ledger.owners['busy-cpu'], 'alice', 'alice owns the busy-cpu location, where her VM runs')
-    for (const d of out.downtimes) t.ok(d.backAt !== null, `${d.vm} ran again after the swap`)
+    for (const d of out.downtimes)
+      t.ok(
+        d.backAt !== null,
+        `${d.vm} ran again after the swap (down ${d.backAt === null ? '-' : ((d.backAt - d.leftAt) / 1000).toFixed(0)} s)`,
+      )
 
     // the report
     const json = JSON.parse(readFileSync(join(results, 'results.json'), 'utf8'))

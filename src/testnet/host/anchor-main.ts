@@ -7,14 +7,13 @@
  *
  * hosts.json maps each location to its supervisor's socket. Prints one JSON
  * line {peerId, multiaddrs, publicKey} once it listens; SIGTERM stops it.
- * It serves the run's console (src/testnet/run/anchor-console.ts) in its
- * data dir: the run reads and appends to the ledger through it.
+ * Like every anchor it serves its control socket in its data dir
+ * (src/anchor/control-server.ts): the run reads the ledger through it.
  */
 import '../../polyfill.js'
 import { readFile } from 'node:fs/promises'
 import { AnchorNode } from '../../anchor/anchor-node.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../runtime/log.js'
-import { consoleSocketPath, serveAnchorConsole } from '../run/anchor-console.js'
 import { supervisorBootTarget } from './client.js'
 
 const [dataDir, listen, hostsFile, level] = process.argv.slice(2)
@@ -35,7 +34,6 @@ const node = await AnchorNode.create({
   },
 })
 await node.start()
-const ledgerConsole = await serveAnchorConsole(node.ledger, consoleSocketPath(dataDir))
 process.stdout.write(
   `${JSON.stringify({
     peerId: node.peerId.toString(),
@@ -46,6 +44,5 @@ process.stdout.write(
 await new Promise<void>((resolve) => {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve())
 })
-await ledgerConsole.close()
 await node.stop()
 process.exit(0)

@@ -19,6 +19,7 @@ export {
   RESULTS_SCHEMA,
   type RunResults,
   type ScenarioResults,
+  type SwapAgreementResult,
   type SwapResult,
   type TaskResult,
   type ThroughputSeries,

@@ -88,11 +88,26 @@ export interface SwapResult {
   startS: number
   /** Both VMs running again (or the abort), s. */
   endS: number
-  outcome: 'committed' | 'aborted'
+  /** 'agreed': registered, and neither committed nor aborted when the run ended. */
+  outcome: 'committed' | 'aborted' | 'agreed'
   /** Bytes sent between the two sides; null when not measured. */
   bytesMoved: number | null
   /** When each VM was down (its system not running), s from the run's start. */
   downtime: { vm: string; startS: number; endS: number }[]
+  /** The agreement the two agents registered: its price and payer (a VM, null for mutual gain), each side's stated gain. */
+  agreement?: SwapAgreementResult
+}
+
+export interface SwapAgreementResult {
+  /** The ledger entry that registered it. */
+  seq: string
+  /** Micro-credits, decimal; "0" for mutual gain. */
+  priceMicros: string
+  payer: string | null
+  /** Side a's and side b's net gain as their agents stated it, micro-credits over the horizon, decimal. */
+  statedGainMicros: [string, string]
+  /** The payment the COMMIT recorded, owners by name; null when none. */
+  payment: { payer: string; payee: string; amountMicros: string } | null
 }
 
 export interface LedgerCheck {
@@ -145,13 +160,28 @@ const SwapSchema = z.strictObject({
   hosts: z.tuple([z.string().min(1), z.string().min(1)]),
   startS: seconds,
   endS: seconds,
-  outcome: z.enum(['committed', 'aborted']),
+  outcome: z.enum(['committed', 'aborted', 'agreed']),
   bytesMoved: z.number().int().nonnegative().nullable(),
   downtime: z.array(
     z
       .strictObject({ vm: z.string().min(1), startS: seconds, endS: seconds })
       .refine((d) => d.endS >= d.startS, 'downtime ends after it starts'),
   ),
+  agreement: z
+    .strictObject({
+      seq: z.string().regex(/^\d+$/),
+      priceMicros: z.string().regex(/^\d+$/),
+      payer: z.string().min(1).nullable(),
+      statedGainMicros: z.tuple([z.string().regex(/^-?\d+$/), z.string().regex(/^-?\d+$/)]),
+      payment: z
+        .strictObject({
+          payer: z.string().min(1),
+          payee: z.string().min(1),
+          amountMicros: z.string().regex(/^\d+$/),
+        })
+        .nullable(),
+    })
+    .optional(),
 })
 
 const RunSchema = z.strictObject({

@@ -4,7 +4,7 @@
  */
 import { profileText } from '../view/format.js'
 import { type ReportSummary, reductionText, secondsText } from './figures.js'
-import type { ScenarioResults } from './results.js'
+import type { ScenarioResults, SwapAgreementResult } from './results.js'
 
 export interface Table {
   head: string[]
@@ -72,16 +72,37 @@ export function taskTimesTable(results: ScenarioResults): Table {
   }
 }
 
+/** An agreement's terms in words, and the payment its COMMIT recorded. */
+function termsText(a: SwapAgreementResult | undefined): string {
+  if (a === undefined) return '-'
+  const price = a.payer === null ? 'mutual gain' : `${a.payer} pays ${a.priceMicros} \u00b5cr`
+  return a.payment === null
+    ? price
+    : `${price}; paid ${a.payment.payer} \u2192 ${a.payment.payee} ${a.payment.amountMicros} \u00b5cr`
+}
+
 export function swapsTable(results: ScenarioResults): Table {
   return {
-    head: ['run', 'swap', 'VMs', 'hosts', 'outcome', 'from (s)', 'to (s)', 'downtime (s)', 'moved (MiB)'],
-    numeric: [5, 6, 7, 8],
+    head: [
+      'run',
+      'swap',
+      'VMs',
+      'hosts',
+      'terms',
+      'outcome',
+      'from (s)',
+      'to (s)',
+      'downtime (s)',
+      'moved (MiB)',
+    ],
+    numeric: [6, 7, 8, 9],
     rows: results.runs.flatMap((r) =>
       r.swaps.map((s) => [
         r.label,
         s.id.slice(0, 8),
         s.vms.join(' \u21c4 '),
         s.hosts.join(' \u21c4 '),
+        termsText(s.agreement),
         s.outcome,
         s.startS.toFixed(0),
         s.endS.toFixed(0),

@@ -9,12 +9,6 @@ export const TestnetRunErrorCode = {
   BAD_OPTION: 'TESTNET_BAD_OPTION',
   /** No scenario of that name. */
   UNKNOWN_SCENARIO: 'TESTNET_UNKNOWN_SCENARIO',
-  /** The anchor's console cannot be reached, or answered outside its protocol. */
-  CONSOLE_UNREACHABLE: 'TESTNET_CONSOLE_UNREACHABLE',
-  /** The anchor refused a request on its console (its ledger's rules). */
-  CONSOLE_REFUSED: 'TESTNET_CONSOLE_REFUSED',
-  /** A VM's agent did not answer on its control socket, or refused the swap. */
-  AGENT_REFUSED: 'TESTNET_AGENT_REFUSED',
   /** The run did not reach a state in the time it had. */
   TIMEOUT: 'TESTNET_TIMEOUT',
   /** The run was interrupted (SIGINT, SIGTERM). */

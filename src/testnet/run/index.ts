@@ -1,20 +1,23 @@
 /**
  * `vboom testnet`'s runner: scenarios, the run (world, live view, the
- * owners' swap decisions, the swaps through the lifecycle, measurements,
- * report), and the anchor's console the run reads and writes the ledger by.
+ * agents' swaps observed in the anchor's ledger and on the hosts,
+ * measurements, report), and the market's rule the run holds the agents'
+ * agreements to.
  */
-export { AnchorConsole, consoleSocketPath, serveAnchorConsole } from './anchor-console.js'
+export { type LedgerEntryJson, RunLedger } from './anchor-ledger.js'
 export { TestnetRunError, TestnetRunErrorCode } from './errors.js'
-export type { DiskCheck, Downtime, Improvement } from './measure.js'
 export {
-  marketRuleDecider,
+  type Expectation,
+  type ExpectedSwap,
+  expectedSwaps,
   type PairVerdict,
-  type PlannedSwap,
   type SwapCandidate,
-  type SwapDecider,
-} from './owner-decision.js'
+} from './expected-swaps.js'
+export type { DiskCheck, Downtime, Improvement } from './measure.js'
+export { type ObservedSwap, swapToJson, termsText } from './observe.js'
 export {
   type LedgerFacts,
+  type RunEnd,
   type RunOnceOutcome,
   type RunOptions,
   type RunOutcome,

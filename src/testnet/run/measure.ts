@@ -7,7 +7,7 @@
 import type { SupervisorStatus } from '../host/index.js'
 import type { TaskResult } from '../report/index.js'
 import type { WorkloadStatus } from '../workloads/index.js'
-import type { DrivenSwap } from './observe.js'
+import type { ObservedSwap } from './observe.js'
 
 /** Samples skipped after a (re)start: the workload warms up, the page cache fills. */
 const WARMUP_SAMPLES = 2
@@ -136,7 +136,7 @@ export function dfsioTasks(
   return out
 }
 
-export function swapSeconds(x: DrivenSwap, runStartMs: number): { startS: number; endS: number } {
+export function swapSeconds(x: ObservedSwap, runStartMs: number): { startS: number; endS: number } {
   const startS = Math.max(0, (x.startedAt - runStartMs) / 1000)
   return { startS, endS: Math.max(startS, ((x.endedAt ?? Date.now()) - runStartMs) / 1000) }
 }

@@ -1,11 +1,16 @@
 /**
- * A testnet run: the world up (hosts, anchor, supervisors, VMs), the live
- * view, the owners' swap decisions from the agents' adverts, the swaps
- * driven through the lifecycle, what they changed measured, the report
- * written, everything taken down (also when the run is aborted).
+ * A testnet run: the world up (hosts, anchor, supervisors, VMs whose agents
+ * trade for their owners), the live view, and the run watching: the agents
+ * find each other, negotiate, register their agreements at the anchor and
+ * leave for the swaps themselves; the run reads the ledger for the
+ * agreements and their COMMITs, the supervisors for the reboots, the
+ * workloads for their rates. Then what the swaps changed is measured, the
+ * report written, and everything taken down (also when the run is aborted).
+ * A run in which no agent finds a gain ends once the market stands still,
+ * saying why each agent pursued no one.
  */
 import { join } from 'node:path'
-import { VBoomError } from '../../protocols/errors.js'
+import { DEFAULT_UTILITY_MODEL } from '../../node/market/utility.js'
 import type { ModeRequest } from '../hosts/index.js'
 import {
   RESULTS_SCHEMA,
@@ -16,8 +21,9 @@ import {
   writeReport,
 } from '../report/index.js'
 import { type LiveView, startLiveView, type ViewFormat } from '../view/index.js'
-import { agentStatus } from './agent-control.js'
+import { agentAgreements, agentDataDir } from './agent-control.js'
 import { TestnetRunError, TestnetRunErrorCode } from './errors.js'
+import { type Expectation, expectedSwaps, type PairVerdict, type SwapCandidate } from './expected-swaps.js'
 import {
   type DiskCheck,
   type Downtime,
@@ -28,15 +34,8 @@ import {
   improvement,
   swapSeconds,
 } from './measure.js'
-import { type DrivenSwap, RunObserver } from './observe.js'
-import {
-  marketRuleDecider,
-  type PairVerdict,
-  type SwapCandidate,
-  type SwapDecider,
-} from './owner-decision.js'
+import { type ObservedSwap, RunObserver, termsText } from './observe.js'
 import { PAPER_REDUCTION_PCT, placedScenario, type Scenario, type ScenarioRun } from './scenarios.js'
-import { agentDataDir, startSwap } from './swap-driver.js'
 import { createWorld, type World } from './world.js'
 
 /**
@@ -49,8 +48,21 @@ const EMULATED_PROFILE_NOTE =
 
 /** Between polls of the hosts and the anchor, ms. */
 const POLL_MS = 1_000
-/** Between market rounds (adverts read, the rule applied), ms: adverts change every few seconds here. */
-const DECIDE_EVERY_MS = 3_000
+/** Between reads of the agents' adverts and markets, ms: the agents look at their market every 5 s (world.ts). */
+const AGENTS_EVERY_MS = 5_000
+/**
+ * How long the market must stand still before a run in which no swap was
+ * agreed ends, ms: every VM's profile full (the market's minimum samples
+ * in each resource), the market's rule over the adverts expecting no swap,
+ * and no agent negotiating. 90 s: eighteen market rounds of every agent.
+ */
+const NO_GAIN_SETTLE_MS = 90_000
+/**
+ * How long the end of a run waits for the swapped VMs' agents to answer
+ * which agreements they hold, ms: an agent that just came up on a host of a
+ * tenth of a core compiles and starts in a minute or two on a loaded machine.
+ */
+const AGREEMENTS_WAIT_MS = 180_000
 
 export interface RunOptions {
   scenario: Scenario
@@ -66,8 +78,6 @@ export interface RunOptions {
   baseDir?: string
   /** Aborts the run (SIGINT, SIGTERM); it still takes everything down. */
   signal?: AbortSignal
-  /** Who decides the swaps; default the market core's rule for every owner. */
-  decider?: SwapDecider
   /** Called once the world is up, e.g. to read its paths (tests). */
   onWorld?: (w: World) => void
 }
@@ -79,21 +89,35 @@ export interface LedgerFacts {
   swaps: { id: string; status: string | null }[]
   /** Per location: its owner of record (name) at the end. */
   owners: Record<string, string | null>
+  /** Per owner (name) that paid or was paid: received minus paid, micro-credits (`vboom ledger balances`). */
+  balances: Record<string, bigint>
+  /** Whether every payment is both a credit and a debit: total received equals total paid. */
+  paymentsBalanced: boolean
 }
+
+/**
+ * Why a run ended: its job done or its swaps done and run after ('done'),
+ * its --duration reached, interrupted, or the market stood still with no
+ * agent finding a gain ('no-gain').
+ */
+export type RunEnd = 'done' | 'duration' | 'aborted' | 'no-gain'
 
 /** One run of a scenario (one placement). */
 export interface RunOnceOutcome {
   run: RunResults
-  swaps: DrivenSwap[]
+  swaps: ObservedSwap[]
   improvements: Improvement[]
   downtimes: Downtime[]
   disks: DiskCheck[]
   ledger: LedgerFacts
   /** Where each VM ran at the end. */
   placement: Record<string, string | null>
+  /** The market's rule over the adverts before the first agreement (or at the end): its verdict per pair. */
   verdicts: PairVerdict[]
+  /** The pairs that rule expected to swap, by VM name. */
+  expected: [string, string][]
   notes: string[]
-  ended: 'done' | 'duration' | 'aborted'
+  ended: RunEnd
 }
 
 /** A scenario's outcome: its runs, and the figures of its run with VBoom (or its last) at the top. */
@@ -103,7 +127,7 @@ export interface RunOutcome {
   comparison: string[]
   mode: 'root' | 'emulated'
   modeReason: string
-  swaps: DrivenSwap[]
+  swaps: ObservedSwap[]
   improvements: Improvement[]
   downtimes: Downtime[]
   disks: DiskCheck[]
@@ -111,10 +135,11 @@ export interface RunOutcome {
   /** Where each VM ran at the end. */
   placement: Record<string, string | null>
   verdicts: PairVerdict[]
+  expected: [string, string][]
   results: ScenarioResults
   report: ReportFiles | null
   /** Why the run ended. */
-  ended: 'done' | 'duration' | 'aborted'
+  ended: RunEnd
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -128,29 +153,53 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', done)
   })
 
-/** The adverts of the VMs that run now, as the market reads them. */
-async function candidates(w: World, obs: RunObserver): Promise<SwapCandidate[]> {
+/** The adverts of the VMs that run now, as the market reads them; a VM that swapped carries its swap's time (cooldown). */
+function candidates(w: World, obs: RunObserver): SwapCandidate[] {
   const out: SwapCandidate[] = []
-  for (const h of w.hosts) {
-    const s = obs.status.get(h.name)
-    if (s?.state !== 'vm' || s.vm === null) continue
-    const st = await agentStatus(agentDataDir(s.vm.root))
-    const ad = st?.advert as
-      | { profile?: SwapCandidate['profile']; needs?: SwapCandidate['needs']; askMicros?: string }
-      | null
-      | undefined
-    if (ad?.profile === undefined || ad.needs === undefined) continue
-    out.push({
-      vm: s.vm.name,
-      location: h.name,
-      profile: ad.profile,
-      needs: ad.needs,
-      askMicros: BigInt(ad.askMicros ?? '0'),
-      diskBytes: s.vm.instanceClass.diskBytes,
-    })
+  for (const ad of obs.adverts.values()) {
+    if (obs.hostOf(ad.vm) !== ad.location) continue
+    const swapped = obs.swaps.filter(
+      (x) => x.outcome === 'committed' && (x.a.vm === ad.vm || x.b.vm === ad.vm),
+    )
+    const c: SwapCandidate = { ...ad, diskBytes: w.scenario.vmDiskBytes }
+    if (swapped.length > 0) c.lastSwapAtMs = Math.max(...swapped.map((x) => x.startedAt))
+    out.push(c)
   }
   return out
 }
+
+/** Every VM runs and advertises a profile the market can weigh: each resource with its minimum samples. */
+function profilesFull(w: World, obs: RunObserver): boolean {
+  return [...w.vms.keys()].every((vm) => {
+    const ad = obs.adverts.get(vm)
+    if (ad === undefined || obs.hostOf(vm) !== ad.location) return false
+    return Object.values(ad.profile).every(
+      (r) => r === undefined || r.samples >= DEFAULT_UTILITY_MODEL.minSamples,
+    )
+  })
+}
+
+/** Whether any agent holds a commitment (negotiating, or agreed and not yet gone). */
+function anyNegotiating(obs: RunObserver): boolean {
+  return [...obs.markets.values()].some((m) => m.commitment !== null)
+}
+
+/** Each agent's best candidate and why it is or is not pursued, one line per VM (peers by VM name). */
+function marketLines(w: World, obs: RunObserver): string[] {
+  const named = (text: string): string =>
+    [...w.vms].reduce((t, [name, v]) => t.replaceAll(v.agentPeerId, name), text)
+  return [...w.vms.keys()].map((vm) => {
+    const m = obs.markets.get(vm)
+    if (m === undefined) return `${vm}: its agent showed no market (it does not trade, or did not answer)`
+    const best = m.candidates[0]
+    if (best === undefined) return `${vm}: no partner in its market`
+    const last = best.last === undefined ? '' : `; last negotiation: ${named(best.last)}`
+    return `${vm}: best partner ${obs.vmOfPeer(best.peer)} (reputation ${best.reputation}), ${named(best.why).replace(/^not pursued: /, '')}${last}`
+  })
+}
+
+const pairText = (p: [string, string]): string => `${p[0]} \u21c4 ${p[1]}`
+const expectedPairs = (e: Expectation): [string, string][] => e.swaps.map((x) => [x.a.vm, x.b.vm])
 
 export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   const sc = o.scenario
@@ -189,7 +238,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     notes: [
       ...sc.notes,
       ...(mode === 'emulated' ? [EMULATED_PROFILE_NOTE] : []),
-      "the owners decide by the market core's rule (decision.ts, utility.ts) over their agents' adverts, applied by the run for them",
+      "the VMs' agents trade for their owners under the owners' delegations: they find each other, negotiate, register their agreements at the anchor and leave for the swaps themselves; the run only watches",
       ...runs.flatMap((r) => r.notes.map((n) => (runs.length > 1 ? `${r.run.label}: ${n}` : n))),
       ...compared,
     ],
@@ -211,6 +260,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     ledger: main.ledger,
     placement: main.placement,
     verdicts: main.verdicts,
+    expected: main.expected,
     results,
     report,
     ended: runs.some((r) => r.ended === 'aborted') ? 'aborted' : main.ended,
@@ -264,12 +314,13 @@ async function runOnce(
   onMode: (mode: RunOutcome['mode'], why: string) => void,
 ): Promise<RunOnceOutcome> {
   const sc = placedScenario(o.scenario, run.placement)
-  const decider = run.placement === 'vboom' ? (o.decider ?? marketRuleDecider()) : null
+  const trading = run.placement === 'vboom'
   const world = await createWorld(sc, {
     mode: o.mode ?? 'auto',
     baseDir: o.baseDir,
     print: o.print,
     logDir: o.resultsDir ?? undefined,
+    trading,
   })
   let view: LiveView | null = null
   try {
@@ -278,57 +329,58 @@ async function runOnce(
     o.print(
       `testnet: ${world.fabric.mode} mode: ${world.fabric.reason}${world.fabric.mode === 'emulated' ? '; VM disks are copied out with debugfs at boot and written back with mkfs.ext4 -d' : '; VM disks are loop devices with direct I/O'}`,
     )
-    if (world.fabric.mode === 'emulated') o.print(`testnet: ${EMULATED_PROFILE_NOTE}`)
+    if (world.fabric.mode === 'emulated' && trading) o.print(`testnet: ${EMULATED_PROFILE_NOTE}`)
     o.print(`testnet: run directory ${world.baseDir}; anchor ${world.anchorAddr}`)
+    if (trading)
+      o.print(
+        "testnet: the VMs' agents trade for their owners (delegations on their disks): the run watches the anchor's ledger for their agreements",
+      )
     const obs = new RunObserver(world)
     await obs.poll()
     if (o.view !== 'none') view = startLiveView(() => obs.snapshot(), { format: o.view })
     const deadline = obs.startedAt + o.durationS * 1000
-    let ended: RunOnceOutcome['ended'] = 'duration'
-    let verdicts: PairVerdict[] = []
-    let lastDecide = 0
-    const swapped = new Set<string>()
+    let ended: RunEnd = 'duration'
+    let expectation: Expectation = { swaps: [], verdicts: [] }
+    // the rule's verdict before the agents' first agreement: what the run holds their agreements to
+    let verdictBefore: Expectation | null = null
+    let lastAgents = 0
+    let lastExpected = ''
+    let stillSince: number | null = null
     while (Date.now() < deadline) {
       if (o.signal?.aborted) {
         ended = 'aborted'
         break
       }
-      await obs.poll()
-      // one market round at a time, among VMs not in a swap yet
-      if (decider !== null && obs.swaps.length === 0 && Date.now() - lastDecide >= DECIDE_EVERY_MS) {
-        lastDecide = Date.now()
-        const c = (await candidates(world, obs)).filter((x) => !swapped.has(x.vm))
-        const d = decider.decide(c, Date.now())
-        verdicts = d.verdicts
-        for (const plan of d.swaps) {
-          o.print(
-            `testnet: ${plan.a.vm} (${plan.a.location}) and ${plan.b.vm} (${plan.b.location}) agree to swap: each gains by the market's rule (${Math.round(plan.aMicros)} and ${Math.round(plan.bMicros)} micro-credits over the horizon)`,
-          )
-          swapped.add(plan.a.vm)
-          swapped.add(plan.b.vm)
-          try {
-            obs.swaps.push(
-              await startSwap(world, plan, (host) => agentDataDir(obs.status.get(host)!.vm!.root)),
-            )
-          } catch (err) {
-            // the run goes on without this swap; the agents that did not leave keep running
-            if (!(err instanceof VBoomError)) throw err
-            o.print(`testnet: the swap of ${plan.a.vm} and ${plan.b.vm} did not start: ${err.message}`)
-          }
+      for (const line of await obs.poll()) o.print(line)
+      if (trading && Date.now() - lastAgents >= AGENTS_EVERY_MS) {
+        lastAgents = Date.now()
+        await obs.pollAgents()
+        expectation = expectedSwaps(candidates(world, obs), Date.now())
+        if (obs.swaps.length === 0) verdictBefore = expectation
+        const pairs = expectedPairs(expectation).map(pairText).join(', ')
+        if (pairs !== lastExpected) {
+          lastExpected = pairs
+          if (pairs !== '')
+            o.print(`testnet: by the market's rule over the adverts now, ${pairs} would gain from a swap`)
         }
-      }
-      for (const x of obs.swaps) {
-        if (x.endedAt !== null) continue
-        const aBack = obs.records.some((r) => r.vm === x.a.vm && r.host === x.b.host && r.t > x.startedAt)
-        const bBack = obs.records.some((r) => r.vm === x.b.vm && r.host === x.a.host && r.t > x.startedAt)
-        const aborted = [x.a.host, x.b.host].some((h) => obs.status.get(h)?.swap?.phase === 'aborted')
-        if ((aBack && bBack) || aborted) {
-          x.endedAt = Date.now()
-          const st = await world.console.swap(Buffer.from(x.id, 'hex')).catch(() => null)
-          x.outcome = st?.status === 'committed' ? 'committed' : 'aborted'
+        // a run whose agents find nothing ends once the market stands still, not at its duration
+        const still =
+          obs.swaps.length === 0 &&
+          expectation.swaps.length === 0 &&
+          profilesFull(world, obs) &&
+          !anyNegotiating(obs)
+        stillSince = still ? (stillSince ?? Date.now()) : null
+        if (
+          sc.endWhen === 'after-swaps' &&
+          stillSince !== null &&
+          Date.now() - stillSince >= NO_GAIN_SETTLE_MS
+        ) {
+          ended = 'no-gain'
           o.print(
-            `testnet: swap ${x.id.slice(0, 8)} ${x.outcome}: ${x.a.vm} now on ${x.b.host}, ${x.b.vm} on ${x.a.host}`,
+            `testnet: no agent found a gain: every VM's profile has its ${DEFAULT_UTILITY_MODEL.minSamples} samples and for ${NO_GAIN_SETTLE_MS / 1000} s no agent pursued a partner; ending the run`,
           )
+          for (const line of marketLines(world, obs)) o.print(`testnet:   ${line}`)
+          break
         }
       }
       if (sc.endWhen === 'job-done') {
@@ -345,12 +397,17 @@ async function runOnce(
       }
       await sleep(POLL_MS, o.signal)
     }
-    await obs.poll()
+    for (const line of await obs.poll()) o.print(line)
+    if (trading) await obs.pollAgents()
+    if (trading && obs.swaps.length === 0 && ended !== 'no-gain' && ended !== 'aborted') {
+      o.print(`testnet: no swap was agreed within the run; each agent's best partner:`)
+      for (const line of marketLines(world, obs)) o.print(`testnet:   ${line}`)
+    }
     if (view !== null) {
       await view.stop()
       view = null
     }
-    return await finish(world, obs, run, ended, verdicts)
+    return await finish(world, obs, run, ended, verdictBefore ?? expectation)
   } finally {
     if (view !== null) await view.stop().catch(() => undefined)
     await world.close()
@@ -361,13 +418,20 @@ async function finish(
   world: World,
   obs: RunObserver,
   scenarioRun: ScenarioRun,
-  ended: RunOnceOutcome['ended'],
-  verdicts: PairVerdict[],
+  ended: RunEnd,
+  rule: Expectation,
 ): Promise<RunOnceOutcome> {
   const improvements: Improvement[] = []
   const downtimes: Downtime[] = []
   const disks: DiskCheck[] = []
-  for (const x of obs.swaps) {
+  // a swap whose VMs never left has nothing to measure: the run ended before they acted on it
+  const left = (x: ObservedSwap): boolean =>
+    x.outcome === 'committed' ||
+    [x.a.host, x.b.host].some((h) =>
+      obs.status.get(h)?.boots.some((b) => b.kind === 'stateless' && b.atMs >= x.startedAt - 1000),
+    )
+  const idle = obs.swaps.filter((x) => !left(x))
+  for (const x of obs.swaps.filter(left)) {
     for (const [me, other] of [
       [x.a, x.b],
       [x.b, x.a],
@@ -382,23 +446,56 @@ async function finish(
   const ownerName = new Map(
     [...world.owners].map(([name, k]) => [Buffer.from(k.publicKey).toString('hex'), name]),
   )
-  const ledger: LedgerFacts = { verified: false, verifyDetail: 'not checked', swaps: [], owners: {} }
+  const ledger: LedgerFacts = {
+    verified: false,
+    verifyDetail: 'not checked',
+    swaps: [],
+    owners: {},
+    balances: {},
+    paymentsBalanced: true,
+  }
   try {
-    const v = await world.console.verify()
+    const v = await world.ledger.verify()
     ledger.verified = v.ok
     ledger.verifyDetail = v.detail
     for (const x of obs.swaps)
-      ledger.swaps.push({
-        id: x.id,
-        status: (await world.console.swap(Buffer.from(x.id, 'hex')))?.status ?? null,
-      })
+      ledger.swaps.push({ id: x.id, status: (await world.ledger.swap(x.id))?.status ?? null })
     for (const h of world.hosts) {
-      const owner = await world.console.ownerOf(h.name)
+      const owner = await world.ledger.ownerOf(h.name)
       ledger.owners[h.name] = owner === null ? null : (ownerName.get(owner) ?? owner)
     }
+    let received = 0n
+    let paid = 0n
+    for (const b of await world.ledger.balances()) {
+      ledger.balances[ownerName.get(b.owner) ?? b.owner] = b.creditsMicros - b.debitsMicros
+      received += b.creditsMicros
+      paid += b.debitsMicros
+    }
+    ledger.paymentsBalanced = received === paid
   } catch (err) {
     ledger.verifyDetail = `the anchor did not answer: ${(err as Error).message}`
   }
+  // which agents hold each agreement in their own stores: the agreements are theirs
+  const held = new Map<string, string[]>()
+  const traders = new Set(obs.swaps.flatMap((x) => [x.a.vm, x.b.vm]))
+  const readBy = Date.now() + AGREEMENTS_WAIT_MS
+  for (const vm of traders) {
+    const host = obs.hostOf(vm)
+    const root = host === null ? undefined : obs.status.get(host)?.vm?.root
+    if (root === undefined) continue
+    // an agent that just came up on its new host may still be starting (slowly, on a CPU-limited host)
+    let list = await agentAgreements(agentDataDir(root))
+    while (list === null && Date.now() < readBy) {
+      await sleep(POLL_MS)
+      list = await agentAgreements(agentDataDir(root))
+    }
+    for (const a of list ?? []) held.set(a.swapId, [...(held.get(a.swapId) ?? []), vm])
+  }
+  for (const x of obs.swaps) x.heldBy = held.get(x.id) ?? []
+  const expected = expectedPairs(rule)
+  const agreed = obs.swaps.map((x): [string, string] => [x.a.vm, x.b.vm])
+  const samePair = (p: [string, string], q: [string, string]): boolean =>
+    (p[0] === q[0] && p[1] === q[1]) || (p[0] === q[1] && p[1] === q[0])
   const placement = Object.fromEntries([...world.vms.keys()].map((vm) => [vm, obs.hostOf(vm)]))
   const start = obs.startedAt
   const hostOf = (vm: string, atMs: number): string | null => {
@@ -425,7 +522,7 @@ async function finish(
       vms: [x.a.vm, x.b.vm] as [string, string],
       hosts: [x.a.host, x.b.host] as [string, string],
       ...swapSeconds(x, start),
-      outcome: x.outcome ?? 'aborted',
+      outcome: x.outcome ?? 'agreed',
       bytesMoved: null,
       downtime: downtimes
         .filter((d) => d.vm === x.a.vm || d.vm === x.b.vm)
@@ -433,6 +530,23 @@ async function finish(
           const startS = Math.max(0, (d.leftAt - start) / 1000)
           return { vm: d.vm, startS, endS: Math.max(startS, ((d.backAt ?? Date.now()) - start) / 1000) }
         }),
+      agreement: {
+        seq: x.agreedSeq,
+        priceMicros: x.priceMicros.toString(),
+        payer: x.payer,
+        statedGainMicros: [x.statedGainMicros.a.toString(), x.statedGainMicros.b.toString()] as [
+          string,
+          string,
+        ],
+        payment:
+          x.payment === null
+            ? null
+            : {
+                payer: x.payment.payer,
+                payee: x.payment.payee,
+                amountMicros: x.payment.amountMicros.toString(),
+              },
+      },
     })),
     ledgerChecks: [
       { name: "the ledger's chain verifies", ok: ledger.verified, detail: ledger.verifyDetail },
@@ -453,6 +567,24 @@ async function finish(
           detail: vm === null ? 'no VM runs there at the end' : `${vm} of ${runsThere} runs there`,
         }
       }),
+      {
+        name: 'payments balance',
+        ok: ledger.paymentsBalanced,
+        detail:
+          Object.entries(ledger.balances)
+            .map(([owner, b]) => `${owner} ${b > 0n ? '+' : ''}${b}`)
+            .join(', ') || 'no payments',
+      },
+      ...obs.swaps
+        .filter((x) => x.outcome === 'committed' && x.priceMicros > 0n)
+        .map((x) => ({
+          name: `swap ${x.id.slice(0, 8)}'s price paid`,
+          ok: x.payment !== null && x.payment.amountMicros === x.priceMicros,
+          detail:
+            x.payment === null
+              ? 'the COMMIT recorded no payment'
+              : `${x.payment.payer} paid ${x.payment.payee} ${x.payment.amountMicros} micro-credits`,
+        })),
     ],
   }
   return {
@@ -463,8 +595,17 @@ async function finish(
     disks,
     ledger,
     placement,
-    verdicts,
+    verdicts: rule.verdicts,
+    expected,
     notes: [
+      ...obs.swaps.map(
+        (x) =>
+          `${x.a.vm} (${x.a.host}) and ${x.b.vm} (${x.b.host}) agreed: ${termsText(x)}; registered by their agents at ledger entry #${x.agreedSeq}, held by ${x.heldBy.join(' and ') || 'no agent that answered at the end'}`,
+      ),
+      ...idle.map(
+        (x) =>
+          `swap ${x.id.slice(0, 8)} of ${x.a.vm} and ${x.b.vm}: registered at entry #${x.agreedSeq}, but neither VM had left for it when the run ended`,
+      ),
       ...improvements.map(
         (i) =>
           `${i.vm}: ${i.metric} ${i.before.toFixed(2)} ${i.unit} before the swap, ${i.after.toFixed(2)} ${i.unit} after (${i.samplesBefore} and ${i.samplesAfter} samples)`,
@@ -477,9 +618,16 @@ async function finish(
         (d) =>
           `${d.vm}: disk ${d.same ? 'arrived bit for bit' : 'DIFFERS'} (${d.from} -> ${d.to}, sha256 ${d.left?.slice(0, 16) ?? '?'})`,
       ),
-      ...(obs.swaps.length === 0
+      ...(scenarioRun.placement !== 'vboom'
+        ? []
+        : [
+            expected.length === 0
+              ? `by the market's rule over the adverts (before the first agreement), no pair gains: ${rule.verdicts.map((v) => `${v.vms.join('/')} ${v.why}`).join(', ') || 'no adverts with profiles yet'}`
+              : `by the market's rule over the adverts (before the first agreement), ${expected.map(pairText).join(', ')} would gain; the agents agreed ${agreed.map(pairText).join(', ') || 'nothing'}${expected.every((p) => agreed.some((q) => samePair(p, q))) ? '' : ' (NOT what the rule expects)'}`,
+          ]),
+      ...(scenarioRun.placement === 'vboom' && obs.swaps.length === 0
         ? [
-            `no swap was agreed: ${verdicts.map((v) => `${v.vms.join('/')} ${v.why}`).join(', ') || 'no adverts with profiles yet'}`,
+            `no swap was agreed${ended === 'no-gain' ? ': no agent found a gain' : ` within the run's ${Math.round((Date.now() - start) / 1000)} s`}; each agent's best partner: ${marketLines(world, obs).join('; ')}`,
           ]
         : []),
     ],

@@ -4,6 +4,7 @@
  * finishes in a few minutes on a 2-core machine and shows one swap helping
  * both sides; sizes are small because the machine is shared.
  */
+import type { AgentConfigInput } from '../../node/config.js'
 import type { Needs } from '../../protocols/advert.js'
 import type { HostProfile, HostSpec } from '../hosts/index.js'
 import type { Placement } from '../report/index.js'
@@ -29,6 +30,12 @@ export interface ScenarioVm {
   needs: Needs
   /** The metric its improvement is judged by; null: not judged. */
   judgedBy: 'disk-write' | 'cpu' | null
+  /** Its agent's asking price, micro-credits (default 0: it swaps for mutual gain only). */
+  askMicros?: number
+  /** The most its agent pays for a swap, micro-credits (its config and its delegation; default the market's). */
+  maxPriceMicros?: number
+  /** Its agent's market config over the run's (world.ts RUN_MARKET), e.g. probes required. */
+  market?: NonNullable<AgentConfigInput['market']>
 }
 
 /** One run of a scenario: the VMs placed as the scenario says (baseline, vboom) or on their best hosts (oracle). */
@@ -48,7 +55,7 @@ export const PAPER_REDUCTION_PCT = 27
 export interface Scenario {
   name: string
   title: string
-  /** Its runs, in order; the market decides swaps only in the 'vboom' one. */
+  /** Its runs, in order; the agents trade only in the 'vboom' one. */
   runs: ScenarioRun[]
   /** 'after-swaps': afterS after the last swap; 'job-done': when the DFSIO job is done. */
   endWhen: 'after-swaps' | 'job-done'
@@ -155,7 +162,7 @@ export function swapScenario(hosts: number): Scenario {
     afterS: 30,
     notes: [
       `disks ${SLOW_DISK_MBPS} MB/s (slow-disk) against ${GOOD_DISK_MBPS} MB/s; CPU ${BUSY_CPU_CORES} cores (busy-cpu) against ${GOOD_CPU_CORES} (slow-disk)`,
-      'the agents profile every few seconds (cpu and disk-write benchmarks only) so the adverts carry enough samples within the run',
+      "the agents profile every 15 s (cpu and disk-write benchmarks only) so the adverts carry enough samples within the run, and trade by themselves under their owners' delegations",
     ],
   }
 }

@@ -1,8 +1,11 @@
 /**
  * A run's world: the hosts (src/testnet/hosts/), the anchor's ledger with
  * the owners and locations registered, each VM's disk built with its
- * workload and agent, the anchor process (with its console) and one
- * supervisor per host. close() takes it all down, also after a failed start.
+ * workload, its agent (market on, anchor and bootstrap set) and its owner's
+ * delegation to the agent key, the anchor process and one supervisor per
+ * host. From then on the agents trade by themselves; the run reads the
+ * ledger through the anchor's control socket. close() takes it all down,
+ * also after a failed start.
  */
 
 import { mkdir } from 'node:fs/promises'
@@ -10,28 +13,36 @@ import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { loadOrCreateAnchorKey } from '../../anchor/key.js'
 import { Ledger } from '../../anchor/ledger/index.js'
+import { DEFAULT_MARKET_POLICY } from '../../node/market/decision.js'
+import type { MarketConfig } from '../../node/negotiation/policy.js'
 import type { ResourceStat } from '../../protocols/advert.js'
+import { newDelegationId, signDelegation } from '../../protocols/delegation.js'
 import { buildSignedAction, type InstanceClass } from '../../protocols/ledger-action.js'
 import { generateSecretKey, publicKeyOf } from '../../protocols/signing.js'
 import { loadOrCreateKey } from '../../runtime/key-store.js'
 import { freePort } from '../../swapper/local/agent-processes.js'
 import { AnchorProcess, agentKeyFile, buildVmDisk, hostLayout, SupervisorProcess } from '../host/index.js'
 import { createHostFabric, type Host, type HostFabric, type ModeRequest } from '../hosts/index.js'
-import { AnchorConsole, consoleSocketPath } from './anchor-console.js'
+import { RunLedger } from './anchor-ledger.js'
 import type { Scenario, ScenarioVm } from './scenarios.js'
 
 /** The anchor's port in root mode: it listens alone in the run's hub namespace. */
 const ROOT_ANCHOR_PORT = 4100
 /**
- * The agents' profiler in a run: runs back to back from the start (the
+ * The agents' profiler in a run: runs from the start every 15 s (the
  * defaults wait 2 min and run every 10 min, for a profile of a day), the
  * CPU and disk-write benchmarks only (what the scenarios' needs weigh), 5 %
  * of the VM's CPU capacity (its vCPUs) and half of the disk's time at most,
- * so the workloads keep running: the CPU benchmark runs every ~6 s, the
- * disk one takes ~20 s a run on the slow disk and as long a pause after it.
+ * so the workloads keep running: the disk benchmark takes ~20 s a run on
+ * the slow disk and as long a pause after it, so a profile is tradable (5
+ * samples each) after ~3-4 min either way. Not faster: each sample can move
+ * a median enough to republish the advert, and an offer names the advert
+ * it rests on, so adverts that change every few seconds outrun the
+ * negotiations on them (the partner refuses an offer on an advert it has
+ * replaced twice).
  */
 const RUN_PROFILER = {
-  intervalMs: 2_000,
+  intervalMs: 15_000,
   jitter: 0,
   startDelayMs: 1_000,
   busyRetryMs: 2_000,
@@ -46,6 +57,31 @@ const RUN_PROFILER = {
  * changes nothing in it.
  */
 const RUN_NET_BW: ResourceStat = { median: 1000, spread: 10, samples: 30, windowMs: 86_400_000 }
+/**
+ * The agents' market in a run: a look at the market every 5 s (the default
+ * minute suits adverts republished every few minutes; a run's profiles fill
+ * within minutes), and no probe before accepting: the hosts of a run share
+ * this machine's cores and disk, so one probe measures the machine's load
+ * of the moment (the other hosts' workloads, a swap, whatever else runs) as
+ * much as the partner's host, and each failed probe costs an honest partner
+ * reputation it cannot win back within the run (seen here: eight failed
+ * probes under a load of 25 on 2 cores left a partner at -14, below any
+ * margin). The profiles themselves are medians over many samples. A
+ * scenario VM may ask for probes again (ScenarioVm.market). Everything else
+ * is the agents' defaults: a day's cooldown (so a VM that swapped does not
+ * swap back within the run), 2 % of a week's value as the margin.
+ */
+const RUN_MARKET = {
+  enabled: true,
+  intervalMs: 5_000,
+  requireProbe: false,
+} as const satisfies Partial<MarketConfig>
+/**
+ * An owner's delegation in a run: valid from an hour back (clock skew) for
+ * two days, beyond the longest run (--duration is at most a day).
+ */
+const DELEGATION_NOT_BEFORE_MS = 3600_000
+const DELEGATION_LIFETIME_MS = 2 * 86_400_000
 const VCPUS = 2
 const MEMORY_BYTES = 4 * 2 ** 30
 
@@ -61,17 +97,20 @@ const keys = (): Keys => {
 export interface WorldVm {
   spec: ScenarioVm
   agentPeerId: string
-  /** The VM's agent secret key (on its disk): the owners' agreements name its public half. */
-  agentSecretKey: Uint8Array
+  /**
+   * The VM's agent public key (raw Ed25519): its identity, as the ledger and
+   * the agreements name it. The secret half is only on the VM's disk.
+   */
+  agentKey: Uint8Array
   owner: Keys
+  /** The owner's SignedDelegation to the agent key, as written on the VM's disk. */
+  delegation: Uint8Array
 }
 
 export interface WorldHost {
   name: string
   host: Host
   sup: SupervisorProcess
-  /** The stateless swapper key this host's side of a swap uses (the agreement names it). */
-  swapKey: Keys
 }
 
 export interface World {
@@ -81,7 +120,8 @@ export interface World {
   anchor: AnchorProcess
   anchorDir: string
   anchorAddr: string
-  console: AnchorConsole
+  /** The running anchor's ledger, read through its control socket. */
+  ledger: RunLedger
   /** The anchor's public signing key: the agreements name it. */
   anchorKey: Uint8Array
   /** The VMs' instance class, as the ledger knows it. */
@@ -98,10 +138,13 @@ export interface WorldOptions {
   print: (line: string) => void
   /** Where the anchor's and the run's logs go. */
   logDir?: string
+  /** Whether the agents trade (their market on, their owners' delegations on their disks); default true. */
+  trading?: boolean
 }
 
 export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<World> {
   const stops: (() => Promise<void>)[] = []
+  const trading = o.trading ?? true
   const fabric = await createHostFabric({
     mode: o.mode,
     baseDir: o.baseDir,
@@ -128,7 +171,6 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     const owners = new Map<string, Keys>()
     for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, keys())
     const byName = new Map(fabric.hosts.map((h) => [h.info.name, h]))
-    const swapKeys = new Map(fabric.hosts.map((h) => [h.info.name, keys()]))
     // each VM's agent key: its identity, on its disk; a location is registered with the VM it holds
     const agentSeeds = new Map(scenario.vms.map((vm) => [vm.name, generateSecretKey()]))
     const instanceClass: InstanceClass = {
@@ -171,9 +213,29 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
         workload.master = masterHost.info.advertised[1]
       }
       if (vm.workload.kind === 'idle') delete workload.name
+      const owner = owners.get(vm.owner)!
+      const agentKey = publicKeyOf(seed)
+      const now = Date.now()
+      // the owner authorises the VM's agent to trade for it, within the scenario's limits
+      const delegation = signDelegation(
+        {
+          id: newDelegationId(),
+          ownerKey: owner.publicKey,
+          agentKey,
+          limits: {
+            maxPriceMicros: BigInt(vm.maxPriceMicros ?? DEFAULT_MARKET_POLICY.maxPriceMicros),
+            minGainMicros: 0n,
+            mayAcceptPayment: true,
+          },
+          notBeforeMs: now - DELEGATION_NOT_BEFORE_MS,
+          expiresAtMs: now + DELEGATION_LIFETIME_MS,
+        },
+        owner,
+      )
       await buildVmDisk(host.info.vmDisk, host.info.vmDiskBytes, {
-        identity: { name: vm.name, owner: owners.get(vm.owner)!.publicKey, instanceClass: classJson },
+        identity: { name: vm.name, owner: owner.publicKey, instanceClass: classJson },
         agentSecretKey: seed,
+        ...(trading ? { delegation } : {}),
         agent: {
           instanceClass: classJson,
           bootstrap: [anchorAddr],
@@ -182,16 +244,19 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
           needsMode: 'config',
           profileOverride: { netBw: RUN_NET_BW },
           profiler: { ...RUN_PROFILER, benchmarks: [...RUN_PROFILER.benchmarks] },
+          askMicros: vm.askMicros ?? 0,
+          market: trading
+            ? {
+                ...RUN_MARKET,
+                ...(vm.maxPriceMicros === undefined ? {} : { maxPriceMicros: vm.maxPriceMicros }),
+                ...vm.market,
+              }
+            : { enabled: false },
           logLevel: 'warn',
         },
         workload,
       })
-      vms.set(vm.name, {
-        spec: vm,
-        agentPeerId: agentKeyFile(seed).peerId,
-        agentSecretKey: seed,
-        owner: owners.get(vm.owner)!,
-      })
+      vms.set(vm.name, { spec: vm, agentPeerId: agentKeyFile(seed).peerId, agentKey, owner, delegation })
     }
 
     const logDir = o.logDir ?? baseDir
@@ -217,7 +282,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     for (const h of order) {
       const sup = await SupervisorProcess.start(h, { hashDisk: true, logLevel: 'warn' })
       stops.push(() => sup.stop())
-      started.set(h.info.name, { name: h.info.name, host: h, sup, swapKey: swapKeys.get(h.info.name)! })
+      started.set(h.info.name, { name: h.info.name, host: h, sup })
     }
     const hosts = fabric.hosts.map((h) => started.get(h.info.name)!)
     return {
@@ -227,7 +292,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
       anchor,
       anchorDir,
       anchorAddr,
-      console: new AnchorConsole(consoleSocketPath(anchorDir)),
+      ledger: new RunLedger(anchorDir),
       anchorKey: anchorKey.publicKey,
       instanceClass,
       owners,

@@ -56,7 +56,8 @@ const vmColor = (c: ChalkInstance, st: VmState): ((t: string) => string) =>
 
 function swapLines(s: TestnetSnapshot, sw: SnapshotSwap, width: number, c: ChalkInstance): string[] {
   const [a, b] = sw.sides
-  const head = `${sw.id.slice(0, 8)}  ${a.vm} ${a.from} \u2192 ${a.to}  \u21c4  ${b.vm} ${b.from} \u2192 ${b.to}`
+  const terms = sw.terms === undefined ? '' : `  (${sw.terms})`
+  const head = `${sw.id.slice(0, 8)}  ${a.vm} ${a.from} \u2192 ${a.to}  \u21c4  ${b.vm} ${b.from} \u2192 ${b.to}${terms}`
   const finished = sw.phase === 'committed' || sw.phase === 'aborted'
   const elapsed = duration((sw.endedAt ?? s.at) - sw.startedAt)
   const bytes = sw.bytesTotal > 0 ? `  ${mib(sw.bytesDone)}/${mib(sw.bytesTotal)} MiB` : ''

@@ -91,6 +91,8 @@ export interface SnapshotSwap {
   startedAt: number
   /** null while it runs. */
   endedAt: number | null
+  /** The agreement's terms in words ("mutual gain, no price", who pays whom). */
+  terms?: string
 }
 
 export interface SnapshotLedgerEntry {
