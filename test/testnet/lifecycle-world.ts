@@ -25,7 +25,13 @@ import { type LeaveRequest, leaveRequestToJson } from '../../src/node/lifecycle/
 import { type AgreementParty, readAgreement, signAgreement } from '../../src/protocols/agreement.js'
 import { newDelegationId, signDelegation } from '../../src/protocols/delegation.js'
 import { buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import {
+  generateSecretKey,
+  generateSigningKeyPair,
+  publicKeyOf,
+  type SigningKeyPair,
+} from '../../src/protocols/signing.js'
+import { freePort } from '../../src/runtime/free-port.js'
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
 import {
   AnchorProcess,
@@ -37,7 +43,6 @@ import {
 } from '../../src/testnet/host/index.js'
 import { createHostFabric, type Host, type HostFabric, multiaddrOf } from '../../src/testnet/hosts/index.js'
 import { nodeCommand } from '../../src/testnet/hosts/spawn.js'
-import { freePort } from '../anchor/net-helpers.js'
 import { runOnSystem } from './system-objects.js'
 
 const MiB = 2 ** 20
@@ -51,24 +56,15 @@ const CLASS_JSON = { vcpus: 2, memoryBytes: 4 * 2 ** 30, diskBytes: VM_DISK_BYTE
 const ROOT_ANCHOR_PORT = 4100
 const OBSERVER = join(import.meta.dirname, 'fixtures', 'observer.ts')
 
-export interface Keys {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
-const keys = (): Keys => {
-  const secretKey = generateSecretKey()
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
-}
-
 export interface Party {
   role: 'a' | 'b'
   vm: string
   location: string
   host: Host
   sup: SupervisorProcess
-  owner: Keys
+  owner: SigningKeyPair
   agentPeerId: string
-  swap: Keys
+  swap: SigningKeyPair
 }
 
 /** A run as the system knows it: its id and its directory. */
@@ -134,8 +130,8 @@ export async function createWorld(
   const listen = `/ip4/${fabric.outsideAddress}/tcp/${port}`
   const anchorAddr = `${listen}/p2p/${anchorPeer}`
 
-  const owners = { a: keys(), b: keys() }
-  const swapKeys = { a: keys(), b: keys() }
+  const owners = { a: generateSigningKeyPair(), b: generateSigningKeyPair() }
+  const swapKeys = { a: generateSigningKeyPair(), b: generateSigningKeyPair() }
   const seeds = { a: generateSecretKey(), b: generateSecretKey() }
   const locations = { a: 'loc-1', b: 'loc-2' } as const
   const now = Date.now()

@@ -10,7 +10,7 @@ import { loadOrCreateAnchorKey } from '../../src/anchor/key.js'
 import { Ledger } from '../../src/anchor/ledger/index.js'
 import type { ResourceStat } from '../../src/protocols/advert.js'
 import { buildSignedAction } from '../../src/protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import { generateSecretKey, signingKeyPairOf } from '../../src/protocols/signing.js'
 import {
   AnchorConsole,
   marketRuleDecider,
@@ -105,7 +105,7 @@ t.test("the anchor's console reads and appends to a running ledger", async (t) =
   const c = new AnchorConsole(join(dir, 'console.sock'))
   t.same(await c.tail(5), [], 'an empty ledger')
   const secretKey = generateSecretKey()
-  const alice = { secretKey, publicKey: publicKeyOf(secretKey) }
+  const alice = signingKeyPairOf(secretKey)
   const signed = buildSignedAction({ kind: 'owner-registered', owner: alice.publicKey, name: 'alice' }, [
     alice,
   ])

@@ -12,9 +12,14 @@ import { loadOrCreateAnchorKey } from '../../anchor/key.js'
 import { Ledger } from '../../anchor/ledger/index.js'
 import type { ResourceStat } from '../../protocols/advert.js'
 import { buildSignedAction, type InstanceClass } from '../../protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../protocols/signing.js'
+import {
+  generateSecretKey,
+  generateSigningKeyPair,
+  publicKeyOf,
+  type SigningKeyPair,
+} from '../../protocols/signing.js'
+import { freePort } from '../../runtime/free-port.js'
 import { loadOrCreateKey } from '../../runtime/key-store.js'
-import { freePort } from '../../swapper/local/agent-processes.js'
 import { AnchorProcess, agentKeyFile, buildVmDisk, hostLayout, SupervisorProcess } from '../host/index.js'
 import { createHostFabric, type Host, type HostFabric, type ModeRequest } from '../hosts/index.js'
 import { AnchorConsole, consoleSocketPath } from './anchor-console.js'
@@ -49,21 +54,12 @@ const RUN_NET_BW: ResourceStat = { median: 1000, spread: 10, samples: 30, window
 const VCPUS = 2
 const MEMORY_BYTES = 4 * 2 ** 30
 
-export interface Keys {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
-const keys = (): Keys => {
-  const secretKey = generateSecretKey()
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
-}
-
 export interface WorldVm {
   spec: ScenarioVm
   agentPeerId: string
   /** The VM's agent secret key (on its disk): the owners' agreements name its public half. */
   agentSecretKey: Uint8Array
-  owner: Keys
+  owner: SigningKeyPair
 }
 
 export interface WorldHost {
@@ -71,7 +67,7 @@ export interface WorldHost {
   host: Host
   sup: SupervisorProcess
   /** The stateless swapper key this host's side of a swap uses (the agreement names it). */
-  swapKey: Keys
+  swapKey: SigningKeyPair
 }
 
 export interface World {
@@ -86,7 +82,7 @@ export interface World {
   anchorKey: Uint8Array
   /** The VMs' instance class, as the ledger knows it. */
   instanceClass: InstanceClass
-  owners: Map<string, Keys>
+  owners: Map<string, SigningKeyPair>
   vms: Map<string, WorldVm>
   hosts: WorldHost[]
   close(): Promise<void>
@@ -125,10 +121,10 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     const listen = `/ip4/${fabric.outsideAddress}/tcp/${port}`
     const anchorAddr = `${listen}/p2p/${anchorPeer}`
 
-    const owners = new Map<string, Keys>()
-    for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, keys())
+    const owners = new Map<string, SigningKeyPair>()
+    for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, generateSigningKeyPair())
     const byName = new Map(fabric.hosts.map((h) => [h.info.name, h]))
-    const swapKeys = new Map(fabric.hosts.map((h) => [h.info.name, keys()]))
+    const swapKeys = new Map(fabric.hosts.map((h) => [h.info.name, generateSigningKeyPair()]))
     // each VM's agent key: its identity, on its disk; a location is registered with the VM it holds
     const agentSeeds = new Map(scenario.vms.map((vm) => [vm.name, generateSecretKey()]))
     const instanceClass: InstanceClass = {
