@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { UsageError, VBoomError } from '../../src/protocols/errors.js'
 import { createLogger } from '../../src/runtime/log.js'
-import { type ControlPeer, controlRequest } from '../../src/runtime/unix-http/client.js'
+import { type ControlPeer, controlRequest, exchange } from '../../src/runtime/unix-http/client.js'
 import type { RefusalStyle } from '../../src/runtime/unix-http/refusal.js'
 import { type ControlRoutes, UnixControlServer } from '../../src/runtime/unix-http/server.js'
 import { dataDirSocketPath } from '../../src/runtime/unix-http/socket-path.js'
@@ -137,6 +137,10 @@ t.test('statuses on the wire: 404 for an unknown route and the named codes, 400 
   })
   await server.start()
   t.teardown(() => server.stop())
+  t.same(await exchange(socketPath, 'GET', '/unknown-thing', 5_000), {
+    status: 404,
+    text: 'no such thing; list them first\n',
+  })
   // The JSON decoder on a text server: no refusal decodes, so the status shows.
   const p = peer(socketPath, 'json')
   t.match((await refusalOf(controlRequest(p, 'GET', '/nope'))).message, /^peer answered 404 to GET \/nope/)
