@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ED25519_SECRET_KEY_BYTES, generateSecretKey, publicKeyOf } from '../protocols/signing.js'
+import { ED25519_SECRET_KEY_BYTES, generateSecretKey, signingKeyPairOf } from '../protocols/signing.js'
 import { writeFileAtomic } from '../runtime/atomic-file.js'
 import { AnchorKeyError } from './errors.js'
 
@@ -35,7 +35,7 @@ export async function loadOrCreateAnchorKey(dataDir: string): Promise<AnchorKey>
       { cause: err },
     )
   }
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
+  return signingKeyPairOf(secretKey)
 }
 
 /** Loads an existing anchor key; refuses one that group or others can read, as ssh does. */
@@ -71,5 +71,5 @@ export async function loadAnchorKey(dataDir: string): Promise<AnchorKey> {
       `anchor key ${path} has ${secretKey.length} bytes, expected ${ED25519_SECRET_KEY_BYTES}; restore it from backup`,
     )
   }
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
+  return signingKeyPairOf(secretKey)
 }

@@ -111,6 +111,22 @@ export function generateSecretKey(): Bytes {
   return ed.utils.randomSecretKey() as Bytes
 }
 
+/** An Ed25519 key pair: the 32-byte secret key (seed) and its public key. */
+export interface SigningKeyPair {
+  secretKey: Uint8Array
+  publicKey: Bytes
+}
+
+/** The key pair of a secret key (seed) read from a file or a flag. */
+export function signingKeyPairOf(secretKey: Uint8Array): SigningKeyPair {
+  return { secretKey, publicKey: publicKeyOf(secretKey) }
+}
+
+/** A fresh key pair: an owner's, a swap's, a test's. */
+export function generateSigningKeyPair(): SigningKeyPair {
+  return signingKeyPairOf(generateSecretKey())
+}
+
 // DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): what node:crypto imports.
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
 const keyCache = new Map<string, KeyObject>()

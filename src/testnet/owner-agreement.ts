@@ -12,17 +12,12 @@ import type { Side } from '../protocols/agreement.js'
 import { readAgreement, signAgreement } from '../protocols/agreement.js'
 import { newDelegationId, signDelegation } from '../protocols/delegation.js'
 import type { InstanceClass } from '../protocols/ledger-action.js'
-import { publicKeyOf } from '../protocols/signing.js'
-
-export interface KeyPair {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
+import { publicKeyOf, type SigningKeyPair } from '../protocols/signing.js'
 
 /** One side of a swap the owners decided. */
 export interface OwnerSwapSide {
   location: string
-  owner: KeyPair
+  owner: SigningKeyPair
   /** The VM's agent secret key (its identity; on the VM's disk). */
   agentSecretKey: Uint8Array
   /** This side's stateless swapper key (public half). */

@@ -18,9 +18,10 @@ import { AnchorCoordinatorClient } from '../../src/node/anchor-coordinator-clien
 import { readAgreement } from '../../src/protocols/agreement.js'
 import { readDelegation } from '../../src/protocols/delegation.js'
 import { buildSignedAction } from '../../src/protocols/ledger-action.js'
+import { freePort } from '../../src/runtime/free-port.js'
 import { agreement, keys, party } from '../protocols/agreement-fixtures.js'
 import { CLASS, registerLocation, registerOwner } from './helpers.js'
-import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'
+import { clientNode, killHard, startAnchorProcess } from './net-helpers.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 

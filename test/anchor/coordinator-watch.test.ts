@@ -23,8 +23,9 @@ import {
 import { CoordinatorRequest } from '../../src/protocols/proto/anchor.js'
 import { rpcCall } from '../../src/protocols/rpc.js'
 import { SignatureDomain, sign } from '../../src/protocols/signing.js'
+import { freePort } from '../../src/runtime/free-port.js'
 import { agreedSwapOfTwo, keys } from './helpers.js'
-import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'
+import { clientNode, killHard, startAnchorProcess } from './net-helpers.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 

@@ -17,8 +17,9 @@ import {
   signCoordinatorCall,
 } from '../../src/protocols/coordinator-wire.js'
 import { rpcCall } from '../../src/protocols/rpc.js'
+import { freePort } from '../../src/runtime/free-port.js'
 import { agreeSwap, keys, registerLocation, registerOwner } from './helpers.js'
-import { clientNode, freePort, killHard, startAnchorProcess } from './net-helpers.js'
+import { clientNode, killHard, startAnchorProcess } from './net-helpers.js'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 

@@ -2,18 +2,11 @@
 import type { Ledger } from '../../src/anchor/ledger/index.js'
 import type { DelegationLimits } from '../../src/protocols/delegation.js'
 import { type ActionBody, buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import { type SigningKeyPair as Keys, generateSigningKeyPair as keys } from '../../src/protocols/signing.js'
 import { agreement, type Party, party } from '../protocols/agreement-fixtures.js'
 
-export interface Keys {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
-
-export function keys(): Keys {
-  const secretKey = generateSecretKey()
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
-}
+/** The tests' short names for a fresh Ed25519 key pair. */
+export { type Keys, keys }
 
 export const CLASS: InstanceClass = { vcpus: 2, memoryBytes: 4n << 30n, diskBytes: 20n << 30n }
 

@@ -1,6 +1,5 @@
 // Shared fixtures of the anchor network tests: an anchor child process, a client libp2p node.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
@@ -8,18 +7,6 @@ import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { createHost, type Host } from '../../src/runtime/libp2p-host.js'
 
 const CHILD = join(import.meta.dirname, 'fixtures', 'anchor-child.ts')
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 export interface AnchorProcess {
   child: ChildProcess

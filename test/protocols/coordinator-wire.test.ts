@@ -15,10 +15,10 @@ import {
   validateCoordinatorRequest,
 } from '../../src/protocols/coordinator-wire.js'
 import { CoordinatorCall, CoordinatorRequest } from '../../src/protocols/proto/anchor.js'
-import { generateSecretKey, publicKeyOf, SignatureDomain, sign } from '../../src/protocols/signing.js'
+import { generateSecretKey, SignatureDomain, sign, signingKeyPairOf } from '../../src/protocols/signing.js'
 
 const secretKey = generateSecretKey()
-const key = { secretKey, publicKey: publicKeyOf(secretKey) }
+const key = signingKeyPairOf(secretKey)
 const swapId = 'ab'.repeat(32)
 const seen = {
   swapId,

@@ -3,10 +3,12 @@ import * as ed from '@noble/ed25519'
 import t from 'tap'
 import {
   generateSecretKey,
+  generateSigningKeyPair,
   publicKeyOf,
   SignatureDomain,
   sign,
   signable,
+  signingKeyPairOf,
   verify,
 } from '../../src/protocols/signing.js'
 
@@ -64,4 +66,15 @@ t.test('public keys derived by node:crypto are the ones @noble derives', async (
     { name: 'SigningKeyError', code: 'BAD_SECRET_KEY_LENGTH' },
     'a secret key of the wrong length is refused',
   )
+})
+
+t.test('a key pair holds a secret key and its own public key', async (t) => {
+  const a = generateSigningKeyPair()
+  const b = generateSigningKeyPair()
+  t.equal(a.secretKey.length, 32)
+  t.same(a.publicKey, publicKeyOf(a.secretKey))
+  t.notSame(a.secretKey, b.secretKey, 'each pair is fresh')
+  const msg = new TextEncoder().encode('pair')
+  t.ok(verify(SignatureDomain.advert, msg, sign(SignatureDomain.advert, msg, a.secretKey), a.publicKey))
+  t.same(signingKeyPairOf(a.secretKey), a, 'the pair of a stored secret key')
 })

@@ -12,7 +12,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
@@ -20,12 +19,17 @@ import type { Test } from 'tap'
 import { loadOrCreateAnchorKey } from '../../src/anchor/key.js'
 import { Ledger } from '../../src/anchor/ledger/index.js'
 import type { AgentStatus } from '../../src/node/agent.js'
-import { controlSocketPath } from '../../src/node/control-server.js'
 import { type LeaveRequest, leaveRequestToJson } from '../../src/node/lifecycle/index.js'
 import { type AgreementParty, readAgreement, signAgreement } from '../../src/protocols/agreement.js'
 import { newDelegationId, signDelegation } from '../../src/protocols/delegation.js'
 import { buildSignedAction, type InstanceClass } from '../../src/protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import {
+  generateSecretKey,
+  generateSigningKeyPair,
+  publicKeyOf,
+  type SigningKeyPair,
+} from '../../src/protocols/signing.js'
+import { freePort } from '../../src/runtime/free-port.js'
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
 import {
   AnchorProcess,
@@ -37,7 +41,7 @@ import {
 } from '../../src/testnet/host/index.js'
 import { createHostFabric, type Host, type HostFabric, multiaddrOf } from '../../src/testnet/hosts/index.js'
 import { nodeCommand } from '../../src/testnet/hosts/spawn.js'
-import { freePort } from '../anchor/net-helpers.js'
+import { agentControl } from '../../src/testnet/run/agent-control.js'
 import { runOnSystem } from './system-objects.js'
 
 const MiB = 2 ** 20
@@ -51,24 +55,15 @@ const CLASS_JSON = { vcpus: 2, memoryBytes: 4 * 2 ** 30, diskBytes: VM_DISK_BYTE
 const ROOT_ANCHOR_PORT = 4100
 const OBSERVER = join(import.meta.dirname, 'fixtures', 'observer.ts')
 
-export interface Keys {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
-const keys = (): Keys => {
-  const secretKey = generateSecretKey()
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
-}
-
 export interface Party {
   role: 'a' | 'b'
   vm: string
   location: string
   host: Host
   sup: SupervisorProcess
-  owner: Keys
+  owner: SigningKeyPair
   agentPeerId: string
-  swap: Keys
+  swap: SigningKeyPair
 }
 
 /** A run as the system knows it: its id and its directory. */
@@ -134,8 +129,8 @@ export async function createWorld(
   const listen = `/ip4/${fabric.outsideAddress}/tcp/${port}`
   const anchorAddr = `${listen}/p2p/${anchorPeer}`
 
-  const owners = { a: keys(), b: keys() }
-  const swapKeys = { a: keys(), b: keys() }
+  const owners = { a: generateSigningKeyPair(), b: generateSigningKeyPair() }
+  const swapKeys = { a: generateSigningKeyPair(), b: generateSigningKeyPair() }
   const seeds = { a: generateSecretKey(), b: generateSecretKey() }
   const locations = { a: 'loc-1', b: 'loc-2' } as const
   const now = Date.now()
@@ -293,28 +288,6 @@ export function worldTest(
   })
 }
 
-/** One GET or POST to a VM agent's control socket; null when it does not answer (yet). */
-function control(
-  dataDir: string,
-  method: string,
-  path: string,
-  body?: string,
-): Promise<{ code: number; text: string } | null> {
-  return new Promise((resolve) => {
-    const req = request({ socketPath: controlSocketPath(dataDir), method, path, timeout: 10_000 }, (res) => {
-      let text = ''
-      res.setEncoding('utf8')
-      res.on('data', (d: string) => {
-        text += d
-      })
-      res.on('end', () => resolve({ code: res.statusCode ?? 0, text }))
-    })
-    req.on('error', () => resolve(null))
-    req.on('timeout', () => req.destroy())
-    req.end(body)
-  })
-}
-
 /** The agent's data dir of the VM a host runs now. */
 async function agentDataDir(sup: SupervisorProcess): Promise<string> {
   const s = await sup.waitFor((s) => s.state === 'vm' && s.vm !== null, 120_000, 'running a VM')
@@ -330,8 +303,8 @@ export async function agentStatus(
   const deadline = Date.now() + timeoutMs
   let last: string | null = null
   for (;;) {
-    const r = await control(await agentDataDir(sup), 'GET', '/status')
-    if (r?.code === 200) {
+    const r = await agentControl(await agentDataDir(sup), 'GET', '/status')
+    if (r?.status === 200) {
       const s = JSON.parse(r.text) as AgentStatus
       if (pred(s)) return s
       last = r.text
@@ -358,9 +331,14 @@ export async function leave(w: World, p: Party): Promise<{ code: number; text: s
     swapSecretKey: p.swap.secretKey,
     peerAddrs: [advertisedOf(partner)],
   }
-  const r = await control(await agentDataDir(p.sup), 'POST', '/swap', JSON.stringify(leaveRequestToJson(req)))
+  const r = await agentControl(
+    await agentDataDir(p.sup),
+    'POST',
+    '/swap',
+    JSON.stringify(leaveRequestToJson(req)),
+  )
   if (r === null) throw new Error(`${p.location}: the agent did not answer the swap request`)
-  return r
+  return { code: r.status, text: r.text }
 }
 
 /** Waits until the host runs VM `vm` again after a swap (a stateless boot behind it). */

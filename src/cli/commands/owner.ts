@@ -27,7 +27,7 @@ import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SECRET_KEY_BYTES,
   generateSecretKey,
-  publicKeyOf,
+  signingKeyPairOf,
 } from '../../protocols/signing.js'
 import { StreamError } from '../../protocols/stream/errors.js'
 import { writeFileAtomic } from '../../runtime/atomic-file.js'
@@ -64,7 +64,7 @@ async function writeOwnerKey(file: string): Promise<OwnerKey> {
       `cannot write ${file} (${(err as NodeJS.ErrnoException).code ?? err}); check that its directory exists and is writable`,
     )
   }
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
+  return signingKeyPairOf(secretKey)
 }
 
 /** Loads an owner key file; refuses one that group or others can read, as ssh does. */
@@ -89,7 +89,7 @@ export async function loadOwnerKey(file: string): Promise<OwnerKey> {
       'KEY_MALFORMED',
       `owner key ${file} has ${secretKey.length} bytes, expected ${ED25519_SECRET_KEY_BYTES}; pass the file "vboom owner keygen" wrote`,
     )
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
+  return signingKeyPairOf(secretKey)
 }
 
 /** The VM's agent key: given in hex, or read from the agent's data dir (its node.key). */

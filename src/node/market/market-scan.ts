@@ -32,11 +32,10 @@ import {
   type PairTerms,
 } from './decision.js'
 import type { FastPair } from './pair-table.js'
-import { LOWER_IS_BETTER, type UtilityModel, valueOverHorizon } from './utility.js'
+import { LOWER_IS_BETTER, logMedian, type UtilityModel, valueOverHorizon } from './utility.js'
 
 const NAMES = Object.keys(RESOURCE_NAMES) as ResourceName[]
 const R = NAMES.length
-const MEDIAN_SE_FACTOR = Math.sqrt(Math.PI / 2)
 
 /** The pair has no terms (no swap possible on the public view). */
 export const NO_TERMS = 0
@@ -201,13 +200,11 @@ export class MarketTable {
         const w = Math.max(0, side.needs[name] ?? 0)
         this.weight[i * R + r] = w
         if (w > 0) this.needMask[i]! |= 1 << r
-        const s = side.profile[name]
-        if (s === undefined || s.samples < model.minSamples || !(s.median > 0)) continue
-        const spread = Math.max(s.spread, model.minRelativeSpread * s.median)
-        const count = Math.min(s.samples, model.maxEffectiveSamples)
+        const m = logMedian(side.profile[name], model)
+        if (typeof m === 'string') continue
         this.okMask[i]! |= 1 << r
-        this.log[i * R + r] = LOWER_IS_BETTER[name] ? -Math.log(s.median) : Math.log(s.median)
-        this.se[i * R + r] = (MEDIAN_SE_FACTOR * spread) / Math.sqrt(count) / s.median
+        this.log[i * R + r] = LOWER_IS_BETTER[name] ? -m.log : m.log
+        this.se[i * R + r] = m.se
       }
       this.netMbit[i] = side.profile.netBw?.median ?? 0
       this.ask[i] = Number(side.askMicros)

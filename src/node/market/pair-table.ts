@@ -13,11 +13,10 @@ import {
   MUTUAL,
   type PairTerms,
 } from './decision.js'
-import { LOWER_IS_BETTER, type UtilityModel, valueOverHorizon } from './utility.js'
+import { LOWER_IS_BETTER, logMedian, type UtilityModel, valueOverHorizon } from './utility.js'
 
 const NAMES = Object.keys(RESOURCE_NAMES) as ResourceName[]
 const R = NAMES.length
-const MEDIAN_SE_FACTOR = Math.sqrt(Math.PI / 2)
 
 /** One side, compiled. */
 export interface CompiledSide {
@@ -44,13 +43,11 @@ export function compileSide(side: MarketSide, model: UtilityModel): CompiledSide
   for (let r = 0; r < R; r++) {
     const name = NAMES[r]!
     weight[r] = Math.max(0, side.needs[name] ?? 0)
-    const s = side.profile[name]
-    if (s === undefined || s.samples < model.minSamples || !(s.median > 0)) continue
-    const spread = Math.max(s.spread, model.minRelativeSpread * s.median)
-    const n = Math.min(s.samples, model.maxEffectiveSamples)
+    const m = logMedian(side.profile[name], model)
+    if (typeof m === 'string') continue
     ok[r] = 1
-    log[r] = LOWER_IS_BETTER[name] ? -Math.log(s.median) : Math.log(s.median)
-    se[r] = (MEDIAN_SE_FACTOR * spread) / Math.sqrt(n) / s.median
+    log[r] = LOWER_IS_BETTER[name] ? -m.log : m.log
+    se[r] = m.se
   }
   return {
     vm: side.vm,

@@ -143,18 +143,32 @@ export interface GainEstimate {
   lcb: number
 }
 
+/**
+ * A resource's log-median and its standard error (the median's, relative:
+ * spread floored at minRelativeSpread, samples capped at
+ * maxEffectiveSamples), or why the stat cannot enter a gain. The one rule
+ * for utility.ts and its compiled forms (pair-table.ts, market-scan.ts).
+ */
+export function logMedian(
+  s: ResourceStat | undefined,
+  model: UtilityModel,
+): { log: number; se: number } | UnevaluableReason {
+  if (s === undefined) return 'missing-resource'
+  if (s.samples < model.minSamples) return 'too-few-samples'
+  if (!(s.median > 0)) return 'non-positive-median'
+  const spread = Math.max(s.spread, model.minRelativeSpread * s.median)
+  const n = Math.min(s.samples, model.maxEffectiveSamples)
+  return { log: Math.log(s.median), se: (MEDIAN_SE_FACTOR * spread) / Math.sqrt(n) / s.median }
+}
+
 /** Log-median and its standard error, or why there is none. */
 function logStat(
   s: ResourceStat | undefined,
   name: ResourceName,
   model: UtilityModel,
 ): { log: number; se: number } | Unevaluable {
-  if (s === undefined) return { ok: false, reason: 'missing-resource', resource: name }
-  if (s.samples < model.minSamples) return { ok: false, reason: 'too-few-samples', resource: name }
-  if (!(s.median > 0)) return { ok: false, reason: 'non-positive-median', resource: name }
-  const spread = Math.max(s.spread, model.minRelativeSpread * s.median)
-  const n = Math.min(s.samples, model.maxEffectiveSamples)
-  return { log: Math.log(s.median), se: (MEDIAN_SE_FACTOR * spread) / Math.sqrt(n) / s.median }
+  const m = logMedian(s, model)
+  return typeof m === 'string' ? { ok: false, reason: m, resource: name } : m
 }
 
 /**

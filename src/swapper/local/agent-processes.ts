@@ -8,7 +8,6 @@
 import { type ChildProcess, fork, type StdioOptions, spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Coordinator } from '../coordinator/coordinator.js'
@@ -53,19 +52,6 @@ export function agentEntry(entry = ENTRY, bundle = BUNDLE): string {
     )
   }
   return entry
-}
-
-/** A free TCP port on loopback (the OS picks it; a restarted agent listens on the same one). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 function alive(pid: number): boolean {

@@ -9,8 +9,8 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { freePort } from '../../runtime/free-port.js'
 import { CpuQuota } from './cpu-quota.js'
 import { DiskBuckets, type GateServer, serveDiskGate } from './disk-gate.js'
 import type { ResolvedInit } from './fabric-options.js'
@@ -49,19 +49,6 @@ class EmulatedHost implements Host {
     const [cmd, argv] = nodeCommand(entry, args)
     return this.spawn(cmd, argv, opts)
   }
-}
-
-/** A free TCP port on the loopback (the service must know its port before the relay is told). */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, LOOPBACK, () => resolve())
-  })
-  const addr = server.address()
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  if (typeof addr !== 'object' || addr === null) throw new Error('no address for a listening socket')
-  return addr.port
 }
 
 export const emulatedFabric = (o: ResolvedInit, reason: string, state: RunState): Promise<HostFabric> =>

@@ -4,12 +4,13 @@
  * of the market (`vboom market`) and the agreements it reached
  * (`vboom agreements`). The run only reads: the agent trades by itself.
  */
-import { request } from 'node:http'
 import { join } from 'node:path'
 import type { AgentStatus } from '../../node/agent.js'
 import { controlSocketPath } from '../../node/control-server.js'
 import type { AgreementView } from '../../node/negotiation/agreement-store.js'
 import type { MarketReport } from '../../node/negotiation/service.js'
+import { type ControlResponse, exchange } from '../../runtime/unix-http/client.js'
+import { ControlExchangeError } from '../../runtime/unix-http/errors.js'
 
 /** The agent's data dir of the VM a host runs, from its root. */
 export const agentDataDir = (vmRoot: string): string => join(vmRoot, 'vboom', 'data')
@@ -17,30 +18,25 @@ export const agentDataDir = (vmRoot: string): string => join(vmRoot, 'vboom', 'd
 /** A local socket; the agent answers at once unless it is starting or stopping. */
 const CONTROL_TIMEOUT_MS = 10_000
 
-/** One request; null when nothing answers (the VM is not up, or its agent is starting). */
-function control(dataDir: string, path: string): Promise<{ code: number; text: string } | null> {
-  return new Promise((resolve) => {
-    const req = request(
-      { socketPath: controlSocketPath(dataDir), method: 'GET', path, timeout: CONTROL_TIMEOUT_MS },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (d: string) => {
-          text += d
-        })
-        res.on('end', () => resolve({ code: res.statusCode ?? 0, text }))
-      },
-    )
-    req.on('error', () => resolve(null))
-    req.on('timeout', () => req.destroy())
-    req.end()
-  })
+/** One request to the agent of a VM's data dir; null when nothing answers (the VM is not up, or its agent is starting). */
+export async function agentControl(
+  dataDir: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: string,
+): Promise<ControlResponse | null> {
+  try {
+    return await exchange(controlSocketPath(dataDir), method, path, CONTROL_TIMEOUT_MS, body)
+  } catch (err) {
+    if (err instanceof ControlExchangeError) return null
+    throw err
+  }
 }
 
 /** A JSON answer of the agent, or null while it does not answer (or answers otherwise). */
 async function getJson<T>(dataDir: string, path: string): Promise<T | null> {
-  const r = await control(dataDir, path)
-  if (r?.code !== 200) return null
+  const r = await agentControl(dataDir, 'GET', path)
+  if (r?.status !== 200) return null
   try {
     return JSON.parse(r.text) as T
   } catch {

@@ -18,9 +18,14 @@ import type { MarketConfig } from '../../node/negotiation/policy.js'
 import type { ResourceStat } from '../../protocols/advert.js'
 import { newDelegationId, signDelegation } from '../../protocols/delegation.js'
 import { buildSignedAction, type InstanceClass } from '../../protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../protocols/signing.js'
+import {
+  generateSecretKey,
+  generateSigningKeyPair,
+  publicKeyOf,
+  type SigningKeyPair,
+} from '../../protocols/signing.js'
+import { freePort } from '../../runtime/free-port.js'
 import { loadOrCreateKey } from '../../runtime/key-store.js'
-import { freePort } from '../../swapper/local/agent-processes.js'
 import { AnchorProcess, agentKeyFile, buildVmDisk, hostLayout, SupervisorProcess } from '../host/index.js'
 import { createHostFabric, type Host, type HostFabric, type ModeRequest } from '../hosts/index.js'
 import { RunLedger } from './anchor-ledger.js'
@@ -85,15 +90,6 @@ const DELEGATION_LIFETIME_MS = 2 * 86_400_000
 const VCPUS = 2
 const MEMORY_BYTES = 4 * 2 ** 30
 
-export interface Keys {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
-const keys = (): Keys => {
-  const secretKey = generateSecretKey()
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
-}
-
 export interface WorldVm {
   spec: ScenarioVm
   agentPeerId: string
@@ -102,7 +98,7 @@ export interface WorldVm {
    * the agreements name it. The secret half is only on the VM's disk.
    */
   agentKey: Uint8Array
-  owner: Keys
+  owner: SigningKeyPair
   /** The owner's SignedDelegation to the agent key, as written on the VM's disk. */
   delegation: Uint8Array
 }
@@ -126,7 +122,7 @@ export interface World {
   anchorKey: Uint8Array
   /** The VMs' instance class, as the ledger knows it. */
   instanceClass: InstanceClass
-  owners: Map<string, Keys>
+  owners: Map<string, SigningKeyPair>
   vms: Map<string, WorldVm>
   hosts: WorldHost[]
   close(): Promise<void>
@@ -168,8 +164,8 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     const listen = `/ip4/${fabric.outsideAddress}/tcp/${port}`
     const anchorAddr = `${listen}/p2p/${anchorPeer}`
 
-    const owners = new Map<string, Keys>()
-    for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, keys())
+    const owners = new Map<string, SigningKeyPair>()
+    for (const vm of scenario.vms) if (!owners.has(vm.owner)) owners.set(vm.owner, generateSigningKeyPair())
     const byName = new Map(fabric.hosts.map((h) => [h.info.name, h]))
     // each VM's agent key: its identity, on its disk; a location is registered with the VM it holds
     const agentSeeds = new Map(scenario.vms.map((vm) => [vm.name, generateSecretKey()]))

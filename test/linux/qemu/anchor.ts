@@ -17,7 +17,7 @@ import { loadOrCreateAnchorKey } from '../../../src/anchor/key.js'
 import { Ledger } from '../../../src/anchor/ledger/index.js'
 import { type BootParams, encodeBootParams } from '../../../src/node/lifecycle/index.js'
 import { buildSignedAction, type InstanceClass } from '../../../src/protocols/ledger-action.js'
-import { generateSecretKey, publicKeyOf } from '../../../src/protocols/signing.js'
+import { generateSigningKeyPair, type SigningKeyPair } from '../../../src/protocols/signing.js'
 import { nodeCommand } from '../../../src/testnet/hosts/spawn.js'
 import { ownersAgreement } from '../../../src/testnet/owner-agreement.js'
 
@@ -27,22 +27,13 @@ export const HOST_FROM_GUEST = '10.0.2.2'
 /** The stateless nodes' port on the peer link. */
 export const STATELESS_PORT = 4300
 
-export interface Keys {
-  secretKey: Uint8Array
-  publicKey: Uint8Array
-}
-const keys = (): Keys => {
-  const secretKey = generateSecretKey()
-  return { secretKey, publicKey: publicKeyOf(secretKey) }
-}
-
 export interface SwapSide {
   role: 'a' | 'b'
   location: string
-  owner: Keys
+  owner: SigningKeyPair
   /** The VM's agent key: the agreement names it as the VM. */
-  agent: Keys
-  swap: Keys
+  agent: SigningKeyPair
+  swap: SigningKeyPair
   /** The side's address on the peer link (no prefix). */
   peerIp: string
 }
@@ -78,9 +69,9 @@ export class QemuAnchor {
       sides[role] = {
         role,
         location: o.locations[role],
-        owner: keys(),
-        agent: keys(),
-        swap: keys(),
+        owner: generateSigningKeyPair(),
+        agent: generateSigningKeyPair(),
+        swap: generateSigningKeyPair(),
         peerIp: o.peerIps[role],
       }
     const side = (s: SwapSide) => ({

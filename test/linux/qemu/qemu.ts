@@ -10,7 +10,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
-import { createConnection, createServer, type Socket } from 'node:net'
+import { createConnection, type Socket } from 'node:net'
 import { join } from 'node:path'
 
 export interface VmSlot {
@@ -33,19 +33,6 @@ export interface VmOptions {
   memMiB?: number
   /** The guest's reboot ends qemu (-no-reboot): the host looks at the disk between two boots. */
   noReboot?: boolean
-}
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))

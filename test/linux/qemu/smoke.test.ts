@@ -25,10 +25,11 @@ import t from 'tap'
 import { readRange } from '../../../src/linux/disk/devices.js'
 import { decodeBootRecord, paramsDigest } from '../../../src/linux/reserve/record.js'
 import { decodeBootParams } from '../../../src/node/lifecycle/index.js'
+import { freePort } from '../../../src/runtime/free-port.js'
 import { QemuAnchor } from './anchor.js'
 import { CACHE, debianKernel, qemuSkipReason } from './env.js'
 import { buildStatelessImage, bundleNormalProgram, listStateDir, readStateFile } from './harness.js'
-import { freePort, QemuVm } from './qemu.js'
+import { QemuVm } from './qemu.js'
 import { buildVmDisk } from './vm-disk.js'
 
 const skip = await qemuSkipReason()
