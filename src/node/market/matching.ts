@@ -83,8 +83,8 @@
  *   sends SOLO_PROPOSALS = 2 proposals and one confirmation) plus
  *   CORRECTIONS_PER_CYCLE = 2 plus STATUS_NOTICES = 32; and 2 on leaving.
  *   Total 4 (D + E) + B + (6 + 2 + 32) C + 2, D = candidateLimit,
- *   E = extraCandidates, B = rejectBudget, C = improvementCycles: 2,258 with
- *   the defaults (the most seen on bench:market: about 600).
+ *   E = extraCandidates, B = rejectBudget, C = improvementCycles: 2,322 with
+ *   the defaults (the most seen on bench:market: about 550).
  * The session ends after pairingRounds + 3 improvementCycles rounds.
  */
 import type { PairTerms } from './decision.js'
@@ -126,7 +126,7 @@ export interface MatchingParams {
 
 export const DEFAULT_MATCHING_PARAMS: Readonly<MatchingParams> = {
   // K of candidates.ts: the agent's own list.
-  candidateLimit: 16,
+  candidateLimit: 32,
   // L of candidates.ts: at most L agents (those within our top L) may list us and propose.
   extraCandidates: 64,
   // Answers to proposers we cannot list; in a consistent market there are none, stale views make a few.
