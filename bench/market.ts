@@ -33,12 +33,14 @@
  * --table FILE also writes the printed table there (Markdown).
  * Knobs: MARKET_SIZES, MARKET_EXACT_MAX, MARKET_SEED (1), MARKET_CRASH
  * (fraction of agents that crash mid-pairing, default 0), MARKET_PARAMS
- * (JSON: matching parameters other than the defaults).
+ * (JSON: matching parameters other than the defaults), MARKET_GRAPH (JSON:
+ * graph limits K = own, L = reach other than the defaults; with a larger K
+ * give the matching a candidateLimit as large through MARKET_PARAMS).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
-import { DEFAULT_GRAPH_LIMITS, ownCandidates } from '../src/node/market/candidates.js'
+import { DEFAULT_GRAPH_LIMITS, type GraphLimits, ownCandidates } from '../src/node/market/candidates.js'
 import {
   DEFAULT_MARKET_POLICY,
   type MarketSide,
@@ -76,7 +78,8 @@ const DUMP_DIR = dumpAt >= 0 ? process.argv[dumpAt + 1] : undefined
 const tableAt = process.argv.indexOf('--table')
 const TABLE_FILE = tableAt >= 0 ? process.argv[tableAt + 1] : undefined
 const PARAMS: MatchingParams = { ...DEFAULT_MATCHING_PARAMS, ...PARAM_OVERRIDES }
-const GRAPH = DEFAULT_GRAPH_LIMITS
+/** MARKET_GRAPH='{"own":32}': market-graph limits other than the defaults (candidates.ts). */
+const GRAPH: GraphLimits = { ...DEFAULT_GRAPH_LIMITS, ...JSON.parse(process.env.MARKET_GRAPH ?? '{}') }
 const MODEL = DEFAULT_UTILITY_MODEL
 const POLICY = DEFAULT_MARKET_POLICY
 const DISK_BYTES = 50e9

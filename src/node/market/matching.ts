@@ -24,36 +24,48 @@
  * commitTtlRounds, then are withdrawn: stale views (inconsistent weights)
  * and peers that left cannot stall anyone.
  *
- * Phase 2, improvementCycles cycles of 3 rounds (local improvement: the
- * augmenting paths of length 3, pair exchanges, and their one-sided forms).
- * In each cycle the non-leader of every pair (leader = the smaller id) sends
- * its leader its candidates' statuses; the leader picks the best move of its
- * pair (a, b), where one member P takes a candidate c and the other Q takes:
- *   c single:         a single y of Q's      w(P,c) + w(Q,y) - w(a,b)   (augment)
+ * Phase 2, improvementCycles cycles of 3 rounds (local improvement: short
+ * augmenting paths and cycles relative to the current matching, of up to
+ * three new edges, in the style of Drake-Hougardy and Pettie-Sanders, each
+ * found by the agents it concerns and agreed by messages). In each cycle
+ * the non-leader of every pair (leader = the smaller id) sends its leader
+ * its candidates' statuses; the leader picks the best move of its pair
+ * (a, b), where one member P takes a candidate c and the other Q takes:
+ *   c single:         y of Q's, single       w(P,c) + w(Q,y) - w(a,b)          (augment)
+ *                     y paired with z        ... - w(y,z)                      (z ends single)
  *                     nothing (Q single)     w(P,c) - w(a,b)
- *   c paired with d:  d                      w(P,c) + w(Q,d) - w(a,b) - w(c,d)   (exchange)
- *                     a single y, or nothing w(P,c) [+ w(Q,y)] - w(a,b) - w(c,d) (steal; d single)
+ *   c paired with d:  d                      w(P,c) + w(Q,d) - w(a,b) - w(c,d) (exchange)
+ *                     y, or nothing          w(P,c) [+ w(Q,y) - w(y,z)] - w(a,b) - w(c,d)
  * when the gain exceeds minMoveGainFraction of w(a,b). a and b send
- * conditional proposals to their targets (plan round); each target accepts
- * the best-gaining offer it may take (answer round: single, or paired with
- * the partner the move releases, and its own pair not busy) and tells up to
- * CORRECTIONS_PER_CYCLE offerers whose view of it was wrong how it stands;
- * the leader commits if both targets accepted, or the half that still gains
- * if one declined (not for exchanges), else cancels (commit round). Singles
- * also propose to singles (half of them propose in a cycle, drawn by hash),
- * to SOLO_PROPOSALS at once, and confirm the best that accepts. An agent a
- * move left single tells its best SINGLE_NOTICES candidates so at the next
- * cycle: otherwise they keep it as paired and never plan with it (on 1,000
- * VMs this alone left a dozen pairs of adjacent singles apart).
- * Targets not confirmed by the next cycle are free again. A target that
- * leaves two offers unanswered is not planned with again.
- * On random markets (bench:market, seeds 1-5) phase 1 alone reaches 84-93 %
- * of the optimum, and phase 2 brings it to 95.3-98.7 %; what is left is
- * mostly long augmenting paths (10 to 25 edges), beyond any local move. On
- * 10,000 VMs (seeds 1-2) it reaches 91.7-91.8 %: there the gap is mostly
- * short augmenting paths through popular agents, whose offerers lose to
- * better offers twice and stop planning with them (letting them retry, with
- * a back-off, costs more in moves called off than it gains: 93.5 % at 1,000).
+ * conditional proposals to their targets (plan round). Each target takes
+ * the offer that gains most as it stands (answer round): the proposer
+ * counted its pair with `replaces`; the offer holds if it is single, or
+ * paired with `replaces`, or with another partner of no more welfare (the
+ * move then gains at least what was counted); an exchange needs `replaces`
+ * exactly. A target whose own pair plans a move leaves that move only for
+ * an offer that gains more (the heavier move wins, as the heavier edge
+ * does in phase 1): without this, popular agents, always busy with small
+ * moves of their own, refused the large moves through them. A target tells
+ * up to CORRECTIONS_PER_CYCLE offerers whose view of it was wrong how it
+ * stands. The leader commits if both targets accepted, or the half that
+ * still gains if one declined or its member left for a better offer (not
+ * for exchanges), else cancels (commit round). Singles propose too (half of
+ * them in a cycle, drawn by hash), to SOLO_PROPOSALS at once, and confirm
+ * the best that accepts: to singles (w(s,c)), and to paired candidates whose
+ * pair they outweigh (w(s,c) - w(c,d): the short augmenting move seen from
+ * the single's side). Targets not confirmed by the next cycle are free
+ * again; an unanswered target is skipped for a back-off of 1, 2, 4, 8
+ * cycles, then tried again.
+ * Moves need true views: an agent whose partner changes tells its
+ * candidates at once (STATUS_NOTICES per cycle, best first, the rest at the
+ * next cycle), and at the start of phase 2 every agent tells the candidates
+ * that never heard from it how it stands, so that both ends of every listed
+ * pair know each other and each other's state. (Before that, a third of the
+ * views at 1,000 VMs were wrong, and a simulation with exact views reached
+ * 97 % where the agents reached 96 %.)
+ * On random markets (bench:market) phase 1 alone reaches 82-93 % of the
+ * optimum and phase 2 brings it to 95-99 % at 100 to 10,000 VMs; what is
+ * left is mostly long augmenting paths, beyond any local move.
  *
  * Each agent holds at most one commitment at a time: a proposal out, or an
  * accept awaiting confirmation, or a partner (whom a phase-2 reservation may
@@ -62,15 +74,17 @@
  * Message bound, per agent, over a whole session (messageBound()):
  *   phase 1: per candidate (at most candidateLimit + extraCandidates) at most
  *   one propose, one accept, one withdraw or reject (giving up), and one
- *   "taken" notice (whom we paired with, for phase 2); plus at most
- *   rejectBudget rejects to non-candidates (beyond it, their proposals lapse
- *   at the proposer); phase 2: at most 4 per cycle (view or plan, propose,
- *   report or commit/cancel, confirm or withdraw; a target sends one accept
- *   and may release its old partner; a single sends SOLO_PROPOSALS = 2
- *   proposals and one confirmation) plus CORRECTIONS_PER_CYCLE plus
- *   SINGLE_NOTICES; and 2 on
- *   leaving. Total 4 (D + E) + B + (4 + 2 + 3) C + 2, D = candidateLimit,
- *   E = extraCandidates, C = improvementCycles: 770 with the defaults.
+ *   "taken" notice (whom we paired with; or, at the start of phase 2 or
+ *   when it first proposes there, how we stand); plus at most rejectBudget
+ *   rejects to non-candidates (beyond it, their proposals lapse at the
+ *   proposer); phase 2: at most MOVE_MESSAGES_PER_CYCLE = 6 per cycle (own
+ *   move: view or plan, propose, report or commit/cancel, confirm or
+ *   withdraw; a taken offer: accept and releasing the old partner; a single
+ *   sends SOLO_PROPOSALS = 2 proposals and one confirmation) plus
+ *   CORRECTIONS_PER_CYCLE = 2 plus STATUS_NOTICES = 32; and 2 on leaving.
+ *   Total 4 (D + E) + B + (6 + 2 + 32) C + 2, D = candidateLimit,
+ *   E = extraCandidates, B = rejectBudget, C = improvementCycles: 2,322 with
+ *   the defaults (the most seen on bench:market: about 550).
  * The session ends after pairingRounds + 3 improvementCycles rounds.
  */
 import type { PairTerms } from './decision.js'
@@ -112,7 +126,7 @@ export interface MatchingParams {
 
 export const DEFAULT_MATCHING_PARAMS: Readonly<MatchingParams> = {
   // K of candidates.ts: the agent's own list.
-  candidateLimit: 16,
+  candidateLimit: 32,
   // L of candidates.ts: at most L agents (those within our top L) may list us and propose.
   extraCandidates: 64,
   // Answers to proposers we cannot list; in a consistent market there are none, stale views make a few.
@@ -135,6 +149,14 @@ export const DEFAULT_MATCHING_PARAMS: Readonly<MatchingParams> = {
 
 export const ROUNDS_PER_CYCLE = 3
 
+/**
+ * Messages an agent sends per phase-2 cycle, notices aside: its own pair's
+ * move (view or plan, propose, report or commit/cancel, confirm or withdraw)
+ * and another move's offer it takes (accept, and releasing its old partner);
+ * a single's SOLO_PROPOSALS proposals and one confirmation stay within it.
+ */
+export const MOVE_MESSAGES_PER_CYCLE = 6
+
 /** Offers built on a wrong view of a target that it answers with its status, per cycle. */
 export const CORRECTIONS_PER_CYCLE = 2
 
@@ -145,8 +167,21 @@ export const CORRECTIONS_PER_CYCLE = 2
  */
 export const SOLO_PROPOSALS = 2
 
-/** Candidates a phase-2 agent left single tells so, at most once per cycle. */
-export const SINGLE_NOTICES = 3
+/**
+ * Status notices an agent sends per phase-2 cycle after its partner changed:
+ * 32 covers the whole list of most agents (about 10 to 15 candidates on
+ * bench:market) and the best of the popular ones' (up to 80); 16 left views
+ * stale longer (10,000 VMs, seed 1: 94.8 % of the optimum against 95.0 %).
+ */
+export const STATUS_NOTICES = 32
+
+/**
+ * The longest an unanswered target is skipped, in cycles: long enough that a
+ * popular target's offerers stop crowding it every cycle, short enough that
+ * they come back within a session (bench:market: 97.7 % of the optimum at
+ * 1,000 VMs with 8, 97.5 % with 4).
+ */
+export const MAX_SKIP_CYCLES = 8
 
 /** Rounds after which every agent has finished. */
 export function sessionRounds(p: MatchingParams): number {
@@ -158,7 +193,7 @@ export function messageBound(p: MatchingParams): number {
   return (
     4 * (p.candidateLimit + p.extraCandidates) +
     p.rejectBudget +
-    (4 + CORRECTIONS_PER_CYCLE + SINGLE_NOTICES) * p.improvementCycles +
+    (MOVE_MESSAGES_PER_CYCLE + CORRECTIONS_PER_CYCLE + STATUS_NOTICES) * p.improvementCycles +
     2
   )
 }
@@ -222,12 +257,16 @@ interface Cand {
   toldTaken: boolean
   /** Phase 2: it refused us, left, or failed a move; not planned with again. */
   failed: boolean
-  /** Phase 2: it let one offer of ours go unanswered; skipped up to this cycle. */
-  unanswered?: boolean
+  /** Phase 2: offers of ours it left unanswered; skipped up to skipUntilCycle (back-off). */
+  misses?: number
   skipUntilCycle?: number
   /** It told us it paired, with whom and at what welfare. */
   takenBy?: string
   takenWelfare?: number
+  /** We have sent it a message (so it knows we may plan with it). */
+  heard?: boolean
+  /** The last of our status versions it was told (phase 2). */
+  toldVersion?: number
   /** Its standing phase-1 proposal to us. */
   theirProposal?: { seq: number; terms: PairTerms }
 }
@@ -262,6 +301,8 @@ interface LeaderPlan {
   pairWelfare: number
   threshold: number
   proposalSeq: number
+  /** The move's gain: an offer to either member must beat it for that member to leave the move. */
+  gain: number
   /** The seq of my target's accept, once in. */
   accepted?: number
 }
@@ -270,6 +311,8 @@ interface Assignment {
   cycle: number
   moveId: string
   target: CandidateView | null
+  /** The move's gain as the leader planned it; unknown (no leaving it) when I have no target. */
+  gain: number
   proposalSeq: number
   accepted?: number
 }
@@ -320,6 +363,12 @@ export class MatchingAgent {
   private busyCycle = -1
   /** The phase-2 cycle in which a move left this agent single, until it has said so. */
   private releasedCycle: number | null = null
+  /** Status notices left in the phase-2 cycle `cycle`. */
+  private notices = { cycle: -1, left: 0 }
+  /** The last pair notice of agents not (yet) among our candidates: partner and pair welfare. */
+  private readonly strangers = new Map<string, { partner: string; welfare: number }>()
+  /** Bumped on every phase-2 change of partner; candidates told an older one are stale. */
+  private statusVersion = 0
   private offers: Offer[] = []
   private plan: LeaderPlan | null = null
   private assignment: Assignment | null = null
@@ -638,11 +687,25 @@ export class MatchingAgent {
     const c = this.cands.get(from)
     if (this.outstanding?.peer === from) this.outstanding = null
     if (this.state.kind !== 'free' && this.state.peer === from && reason !== 'single') {
-      if (this.state.kind === 'paired' && this.phase() === 2) this.releasedCycle = this.cycleOf().cycle
+      const wasPaired = this.state.kind === 'paired' && this.phase() === 2
       this.state = { kind: 'free' }
+      if (wasPaired) this.statusChanged([from])
     }
     if (this.reservation?.proposer === from) this.reservation = null
-    if (c === undefined) return
+    if (c === undefined) {
+      // Kept for when it becomes a candidate (it may list us, and propose later).
+      if (reason === 'taken' && partner !== undefined) {
+        this.strangers.set(from, { partner, welfare: pairWelfare ?? 0 })
+      } else if (reason === 'single') this.strangers.delete(from)
+      // A phase-2 status notice from an agent that lists us: a candidate, if we accept it.
+      if (this.phase() !== 2 || (reason !== 'taken' && reason !== 'single')) return
+      if (this.extras >= this.params.extraCandidates) return
+      const found = this.evaluator.evaluate(from)
+      if (found === null) return
+      this.extras++
+      this.introduce(this.addCand(from, found.welfareMicros, found.terms, false))
+      return
+    }
     c.theirProposal = undefined
     c.open = false
     // It has given up on us in phase 1: nothing more to tell it there.
@@ -650,15 +713,14 @@ export class MatchingAgent {
     if (reason === 'taken' && partner !== undefined) {
       c.takenBy = partner
       c.takenWelfare = pairWelfare ?? 0
-      c.unanswered = false
       c.skipUntilCycle = undefined
     } else if (reason === 'single') {
       c.takenBy = undefined
       c.takenWelfare = undefined
-      c.unanswered = false
       c.skipUntilCycle = undefined
-    } else if (reason !== 'expired') {
-      // Left, or called a move off: not planned with again. (Expired: it may still be single.)
+    } else if (reason === 'leaving') {
+      // Left: not planned with again. (Expired: it may still be single; a move called off says
+      // nothing about the next one.)
       c.failed = true
     }
     this.advance()
@@ -685,6 +747,20 @@ export class MatchingAgent {
       this.giveUp(this.state.peer)
       this.state = { kind: 'free' }
     }
+    // Candidates that never heard from us do not know we list them, and those we did not tell of
+    // our pair think us single: tell them how we stand, so that they can plan with us and we with
+    // them (and know to tell them when that changes). Once per candidate, in place of the phase-1
+    // "taken" notice it did not get.
+    const st = this.state
+    for (const c of this.order) {
+      c.toldVersion = 0
+      if (c.heard && (st.kind === 'free' || c.toldTaken)) continue
+      if (st.kind === 'paired') {
+        if (c.peer === st.peer) continue
+        c.toldTaken = true
+        this.withdraw(c.peer, 'taken', st.peer, st.welfare)
+      } else this.withdraw(c.peer, 'single')
+    }
   }
 
   private startCycle(cycle: number): void {
@@ -708,24 +784,35 @@ export class MatchingAgent {
     if (st.kind === 'paired' && !this.isLeader(st.peer)) {
       this.sendPair(st.peer, { step: 'view', candidates: this.view(st.peer) })
     }
-    if (st.kind === 'free' && this.releasedCycle !== null) this.announceSingle()
-    this.releasedCycle = null
+    if (this.releasedCycle !== null && this.releasedCycle < cycle) this.tellStatus([])
     if (st.kind === 'free' && proposesIn(this.id, cycle)) this.proposeSolo(cycle)
   }
 
   /**
-   * A single proposes to its best single candidate that receives in this
-   * cycle (roles drawn per cycle from a hash of the id, so two singles never
-   * wait on each other); phase 1 may have left such pairs apart (partners
-   * released by phase-2 moves, proposals that timed out).
+   * A single proposes to the candidates it gains most with: singles that
+   * receive in this cycle (roles drawn per cycle from a hash of the id, so
+   * two singles never wait on each other), and paired candidates whose pair
+   * it outweighs (gain w(me, c) - w(c, d): c leaves d for me, the short
+   * augmenting move seen from the single's side). Phase 1 may have left such
+   * pairs apart (partners released by phase-2 moves, proposals that timed
+   * out), and a paired agent may have given up on the single.
    */
   private proposeSolo(cycle: number): void {
-    const targets = this.view('')
-      .filter((v) => v.takenBy === undefined && !proposesIn(v.peer, cycle))
-      .slice(0, SOLO_PROPOSALS)
+    const threshold = (w: number): number => this.params.minMoveGainFraction * Math.abs(w)
+    const scored: { target: CandidateView; gain: number }[] = []
+    for (const v of this.view('')) {
+      if (v.takenBy === undefined) {
+        if (!proposesIn(v.peer, cycle)) scored.push({ target: v, gain: v.welfareMicros })
+        continue
+      }
+      const gain = v.welfareMicros - (v.takenWelfareMicros ?? 0)
+      if (gain > threshold(v.takenWelfareMicros ?? 0)) scored.push({ target: v, gain })
+    }
+    scored.sort((x, y) => y.gain - x.gain || (x.target.peer < y.target.peer ? -1 : 1))
+    const targets = scored.slice(0, SOLO_PROPOSALS)
     if (targets.length === 0) return
     this.busyCycle = cycle
-    const offers: SoloOffer[] = targets.map((target) => ({
+    const offers: SoloOffer[] = targets.map(({ target, gain }) => ({
       target,
       proposalSeq: this.send({
         kind: 'propose',
@@ -735,27 +822,13 @@ export class MatchingAgent {
         welfareMicros: target.welfareMicros,
         move: {
           id: `${this.id}:${this.seq + 1}`,
-          gainMicros: target.welfareMicros,
-          replaces: null,
-          notifyReplaced: false,
+          gainMicros: gain,
+          replaces: target.takenBy ?? null,
+          notifyReplaced: target.takenBy !== undefined,
         },
       }),
     }))
     this.solo = { cycle, offers }
-  }
-
-  /**
-   * A move left this agent single: its best candidates still think it paired
-   * and would never plan with it. It tells SINGLE_NOTICES of them, best first.
-   */
-  private announceSingle(): void {
-    let told = 0
-    for (const c of this.order) {
-      if (told >= SINGLE_NOTICES) break
-      if (c.failed) continue
-      this.withdraw(c.peer, 'single')
-      told++
-    }
   }
 
   private isLeader(partner: string): boolean {
@@ -859,12 +932,23 @@ export class MatchingAgent {
       [theirs, mine, false],
     ]
     for (const [pView, qView, pIsMe] of sides) {
-      const qSingles = qView.filter(
-        (v) => v.takenBy === undefined && v.peer !== this.id && v.peer !== st.peer,
-      )
+      // Q's options by what taking them adds: a single's pair welfare, or a paired one's pair
+      // welfare less the pair it leaves (the augmenting path then goes on through its partner).
+      const qOptions = qView
+        .filter(
+          (v) => v.peer !== this.id && v.peer !== st.peer && v.takenBy !== this.id && v.takenBy !== st.peer,
+        )
+        .map((v) => ({
+          v,
+          net: v.welfareMicros - (v.takenBy === undefined ? 0 : (v.takenWelfareMicros ?? 0)),
+        }))
+        .filter((o) => o.net > 0)
+        .sort((x, y) => y.net - x.net)
       const qByPeer = new Map(qView.map((v) => [v.peer, v]))
-      const bestSingle = (not: string[]): CandidateView | null =>
-        qSingles.find((v) => !not.includes(v.peer)) ?? null
+      const bestSingle = (not: string[]): { v: CandidateView; net: number } | null =>
+        qOptions.find(
+          (o) => !not.includes(o.v.peer) && (o.v.takenBy === undefined || !not.includes(o.v.takenBy)),
+        ) ?? null
       const move = (gain: number, p: CandidateView, q: CandidateView | null): Move =>
         pIsMe ? { gain, mine: p, theirs: q } : { gain, mine: q, theirs: p }
       for (const c of pView) {
@@ -873,7 +957,7 @@ export class MatchingAgent {
         const lost = st.welfare + (d === undefined ? 0 : (c.takenWelfareMicros ?? 0))
         if (d === this.id || d === st.peer) continue
         const y = bestSingle(d === undefined ? [c.peer] : [c.peer, d])
-        if (y !== null) consider(move(c.welfareMicros + y.welfareMicros - lost, c, y))
+        if (y !== null) consider(move(c.welfareMicros + y.net - lost, c, y.v))
         consider(move(c.welfareMicros - lost, c, null))
         const dv = d === undefined ? undefined : qByPeer.get(d)
         if (dv !== undefined) consider(move(c.welfareMicros + dv.welfareMicros - lost, c, dv))
@@ -913,6 +997,7 @@ export class MatchingAgent {
       pairWelfare: st.welfare,
       threshold,
       proposalSeq,
+      gain: chosen.gain,
     }
     this.sendPair(st.peer, {
       step: 'plan',
@@ -940,7 +1025,13 @@ export class MatchingAgent {
         move,
       })
     }
-    this.assignment = { cycle, moveId, target, proposalSeq }
+    this.assignment = {
+      cycle,
+      moveId,
+      target,
+      gain: move?.gainMicros ?? Number.POSITIVE_INFINITY,
+      proposalSeq,
+    }
   }
 
   /** A conditional proposal: kept for the answer round if this agent could take it. */
@@ -951,12 +1042,14 @@ export class MatchingAgent {
     }
     let c = this.cands.get(m.from)
     if (c === undefined) {
-      const found = this.evaluator.evaluate(m.from)
+      const found = this.extras < this.params.extraCandidates ? this.evaluator.evaluate(m.from) : null
       if (found === null) {
         this.drop('unknown-peer')
         return
       }
+      this.extras++
       c = this.addCand(m.from, found.welfareMicros, found.terms, false)
+      this.introduce(c)
     }
     if (!this.evaluator.accepts(m.from, m.terms)) {
       this.drop('unexpected')
@@ -968,22 +1061,44 @@ export class MatchingAgent {
   private answerOffers(cycle: number): void {
     const offers = this.offers
     this.offers = []
-    if (this.reservation !== null || this.busyCycle === cycle) return
+    if (this.reservation !== null) return
     const st = this.state
-    const fits = (o: Offer): boolean =>
-      o.move.replaces === null ? st.kind === 'free' : st.kind === 'paired' && st.peer === o.move.replaces
-    // Offers built on a wrong view of us: tell the best few proposers how we stand.
-    let corrections = 0
-    for (const o of [...offers].sort((x, y) => y.move.gainMicros - x.move.gainMicros)) {
-      if (fits(o) || corrections >= CORRECTIONS_PER_CYCLE) continue
-      corrections++
-      if (st.kind === 'paired') this.withdraw(o.from, 'taken', st.peer, st.welfare)
-      else this.withdraw(o.from, 'single')
+    // A member of a pair planning its own move leaves that move only for an offer that gains more
+    // (the heavier move wins, as the heavier edge does in phase 1); a single proposing does not.
+    const busy = this.busyCycle === cycle
+    let ownGain = Number.NEGATIVE_INFINITY
+    if (busy) {
+      ownGain =
+        st.kind !== 'paired'
+          ? Number.POSITIVE_INFINITY
+          : this.plan?.cycle === cycle
+            ? this.plan.gain
+            : this.assignment?.cycle === cycle
+              ? this.assignment.gain
+              : Number.POSITIVE_INFINITY
     }
-    const eligible = offers.filter(fits)
-    if (eligible.length === 0) return
-    eligible.sort((a, b) => b.move.gainMicros - a.move.gainMicros || (a.from < b.from ? -1 : 1))
-    const o = eligible[0]!
+    const scored = offers.map((o) => ({ o, gain: this.offerGain(o) }))
+    if (!busy) {
+      // Offers built on a wrong view of us: tell the best few proposers how we stand.
+      let corrections = 0
+      for (const { o } of scored
+        .filter((x) => x.gain === null)
+        .sort((x, y) => y.o.move.gainMicros - x.o.move.gainMicros)) {
+        if (corrections >= CORRECTIONS_PER_CYCLE) break
+        corrections++
+        if (st.kind === 'paired') this.withdraw(o.from, 'taken', st.peer, st.welfare)
+        else this.withdraw(o.from, 'single')
+      }
+    }
+    let best: { o: Offer; gain: number } | null = null
+    for (const x of scored) {
+      if (x.gain === null || x.gain <= ownGain) continue
+      if (best === null || x.gain > best.gain || (x.gain === best.gain && x.o.from < best.o.from)) {
+        best = { o: x.o, gain: x.gain }
+      }
+    }
+    if (best === null) return
+    const o = best.o
     const acceptSeq = this.send({ kind: 'accept', to: o.from, phase: 2, ref: o.seq, terms: o.terms })
     this.reservation = {
       cycle,
@@ -993,6 +1108,26 @@ export class MatchingAgent {
       terms: o.terms,
       welfare: o.welfare,
     }
+  }
+
+  /**
+   * What an offer gains as this agent stands, or null if it cannot take it.
+   * The proposer counted losing our pair with `replaces`; an offer still
+   * holds when we are single, or paired with another partner of no more
+   * welfare (the move then gains at least what the proposer counted, so its
+   * leader's decision stays safe). An exchange (our partner is the move's
+   * other target, notifyReplaced false) needs our partner to be exactly that.
+   */
+  private offerGain(o: Offer): number | null {
+    const st = this.state
+    const m = o.move
+    if (m.replaces === null) return st.kind === 'free' ? m.gainMicros : null
+    if (st.kind === 'paired' && st.peer === m.replaces) return m.gainMicros
+    if (!m.notifyReplaced) return null
+    const counted = this.cands.get(m.replaces)?.welfare
+    if (st.kind === 'free') return m.gainMicros + (counted ?? 0)
+    if (st.kind !== 'paired' || counted === undefined || st.welfare > counted) return null
+    return m.gainMicros + counted - st.welfare
   }
 
   private onMoveAccept(from: string, ref: number, seq: number): void {
@@ -1017,10 +1152,11 @@ export class MatchingAgent {
       // otherwise I tell it myself that it is single now.
       this.reservation = null
       const st = this.state
-      if (r.move.notifyReplaced && st.kind === 'paired' && st.peer === r.move.replaces) {
+      if (st.kind === 'paired' && (r.move.notifyReplaced || st.peer !== r.move.replaces)) {
         this.withdraw(st.peer, 'taken', from, r.welfare)
       }
       this.state = { kind: 'paired', peer: from, terms: r.terms, welfare: r.welfare }
+      this.statusChanged([st.kind === 'paired' ? st.peer : from])
       return
     }
     this.drop('unexpected')
@@ -1052,7 +1188,7 @@ export class MatchingAgent {
     this.sendPair(st.peer, {
       step: 'report',
       moveId: a.moveId,
-      accepted: a.target === null || a.accepted !== undefined,
+      accepted: !this.leftMove(cycle) && (a.target === null || a.accepted !== undefined),
     })
   }
 
@@ -1069,7 +1205,8 @@ export class MatchingAgent {
       return
     }
     this.plan = null
-    const mineAccepted = plan.mine === null || plan.accepted !== undefined
+    // Having taken a better offer, I keep out of my own move: at most my partner's half goes on.
+    const mineAccepted = !this.leftMove(plan.cycle) && (plan.mine === null || plan.accepted !== undefined)
     const exchange = plan.mine !== null && plan.theirs !== null && plan.mine.takenBy === plan.theirs.peer
     const alone = (v: CandidateView | null): number =>
       v === null
@@ -1119,6 +1256,12 @@ export class MatchingAgent {
     }
     this.assignment = null
     if (step === 'commit') {
+      if (this.leftMove(a.cycle)) {
+        // The leader kept its half; I end single here and hold the better offer I took.
+        if (a.target !== null && a.accepted !== undefined) this.withdraw(a.target.peer, 'cancel')
+        this.switchPartner(st.peer, null, null)
+        return
+      }
       if (a.target !== null && a.accepted !== undefined) {
         this.send({ kind: 'accept', to: a.target.peer, phase: 2, ref: a.accepted, terms: a.target.terms })
         this.switchPartner(st.peer, null, a.target)
@@ -1131,6 +1274,11 @@ export class MatchingAgent {
     if (a.target === null) return
     if (a.accepted !== undefined) this.withdraw(a.target.peer, 'cancel')
     else this.markUnanswered(a.target.peer)
+  }
+
+  /** Whether this agent took another move's offer in `cycle`, leaving its own pair's move. */
+  private leftMove(cycle: number): boolean {
+    return this.reservation !== null && this.reservation.cycle === cycle
   }
 
   /** After a committed move: `to` is the partner; the old partner is known paired elsewhere. */
@@ -1146,18 +1294,77 @@ export class MatchingAgent {
     }
     if (to === null) {
       this.state = { kind: 'free' }
-      this.releasedCycle = this.cycleOf().cycle
-      return
+    } else {
+      const c = this.cands.get(to.peer)
+      if (c !== undefined) c.takenBy = undefined
+      this.state = { kind: 'paired', peer: to.peer, terms: to.terms, welfare: to.welfareMicros }
     }
-    const c = this.cands.get(to.peer)
-    if (c !== undefined) c.takenBy = undefined
-    this.state = { kind: 'paired', peer: to.peer, terms: to.terms, welfare: to.welfareMicros }
+    this.statusChanged([oldPartner])
+  }
+
+  /**
+   * A phase-2 move changed whom this agent is with: its best candidates'
+   * views of it are stale, and a stale view plans moves that cannot go
+   * through (or misses those that could). It tells up to STATUS_NOTICES of
+   * them per cycle, best first, at once (the next cycle plans on it), with
+   * a "taken" (partner, pair welfare) or "single" notice; what the budget
+   * leaves untold is told at the next cycle. Never told: the partners of
+   * this change and those of moves still open with us (a notice ends what
+   * the receiver holds with the sender).
+   */
+  private statusChanged(exclude: readonly string[]): void {
+    this.statusVersion++
+    this.tellStatus(exclude)
+  }
+
+  /** Tells the candidates told an older status the current one, within the cycle's budget. */
+  private tellStatus(exclude: readonly string[]): void {
+    const { cycle } = this.cycleOf()
+    if (this.notices.cycle !== cycle) this.notices = { cycle, left: STATUS_NOTICES }
+    const st = this.state
+    const skip = new Set(exclude)
+    if (st.kind !== 'free') skip.add(st.peer)
+    if (this.reservation !== null) skip.add(this.reservation.proposer)
+    for (const t of [this.plan?.mine, this.plan?.theirs, this.assignment?.target]) if (t) skip.add(t.peer)
+    for (const o of this.solo?.offers ?? []) skip.add(o.target.peer)
+    let pending = false
+    for (const c of this.order) {
+      if ((c.toldVersion ?? 0) >= this.statusVersion || skip.has(c.peer)) continue
+      if (this.notices.left <= 0) {
+        pending = true
+        break
+      }
+      if (st.kind === 'paired') this.withdraw(c.peer, 'taken', st.peer, st.welfare)
+      else this.withdraw(c.peer, 'single')
+      c.toldVersion = this.statusVersion
+      this.notices.left--
+    }
+    this.releasedCycle = pending ? cycle : null
+  }
+
+  /**
+   * A phase-2 candidate new to us lists us and takes us for single: if we
+   * are not, it is told so (once: in place of its phase-1 "taken" notice),
+   * and from then on of every change.
+   */
+  private introduce(c: Cand): void {
+    c.toldVersion = this.statusVersion
+    const st = this.state
+    if (st.kind !== 'paired' || st.peer === c.peer) return
+    c.toldTaken = true
+    this.withdraw(c.peer, 'taken', st.peer, st.welfare)
   }
 
   // ---------------------------------------------------------------- helpers
 
   private addCand(peer: string, welfare: number, terms: PairTerms, listed: boolean): Cand {
     const c: Cand = { peer, welfare, terms, listed, open: true, told: false, toldTaken: false, failed: false }
+    const known = this.strangers.get(peer)
+    if (known !== undefined) {
+      c.takenBy = known.partner
+      c.takenWelfare = known.welfare
+      this.strangers.delete(peer)
+    }
     this.cands.set(peer, c)
     this.order.push(c)
     this.order.sort(byWelfare)
@@ -1166,18 +1373,19 @@ export class MatchingAgent {
 
   /**
    * A phase-2 target did not take our offer: it took a better one, or is no
-   * longer what our view says. Skipped for the next cycle, then tried again
-   * (the better move may have been called off); the second time for good.
+   * longer what our view says. Skipped for 1, 2, 4, then MAX_SKIP_CYCLES
+   * cycles, then tried again: the better move may have been called off, or
+   * have gone through and changed what this one gains. Never given up for
+   * good (that left the 10,000-VM market stuck with 2 % of its welfare in
+   * single moves no one would try), and a status notice from it ends the
+   * skip at once.
    */
   private markUnanswered(peer: string): void {
     const c = this.cands.get(peer)
     if (c === undefined) return
-    if (c.unanswered) {
-      c.failed = true
-      return
-    }
-    c.unanswered = true
-    c.skipUntilCycle = this.cycleOf().cycle + 1
+    const misses = (c.misses ?? 0) + 1
+    c.misses = misses
+    c.skipUntilCycle = this.cycleOf().cycle + Math.min(MAX_SKIP_CYCLES, 2 ** (misses - 1))
   }
 
   /** It refused us or failed a move: not proposed to, accepted or planned with again. */
@@ -1218,6 +1426,8 @@ export class MatchingAgent {
   private send(m: DistributiveOmit<MatchMessage, 'from' | 'round' | 'seq'>): number {
     const seq = ++this.seq
     this.sentCounts[m.kind]++
+    const c = this.cands.get(m.to)
+    if (c !== undefined) c.heard = true
     this.transport.send({ ...m, from: this.id, round: this.round, seq } as MatchMessage)
     return seq
   }
