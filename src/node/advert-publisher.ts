@@ -19,6 +19,8 @@ import type { Logger } from '../runtime/log.js'
 import type { AdvertMetrics } from '../runtime/metrics.js'
 
 const SEQUENCE_KEY = 'advert/sequence'
+/** Recent adverts remembered (sequence and time): profiles change every few minutes at most, so 16 span any negotiation. */
+const RECENT_ADVERTS = 16
 /** Several subscribers often arrive together (a mesh forming): one republish serves them all. */
 const NEW_SUBSCRIBER_DEBOUNCE_MS = 250
 /**
@@ -64,6 +66,7 @@ export interface AdvertPublisherOptions {
 
 export class AdvertPublisher {
   private current?: Advert
+  private readonly recent: { sequence: bigint; atMs: number }[] = []
   private timer?: NodeJS.Timeout
   private debounce?: NodeJS.Timeout
   private lastPublishAt = 0
@@ -95,6 +98,15 @@ export class AdvertPublisher {
 
   get advert(): Advert | undefined {
     return this.current
+  }
+
+  /**
+   * The sequences of the adverts published since `sinceMs` (ms since the
+   * epoch), newest last: a partner's offer may name any of them, since an
+   * advert republished while the offer was on its way does not make it stale.
+   */
+  sequencesSince(sinceMs: number): bigint[] {
+    return this.recent.filter((r) => r.atMs >= sinceMs).map((r) => r.sequence)
   }
 
   async start(): Promise<void> {
@@ -160,6 +172,8 @@ export class AdvertPublisher {
     this.opts.log.debug({ sequence: sequence.toString() }, 'advert published')
     await pubsub.publish(topic, data)
     this.current = advert
+    this.recent.push({ sequence, atMs: now })
+    if (this.recent.length > RECENT_ADVERTS) this.recent.shift()
     this.opts.metrics.published.inc()
   }
 }

@@ -327,6 +327,7 @@ export class Agent {
               anchor: { key: anchorKey, addrs: config.bootstrap.map((a) => multiaddr(a)) },
               market,
               ownAdvert: () => bound.advert,
+              ownAdvertSequencesSince: (sinceMs) => bound.sequencesSince(sinceMs),
               lastSwapAtMs: async () => lastSwapAt(await lifecycle.history()),
               reputation,
               agreements: new AgreementStore(dataDir.db),

@@ -119,6 +119,8 @@ export interface NegotiationServiceInit {
   /** The adverts of the class, and this agent's own. */
   market: { get(vm: string): Advert | undefined; list(): Advert[] }
   ownAdvert: () => Advert | undefined
+  /** The sequences of this agent's adverts published since a time (ms since the epoch). */
+  ownAdvertSequencesSince?: (sinceMs: number) => bigint[]
   /** When this VM last swapped (its lifecycle history). */
   lastSwapAtMs: () => Promise<number | undefined>
   reputation: PersistentReputation
@@ -329,6 +331,12 @@ export class NegotiationService {
   // ---- evaluation
 
   private ownSeqs(): bigint[] {
+    // Every advert published within a negotiation's lifetime: an offer crossing a republish is not stale.
+    const published = this.init.ownAdvertSequencesSince?.(this.now() - this.init.config.negotiationTimeoutMs)
+    if (published !== undefined && published.length > 0) {
+      const recent = new Set([...this.recentOwnSeqs, ...published])
+      return [...recent]
+    }
     const own = this.init.ownAdvert()
     if (own !== undefined && !this.recentOwnSeqs.includes(own.sequence)) {
       this.recentOwnSeqs.push(own.sequence)
@@ -632,7 +640,8 @@ export class NegotiationService {
       this.commitment.release(peer)
       const code = (err as VBoomError).code
       // A partner that does not answer in time abandoned the negotiation: it costs it a little.
-      if (code === StreamErrorCode.TIMEOUT || code === StreamErrorCode.CLOSED)
+      // A reset is a refusal (a message it could not accept, e.g. on an advert it just replaced), not silence.
+      if (code === StreamErrorCode.TIMEOUT)
         this.init.reputation.record(peer, {
           atMs: this.now(),
           verdict: 'no-answer',
