@@ -39,12 +39,14 @@ import { PAPER_REDUCTION_PCT, placedScenario, type Scenario, type ScenarioRun } 
 import { createWorld, type World } from './world.js'
 
 /**
- * The emulated mode holds the workloads to the disk limits (they write
- * through the host's file API) but not the agents' disk benchmarks (the
- * profiler's sandbox writes directly), so adverts show every disk alike.
+ * The emulated mode holds the agents' benchmarks to the hosts' limits as it
+ * does the workloads (the disk gate, the CPU quota), and so also to the
+ * resident VM's own load: on a CPU-starved host the VM's CPU-bound workload
+ * slows the agent's disk benchmark too, where the kernel's limits in root
+ * mode leave it more room.
  */
 const EMULATED_PROFILE_NOTE =
-  "emulated mode: the agents' disk benchmarks are not held to the hosts' disk limits, so the adverts cannot show a slow disk and the market may see no gain in a disk-bound VM's move; run as root for the full scenario"
+  "emulated mode: the agents' benchmarks share each host's emulated limits with its workloads, so a CPU-starved host's own CPU load also slows its disk benchmark and the market may see no gain in a disk-bound VM's move; run as root for the full scenario"
 
 /** Between polls of the hosts and the anchor, ms. */
 const POLL_MS = 1_000
