@@ -27,19 +27,14 @@ import { publicKeyOf } from '../../src/protocols/signing.js'
 import { openDataDir } from '../../src/runtime/data-dir.js'
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
 import { delegate, keys } from '../protocols/agreement-fixtures.js'
+import { CLASS_LEDGER, CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
 import { RecordingPlatform } from './fixtures/recording-platform.js'
 import { log, startAnchor, waitFor } from './helpers.js'
 
 /** Two agents start libp2p and negotiate, then restart four times: the machine may be loaded. */
 t.setTimeout(10 * 60_000)
 
-const CLS = { vcpus: 2, memoryBytes: 4 * 2 ** 30, diskBytes: 20 * 2 ** 30 }
-const CLASS_LEDGER = { vcpus: 2, memoryBytes: 4n << 30n, diskBytes: 20n << 30n }
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
-const stat = (median: number) => ({ median, spread: median * 0.05, samples: 30, windowMs: 600_000 })
-/** Each kind of location is worth a swap to the other's workload (as in negotiation.test.ts). */
-const CPU_RICH = { cpu: stat(4), diskWrite: stat(1), netBw: stat(1000) }
-const DISK_RICH = { cpu: stat(1), diskWrite: stat(4), netBw: stat(1000) }
 /** Market rounds every 2 s before the agreement; afterwards rounds do not matter. */
 const MARKET = { intervalMs: 2_000 }
 

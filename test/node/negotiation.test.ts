@@ -36,22 +36,13 @@ import { type Bytes, SignatureDomain, sign } from '../../src/protocols/signing.j
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
 import { vboom } from '../cli/helpers.js'
 import { delegate, type Keys, keys } from '../protocols/agreement-fixtures.js'
+import { CLASS_LEDGER, CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
 import { log, startAnchor, topicPeer, waitFor } from './helpers.js'
 
 /** Several agents start libp2p, and probes run real benchmarks: the machine may be loaded. */
 t.setTimeout(10 * 60_000)
 
-const CLS = { vcpus: 2, memoryBytes: 4 * 2 ** 30, diskBytes: 20 * 2 ** 30 }
-const CLASS_LEDGER = { vcpus: 2, memoryBytes: 4n << 30n, diskBytes: 20n << 30n }
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
-const stat = (median: number) => ({ median, spread: median * 0.05, samples: 30, windowMs: 600_000 })
-/**
- * Claims far below what any machine measures (a probe passes when the
- * measurement reaches the claim), in a ratio of 4 between the two kinds of
- * location: each kind is worth a swap to the other's workload.
- */
-const CPU_RICH = { cpu: stat(4), diskWrite: stat(1), netBw: stat(1000) }
-const DISK_RICH = { cpu: stat(1), diskWrite: stat(4), netBw: stat(1000) }
 
 interface World {
   anchor: AnchorNode

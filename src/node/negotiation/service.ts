@@ -119,8 +119,8 @@ export interface NegotiationServiceInit {
   /** The adverts of the class, and this agent's own. */
   market: { get(vm: string): Advert | undefined; list(): Advert[] }
   ownAdvert: () => Advert | undefined
-  /** The sequences of this agent's adverts published since a time (ms since the epoch). */
-  ownAdvertSequencesSince?: (sinceMs: number) => bigint[]
+  /** The sequences of this agent's adverts published since a time (ms since the epoch), oldest first. */
+  ownAdvertSequencesSince: (sinceMs: number) => bigint[]
   /** When this VM last swapped (its lifecycle history). */
   lastSwapAtMs: () => Promise<number | undefined>
   reputation: PersistentReputation
@@ -200,7 +200,6 @@ export class NegotiationService {
   private readonly probeClient: ProbeClient | null
   private readonly ledger: AnchorLedgerClient
   private readonly revocations: RevocationCheck
-  private readonly recentOwnSeqs: bigint[] = []
   private timer?: NodeJS.Timeout
   /** Responder graces pending (RESPONDER_GRACE_MS): cleared on stop. */
   private readonly graces = new Set<NodeJS.Timeout>()
@@ -330,20 +329,12 @@ export class NegotiationService {
 
   // ---- evaluation
 
+  /** The own adverts an offer may name: every one published within a negotiation's lifetime, and the current one. */
   private ownSeqs(): bigint[] {
-    // Every advert published within a negotiation's lifetime: an offer crossing a republish is not stale.
-    const published = this.init.ownAdvertSequencesSince?.(this.now() - this.init.config.negotiationTimeoutMs)
-    if (published !== undefined && published.length > 0) {
-      const recent = new Set([...this.recentOwnSeqs, ...published])
-      return [...recent]
-    }
+    const seqs = this.init.ownAdvertSequencesSince(this.now() - this.init.config.negotiationTimeoutMs)
     const own = this.init.ownAdvert()
-    if (own !== undefined && !this.recentOwnSeqs.includes(own.sequence)) {
-      this.recentOwnSeqs.push(own.sequence)
-      // the advert before the current one stays answerable while offers on it are in flight
-      if (this.recentOwnSeqs.length > 2) this.recentOwnSeqs.shift()
-    }
-    return [...this.recentOwnSeqs]
+    if (own !== undefined && !seqs.includes(own.sequence)) seqs.push(own.sequence)
+    return seqs
   }
 
   private async selfState(): Promise<SelfState | null> {
