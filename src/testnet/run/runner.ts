@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path'
 import { DEFAULT_UTILITY_MODEL } from '../../node/market/utility.js'
-import type { ModeRequest } from '../hosts/index.js'
+import { HostEmulationError, type ModeRequest } from '../hosts/index.js'
 import {
   RESULTS_SCHEMA,
   type ReportFiles,
@@ -216,16 +216,26 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   for (const run of sc.runs) {
     if (o.signal?.aborted) break
     if (sc.runs.length > 1) o.print(`testnet: run "${run.label}"`)
-    const r = await runOnce(o, run, (m, why) => {
-      mode = m
-      modeReason = why
-    })
+    let r: RunOnceOutcome
+    try {
+      r = await runOnce(o, run, (m, why) => {
+        mode = m
+        modeReason = why
+      })
+    } catch (err) {
+      // SIGINT during the start-up: the world removed what it had built
+      if (err instanceof HostEmulationError && err.code === 'INTERRUPTED') break
+      throw err
+    }
     runs.push(r)
     if (r.ended === 'aborted') break
   }
   const main = runs.find((r) => r.run.placement === 'vboom') ?? runs.at(-1)
   if (main === undefined)
-    throw new TestnetRunError(TestnetRunErrorCode.INTERRUPTED, 'the run was interrupted before it started')
+    throw new TestnetRunError(
+      TestnetRunErrorCode.INTERRUPTED,
+      'the run was interrupted during its start-up; everything it had built is removed',
+    )
   const compared = comparison(runs, sc)
   const results: ScenarioResults = {
     schema: RESULTS_SCHEMA,
@@ -323,6 +333,7 @@ async function runOnce(
     print: o.print,
     logDir: o.resultsDir ?? undefined,
     trading,
+    signal: o.signal,
   })
   let view: LiveView | null = null
   try {
