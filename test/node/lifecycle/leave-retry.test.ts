@@ -12,6 +12,7 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { multiaddr } from '@multiformats/multiaddr'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
+import { formatLeave } from '../../../src/cli/commands/market.js'
 import {
   AgreementLeave,
   type AgreementLeaveInit,
@@ -208,4 +209,22 @@ t.test('stop cancels the retry waiting', async (t) => {
   await new Promise((r) => setTimeout(r, 400))
   t.equal(w.leave.status(w.stored.swapId)!.attempts, 1, 'no attempt after stop')
   t.equal(w.reboots, 0)
+})
+
+t.test('vboom agreements shows where the leave stands', async (t) => {
+  t.equal(formatLeave(null), '-', 'no leave asked')
+  t.equal(
+    formatLeave({
+      state: 'retrying',
+      attempts: 3,
+      nextRetryAtMs: Date.UTC(2026, 0, 2, 3, 4, 5),
+      lastErrorCode: 'NO_PEER_ADDRESS',
+      lastError: 'no direct address',
+    }),
+    'retrying next 2026-01-02T03:04:05.000Z (3 tries, last NO_PEER_ADDRESS)',
+  )
+  t.equal(
+    formatLeave({ state: 'left', attempts: 1, nextRetryAtMs: null, lastErrorCode: null, lastError: null }),
+    'left (1 try)',
+  )
 })
