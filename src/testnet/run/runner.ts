@@ -40,13 +40,15 @@ import { createWorld, type World } from './world.js'
 
 /**
  * The emulated mode holds the agents' benchmarks to the hosts' limits as it
- * does the workloads (the disk gate, the CPU quota), and so also to the
- * resident VM's own load: on a CPU-starved host the VM's CPU-bound workload
- * slows the agent's disk benchmark too, where the kernel's limits in root
- * mode leave it more room.
+ * does the workloads (the disk gate, the CPU share). The CPU share stops only
+ * a host's CPU-bound processes (cpu-quota.ts), so on a CPU-starved host the
+ * VM's busy workload no longer freezes the agent's disk benchmark; but every
+ * emulated disk is also bounded by this machine's own disk and CPU, which the
+ * hosts share, so on a loaded machine the measured profiles lie closer
+ * together than the scenario sets them.
  */
 const EMULATED_PROFILE_NOTE =
-  "emulated mode: the agents' benchmarks share each host's emulated limits with its workloads, so a CPU-starved host's own CPU load also slows its disk benchmark and the market may see no gain in a disk-bound VM's move; run as root for the full scenario"
+  "emulated mode: the agents' benchmarks share each host's emulated limits with its workloads and this machine's own disk and CPU with every host, so on a loaded machine the profiles lie closer together than set and the market may see too small a gain to swap; run as root for the kernel's limits"
 
 /** Between polls of the hosts and the anchor, ms. */
 const POLL_MS = 1_000
