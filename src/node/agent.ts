@@ -32,6 +32,7 @@ import { ClassDiscovery } from './class-discovery.js'
 import type { AgentConfig } from './config.js'
 import {
   AgreementLeave,
+  type AgreementLeaveView,
   type BootNotice,
   type HistoryRecord,
   type LeaveRequest,
@@ -43,7 +44,7 @@ import {
 } from './lifecycle/index.js'
 import { MarketView } from './market/market-view.js'
 import { NeedsLearner, type NeedsReport } from './needs/index.js'
-import { AgreementStore, type AgreementView } from './negotiation/agreement-store.js'
+import { AgreementStore } from './negotiation/agreement-store.js'
 import { PersistentReputation } from './negotiation/reputation-store.js'
 import { type MarketReport, NegotiationService } from './negotiation/service.js'
 import type { Platform } from './platform/platform.js'
@@ -311,6 +312,8 @@ export class Agent {
               canSwap: platform !== null,
               prepare: (req) => self!.prepareLeave(req),
               reboot: () => self!.rebootStateless(),
+              stillHeld: async (swapId) =>
+                self!.negotiation === null || (await self!.negotiation.agreementInForce())?.swapId === swapId,
               metrics: metrics.registry,
               log: componentLogger(log, 'vboom:node:lifecycle'),
             })
@@ -452,6 +455,7 @@ export class Agent {
   private stopping?: Promise<void>
 
   private async stopNow(): Promise<void> {
+    this.leaves?.stop()
     await this.negotiation?.stop()
     await this.profiler?.stop()
     await this.needs.stop()
@@ -537,8 +541,9 @@ export class Agent {
   }
 
   /** The agreements this agent reached, oldest first, with their states. */
-  async agreements(): Promise<AgreementView[]> {
-    return (await this.negotiation?.agreements()) ?? []
+  async agreements(): Promise<AgreementLeaveView[]> {
+    const list = (await this.negotiation?.agreements()) ?? []
+    return list.map((a) => ({ ...a, leave: this.leaves?.status(a.swapId) ?? null }))
   }
 
   async status(): Promise<AgentStatus> {

@@ -3,8 +3,8 @@ import { UsageError } from '../protocols/errors.js'
 import { type ControlPeer, controlRequest } from '../runtime/unix-http/client.js'
 import type { AgentStatus } from './agent.js'
 import { controlSocketPath } from './control-server.js'
+import type { AgreementLeaveView } from './lifecycle/leave-retry.js'
 import type { NeedsReport } from './needs/index.js'
-import type { AgreementView } from './negotiation/agreement-store.js'
 import type { MarketReport } from './negotiation/service.js'
 
 /** A local socket answers at once; five seconds means the agent is wedged. */
@@ -48,6 +48,6 @@ export async function fetchMarket(dataDir: string): Promise<MarketReport | null>
   return JSON.parse(await controlGet(dataDir, '/market')) as MarketReport | null
 }
 
-export async function fetchAgreements(dataDir: string): Promise<AgreementView[]> {
-  return JSON.parse(await controlGet(dataDir, '/agreements')) as AgreementView[]
+export async function fetchAgreements(dataDir: string): Promise<AgreementLeaveView[]> {
+  return JSON.parse(await controlGet(dataDir, '/agreements')) as AgreementLeaveView[]
 }

@@ -4,21 +4,32 @@
  * gate, measure each host's disk as its profile sets it, as the workloads'
  * I/O gets it. The bounds are ratios and caps, never absolute speeds: a
  * loaded machine can only make a measurement slower, never lift it over the
- * host's cap.
+ * host's cap. The anchor's verification image, booted as a host's
+ * supervisor boots it, measures through the same gate.
  */
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { signBenchmark } from '../../src/anchor/benchmarks/sign.js'
 import { STANDARD_SUITE } from '../../src/anchor/benchmarks/suite.js'
 import { compileWat } from '../../src/anchor/benchmarks/wat.js'
 import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
-import { type BenchmarkManifest, runBenchmark } from '../../src/runtime/sandbox/index.js'
+import {
+  type BenchmarkManifest,
+  encodeSignedBenchmark,
+  runBenchmark,
+} from '../../src/runtime/sandbox/index.js'
+import { startImage } from '../../src/testnet/host/remote-boot.js'
 import { DISK_BURST_SECONDS } from '../../src/testnet/hosts/disk-gate.js'
 import { createHostFabric, type HostFabric, HostRuntime } from '../../src/testnet/hosts/index.js'
 
+/** The anchor's verification image entry, from source (verifier.ts names it so). */
+const VERIFICATION_IMAGE_ENTRY = fileURLToPath(
+  new URL('../../src/anchor/verification-image.ts', import.meta.url),
+)
 const anchorSecret = generateSecretKey()
 const anchorKey = publicKeyOf(anchorSecret)
 const MiB = 1024 * 1024
@@ -120,4 +131,53 @@ t.test('the disk benchmarks measure each emulated host through its disk gate', a
     runBenchmark(write.signed, write.module, anchorKey, { disk: { dir, gate: orphan.diskGate()! } }),
     { name: 'BenchmarkFailedError', code: 'HOST_CALL_FAILED' },
   )
+})
+
+t.test("the anchor's verification image measures each emulated host's disk through its gate", async (t) => {
+  const dir = await mkdtemp(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vboom-emu-image-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  const fabric = await createHostFabric({
+    mode: 'emulated',
+    baseDir: dir,
+    stateDir: join(dir, 'state'),
+    vmDiskBytes: MiB,
+    print: () => undefined,
+    hosts: [
+      { name: 'slow', profile: SLOW },
+      { name: 'fast', profile: FAST },
+    ],
+  })
+  t.teardown(() => fabric.close())
+  const write = await suiteBenchmark('vboom/disk-write', { fileBytes: 16 * MiB })
+  // as the anchor's verifier sends it, and as the host's supervisor boots the image
+  const measure = async (host: number): Promise<number> => {
+    const runtime = new HostRuntime(fabric.hosts[host]!.info)
+    const session = await startImage(
+      { entry: VERIFICATION_IMAGE_ENTRY },
+      { diskDir: runtime.info.scratchDir, ioGate: runtime.diskGate() },
+    )
+    try {
+      const reply = (await session.request({
+        t: 'run',
+        anchorKey,
+        benchmarks: [{ signed: encodeSignedBenchmark(write.signed), module: write.module }],
+      })) as { t: string; results?: { value: number }[]; error?: unknown }
+      t.equal(reply.t, 'results', `the image answered with results (${JSON.stringify(reply.error ?? '')})`)
+      return reply.results?.[0]?.value ?? Number.NaN
+    } finally {
+      await session.close()
+      runtime.close()
+    }
+  }
+  const slow = await measure(0)
+  const fast = await measure(1)
+  t.comment(
+    `image disk write MB/s: slow ${slow.toFixed(1)} (set ${SLOW.diskWriteMBps}), fast ${fast.toFixed(1)} (set ${FAST.diskWriteMBps})`,
+  )
+  t.ok(slow < 0.6 * fast, "the image sees the slow host's disk markedly slower")
+  // the cap with the bucket's burst and one grant's block of slack, 5 % for early timers (as above)
+  const writeMB = (16 * MiB) / 1e6
+  const cap =
+    (1.05 * writeMB) / (writeMB / SLOW.diskWriteMBps - DISK_BURST_SECONDS - MiB / 1e6 / SLOW.diskWriteMBps)
+  t.ok(slow <= cap, "the image's write on the slow host stays under the host's cap")
 })

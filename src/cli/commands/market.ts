@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander'
 import { fetchAgreements, fetchMarket } from '../../node/control-client.js'
-import type { AgreementView } from '../../node/negotiation/agreement-store.js'
+import type { AgreementLeaveView, LeaveStatus } from '../../node/lifecycle/leave-retry.js'
 import type { MarketReport } from '../../node/negotiation/service.js'
 
 const short = (peer: string): string => (peer.length > 16 ? `…${peer.slice(-12)}` : peer)
@@ -70,8 +70,17 @@ export function formatMarket(r: MarketReport | null): string {
   return `${lines.join('\n')}\n`
 }
 
+/** The leave column: its state, the attempts, the next retry and the last error code. */
+export function formatLeave(l: LeaveStatus | null): string {
+  if (l === null) return '-'
+  const tries = `${l.attempts} ${l.attempts === 1 ? 'try' : 'tries'}`
+  const error = l.lastErrorCode === null ? '' : `, last ${l.lastErrorCode}`
+  const next = l.nextRetryAtMs === null ? '' : ` next ${new Date(l.nextRetryAtMs).toISOString()}`
+  return `${l.state}${next} (${tries}${error})`
+}
+
 /** What `vboom agreements` prints. */
-export function formatAgreements(list: AgreementView[]): string {
+export function formatAgreements(list: AgreementLeaveView[]): string {
   if (list.length === 0) return 'no agreements\n'
   const rows = list.map((a) => [
     a.swapId,
@@ -81,8 +90,9 @@ export function formatAgreements(list: AgreementView[]): string {
     short(a.partner),
     a.payer === null ? 'mutual' : `${a.payer === 'self' ? 'we pay' : 'paid'} ${a.priceMicros}`,
     new Date(a.expiresAtMs).toISOString(),
+    formatLeave(a.leave),
   ])
-  const head = ['swap id', 'state', 'side', 'locations', 'partner', 'price', 'expires']
+  const head = ['swap id', 'state', 'side', 'locations', 'partner', 'price', 'expires', 'leave']
   return `${table(head, rows).join('\n')}\n`
 }
 

@@ -9,6 +9,7 @@
 import { resolve } from 'node:path'
 import { type Command, Option } from 'commander'
 import { UsageError } from '../../protocols/errors.js'
+import { TestnetRunError, TestnetRunErrorCode } from '../../testnet/run/errors.js'
 // the runner pulls in the hosts, the report's renderers and the view: loaded when the command runs,
 // so other commands start as fast as before
 import { SCENARIOS, scenarioByName } from '../../testnet/run/scenarios.js'
@@ -86,7 +87,18 @@ export function registerTestnet(program: Command): void {
           view: flags.json === true ? 'json' : 'auto',
           print: (line) => process.stderr.write(`${line}\n`),
           signal: abort.signal,
+        }).catch((err: unknown) => {
+          // interrupted during the start-up: everything built is removed, nothing to report
+          if (err instanceof TestnetRunError && err.code === TestnetRunErrorCode.INTERRUPTED) {
+            process.stderr.write(`testnet: ${err.message}\n`)
+            return null
+          }
+          throw err
         })
+        if (out === null) {
+          process.exitCode = 130
+          return
+        }
         const summary = {
           ended: out.ended,
           mode: out.mode,
@@ -140,7 +152,7 @@ export function registerTestnet(program: Command): void {
             )
         }
         if (out.ended === 'aborted') process.exitCode = 130
-        // emulated mode: the agents' disk benchmarks do not see the slow disk yet, so finding no gain is its known outcome
+        // emulated mode: on a loaded machine the hosts' measured profiles lie close together, so finding no gain is an accepted outcome
         else if (out.ended === 'no-gain' && out.mode === 'emulated') process.exitCode = 0
         else if (out.swaps.length === 0 || out.improvements.some((i) => !i.improved)) process.exitCode = 1
       } finally {

@@ -10,6 +10,12 @@
  * once one is on record, asking again for the same swap does nothing, and
  * for another swap is refused (ALREADY_LEAVING). A swap the VM's history
  * shows completed or aborted is never left for again.
+ *
+ * An attempt that fails for a passing cause (the partner's address not known
+ * yet, a store or platform call that failed) is tried again on a timer with a
+ * bounded, jittered back-off (leave-retry.ts) until it succeeds, the
+ * agreement expires, it is resolved at the anchor without this side, or its
+ * swap ends: no agent restart is needed. Every failed attempt is counted.
  */
 import { Counter, type Registry } from 'prom-client'
 import { AgreementError, peerIdOfKey, validateAgreement } from '../../protocols/agreement.js'
@@ -20,6 +26,14 @@ import type { StoredAgreement } from '../negotiation/agreement-store.js'
 import { lifecycleSwapOf, otherRole } from './boot-params.js'
 import { LifecycleError, LifecycleErrorCode } from './errors.js'
 import type { LeaveRequest } from './leave.js'
+import {
+  DEFAULT_LEAVE_RETRY,
+  isRetryableLeaveCode,
+  type LeaveRetryTuning,
+  type LeaveState,
+  type LeaveStatus,
+  leaveRetryDelayMs,
+} from './leave-retry.js'
 import { type PeerAddressSource, partnerAddrs } from './peer-addrs.js'
 import type { LifecycleStore } from './store.js'
 
@@ -43,15 +57,36 @@ export interface AgreementLeaveInit {
   prepare: (req: LeaveRequest) => Promise<void>
   /** Leaves the running system (Agent.rebootStateless). Never resolves. */
   reboot: () => Promise<never>
+  /**
+   * Whether the agent still holds the agreement `swapId` in force (not
+   * resolved at the anchor without it): asked before each retry. Without it,
+   * retries stop only at expiry or when the swap ends.
+   */
+  stillHeld?: (swapId: string) => Promise<boolean>
   metrics: Registry
   log: Logger
   now?: () => number
+  /** The retry back-off; DEFAULT_LEAVE_RETRY outside tests. */
+  retry?: Partial<LeaveRetryTuning>
+}
+
+/** A retry waiting on its timer. */
+interface PendingRetry {
+  timer: NodeJS.Timeout
+  stored: StoredAgreement
+  cause: LeaveCause
 }
 
 export class AgreementLeave {
   private readonly now: () => number
   private readonly started: Counter<'cause'>
   private readonly refused: Counter<'code'>
+  private readonly retryTuning: LeaveRetryTuning
+  /** Per swap id: where its leave stands in this process (`vboom agreements` shows it). */
+  private readonly statuses = new Map<string, LeaveStatus>()
+  /** Per swap id: the retry waiting on its timer. */
+  private readonly pending = new Map<string, PendingRetry>()
+  private stopped = false
   /** The swap a leave was put on record for in this process: there is never a second. */
   private leavingFor: string | null = null
   /** Swaps already refused here, so a refusal is logged and counted once. */
@@ -61,6 +96,7 @@ export class AgreementLeave {
 
   constructor(private readonly init: AgreementLeaveInit) {
     this.now = init.now ?? Date.now
+    this.retryTuning = { ...DEFAULT_LEAVE_RETRY, ...init.retry }
     this.started = new Counter({
       name: 'vboom_agreement_leaves_total',
       help: 'Swaps this agent left for by itself, by cause (agreed, adopted from the anchor, resumed at start)',
@@ -69,7 +105,7 @@ export class AgreementLeave {
     })
     this.refused = new Counter({
       name: 'vboom_agreement_leaves_refused_total',
-      help: 'Agreements in force this agent could not leave for, by LifecycleError code',
+      help: 'Failed attempts to leave for an agreement in force, by LifecycleError code (each retry of a passing cause counts; a cause no wait changes counts once per swap)',
       labelNames: ['code'],
       registers: [init.metrics],
     })
@@ -93,6 +129,19 @@ export class AgreementLeave {
     await this.inFlight
   }
 
+  /** Where the leave for `swapId` stands in this process; null when none was asked. */
+  status(swapId: string): LeaveStatus | null {
+    const s = this.statuses.get(swapId)
+    return s === undefined ? null : { ...s }
+  }
+
+  /** Cancels the retries waiting; later calls do nothing. For the agent's stop. */
+  stop(): void {
+    this.stopped = true
+    for (const p of this.pending.values()) clearTimeout(p.timer)
+    this.pending.clear()
+  }
+
   /** Whether the VM's history shows the swap completed or aborted: it is never left for again. */
   async settled(swapId: string): Promise<boolean> {
     return (await this.init.lifecycle.settled(swapId)) !== null
@@ -101,7 +150,19 @@ export class AgreementLeave {
   private async attempt(stored: StoredAgreement, cause: LeaveCause): Promise<void> {
     const { log } = this.init
     const swapId = stored.swapId
-    if (this.leavingFor === swapId) return
+    if (this.stopped || this.leavingFor === swapId) return
+    // A call for the swap (a fresh agreement, the start's check) replaces the retry waiting.
+    this.cancelRetry(swapId)
+    const status: LeaveStatus = this.statuses.get(swapId) ?? {
+      state: 'retrying',
+      attempts: 0,
+      nextRetryAtMs: null,
+      lastErrorCode: null,
+      lastError: null,
+    }
+    this.statuses.set(swapId, status)
+    status.attempts += 1
+    status.nextRetryAtMs = null
     try {
       if (this.leavingFor !== null)
         throw new LifecycleError(
@@ -113,12 +174,14 @@ export class AgreementLeave {
           { swapId },
           'the swap of this agreement already ended (the VM history says so): not leaving again',
         )
+        status.state = 'settled'
         return
       }
       const recorded = await this.init.lifecycle.leaving()
       if (recorded !== null && recorded.swapId === swapId) {
         // On record and still running: the boot notice (normal-boot.ts) resumes it at the next start.
         this.leavingFor = swapId
+        status.state = 'left'
         return
       }
       if (!this.init.canSwap)
@@ -129,6 +192,7 @@ export class AgreementLeave {
       const req = await this.request(stored)
       await this.init.prepare(req)
       this.leavingFor = swapId
+      status.state = 'left'
       this.started.inc({ cause })
       log.info(
         { swapId, role: req.swap.role, cause, peerAddrs: req.peerAddrs },
@@ -139,14 +203,89 @@ export class AgreementLeave {
         .catch((err: unknown) => log.error({ err, swapId }, 'could not reboot into the stateless swapper'))
     } catch (err) {
       const code = err instanceof VBoomError ? err.code : 'FAILED'
-      if (this.refusedSwaps.has(`${swapId}/${code}`)) return
+      status.lastErrorCode = code
+      status.lastError = (err as Error).message
+      const retryable = isRetryableLeaveCode(code)
+      const firstOfKind = !this.refusedSwaps.has(`${swapId}/${code}`)
       this.refusedSwaps.add(`${swapId}/${code}`)
-      this.refused.inc({ code })
+      if (retryable || firstOfKind) this.refused.inc({ code })
+      if (retryable) this.scheduleRetry(stored, cause, status)
+      else status.state = 'refused'
+      if (!firstOfKind) {
+        log.debug({ swapId, code, attempts: status.attempts }, 'leave attempt failed again')
+        return
+      }
       log.warn(
-        { swapId, cause, code, err: err instanceof VBoomError ? undefined : err },
-        (err as Error).message,
+        {
+          swapId,
+          cause,
+          code,
+          err: err instanceof VBoomError ? undefined : err,
+          nextRetryAt:
+            status.nextRetryAtMs === null ? undefined : new Date(status.nextRetryAtMs).toISOString(),
+        },
+        retryable
+          ? `${(err as Error).message} (retried with back-off until the agreement expires)`
+          : (err as Error).message,
       )
     }
+  }
+
+  /** Puts the next attempt on a timer, never past the agreement's expiry (checked when it fires). */
+  private scheduleRetry(stored: StoredAgreement, cause: LeaveCause, status: LeaveStatus): void {
+    const now = this.now()
+    if (this.stopped) return
+    if (stored.expiresAtMs <= now) {
+      status.state = 'expired'
+      return
+    }
+    const delay = Math.min(leaveRetryDelayMs(status.attempts, this.retryTuning), stored.expiresAtMs - now)
+    status.state = 'retrying'
+    status.nextRetryAtMs = now + delay
+    const timer = setTimeout(() => {
+      this.pending.delete(stored.swapId)
+      void this.retry(stored, cause, status)
+    }, delay)
+    // A retry waiting never keeps the process alive by itself.
+    timer.unref()
+    this.pending.set(stored.swapId, { timer, stored, cause })
+  }
+
+  private cancelRetry(swapId: string): void {
+    const p = this.pending.get(swapId)
+    if (p === undefined) return
+    clearTimeout(p.timer)
+    this.pending.delete(swapId)
+  }
+
+  /** A retry's timer fired: tries again unless the agreement ended meanwhile. */
+  private async retry(stored: StoredAgreement, cause: LeaveCause, status: LeaveStatus): Promise<void> {
+    if (this.stopped) return
+    const ended = await this.endedBeforeRetry(stored).catch((err: unknown) => {
+      this.init.log.warn(
+        { err, swapId: stored.swapId },
+        'could not check the agreement before retrying its leave',
+      )
+      return null
+    })
+    if (ended !== null) {
+      status.state = ended
+      status.nextRetryAtMs = null
+      this.init.log.info(
+        { swapId: stored.swapId, state: ended },
+        'stopped retrying the leave: the agreement ended',
+      )
+      return
+    }
+    await this.leaveFor(stored, cause)
+  }
+
+  /** Why retries stop now (the agreement expired, resolved, or its swap ended), or null to go on. */
+  private async endedBeforeRetry(stored: StoredAgreement): Promise<LeaveState | null> {
+    if (stored.expiresAtMs <= this.now()) return 'expired'
+    if (await this.settled(stored.swapId)) return 'settled'
+    if (this.init.stillHeld !== undefined && !(await this.init.stillHeld(stored.swapId))) return 'resolved'
+    return null
   }
 
   /** The leave request of a stored agreement: its signed bytes validated again, the partner's addresses looked up. */

@@ -33,6 +33,18 @@ export {
   parseLeaveRequest,
   prepareLeave,
 } from './leave.js'
+export {
+  type AgreementLeaveView,
+  DEFAULT_LEAVE_RETRY,
+  isRetryableLeaveCode,
+  LEAVE_RETRY_FIRST_DELAY_MS,
+  LEAVE_RETRY_JITTER,
+  LEAVE_RETRY_MAX_DELAY_MS,
+  type LeaveRetryTuning,
+  type LeaveState,
+  type LeaveStatus,
+  leaveRetryDelayMs,
+} from './leave-retry.js'
 export { type BootNotice, noticeBoot } from './normal-boot.js'
 export {
   MAX_PEER_ADDRS,

@@ -38,7 +38,7 @@ export function swapPeerAddrs(addrs: ReadonlyArray<Multiaddr | string>, partner:
   if (out.length === 0)
     throw new LifecycleError(
       LifecycleErrorCode.NO_PEER_ADDRESS,
-      `no direct address of the swap partner ${partner} is known (neither this agent's peer store nor the DHT has one): check that the partner's agent runs and announces a reachable address, then restart this agent to leave for the swap`,
+      `no direct address of the swap partner ${partner} is known (neither this agent's peer store nor the DHT has one): the agent tries again with back-off until the agreement expires; if it persists, check that the partner's agent runs and announces a reachable address`,
     )
   return out
 }

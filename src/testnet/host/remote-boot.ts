@@ -4,11 +4,20 @@
  * host would be reached over the network). While it runs, the VM's own
  * processes are frozen (SIGSTOP: its code does not run, nothing of it
  * answers); closing the session kills the image and lets them run on
- * (SIGCONT). Used by the host supervisor and by the directory host.
+ * (SIGCONT). Where the host's disk limits are emulated, the image's disk
+ * I/O asks the host's gate over the same channel (image-io-gate.ts). Used by
+ * the host supervisor and by the directory host.
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { extname } from 'node:path'
+import {
+  answerIoGrant,
+  IMAGE_IO_GATE_ENV,
+  IMAGE_IO_GATE_IPC,
+  isIoGrantRequest,
+} from '../../anchor/image-io-gate.js'
 import type { RemoteSession, VerificationImage } from '../../runtime/platform.js'
+import type { IoGate } from '../../runtime/sandbox/io-gate.js'
 import { SupervisorError, SupervisorErrorCode } from './errors.js'
 
 /** Node arguments for a child entry: tsx's loader when it is TypeScript (run from source). */
@@ -21,6 +30,8 @@ export interface ImageOptions {
   place?: (child: ChildProcess) => Promise<void>
   /** Called once the image is gone (killed or exited). */
   onClosed?: () => void
+  /** The host's emulated disk limits (HostRuntime.diskGate()): the image's disk I/O waits for them. */
+  ioGate?: IoGate | null
 }
 
 /** Signals every pid in `pids` (those gone are skipped). */
@@ -36,13 +47,25 @@ export function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void 
 
 /** Starts the image's entry as a process; its session's `close` kills it. */
 export async function startImage(image: VerificationImage, opts: ImageOptions): Promise<RemoteSession> {
+  const gate = opts.ioGate ?? null
   const child = fork(image.entry, [], {
     execArgv: execArgvFor(image.entry),
-    env: { ...process.env, VBOOM_IMAGE_DISK: opts.diskDir },
+    env: {
+      ...process.env,
+      VBOOM_IMAGE_DISK: opts.diskDir,
+      ...(gate === null ? {} : { [IMAGE_IO_GATE_ENV]: IMAGE_IO_GATE_IPC }),
+    },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'advanced',
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  if (gate !== null)
+    child.on('message', (m) => {
+      if (!isIoGrantRequest(m)) return
+      void answerIoGrant(m, gate).then((reply) => {
+        if (child.connected) child.send(reply)
+      })
+    })
   try {
     await opts.place?.(child)
   } catch (err) {
@@ -67,11 +90,15 @@ export async function startImage(image: VerificationImage, opts: ImageOptions): 
           )
         signal?.addEventListener('abort', onAbort, { once: true })
         child.once('exit', onExit)
-        child.once('message', (m) => {
+        const onMessage = (m: unknown): void => {
+          // the image's grant requests are answered above; any other message is the answer
+          if (isIoGrantRequest(m)) return
+          child.off('message', onMessage)
           signal?.removeEventListener('abort', onAbort)
           child.off('exit', onExit)
           resolve(m)
-        })
+        }
+        child.on('message', onMessage)
         child.send(message as never)
       }),
     close: async () => {

@@ -35,7 +35,8 @@ function parseArgs(argv: string[]): { hashDisk: boolean; crashAt?: string; logLe
 }
 
 const args = parseArgs(process.argv.slice(2))
-const info = HostRuntime.current().info
+const runtime = HostRuntime.current()
+const info = runtime.info
 const log = createLogger(args.logLevel, { host: info.name })
 const supervisor = new Supervisor({
   info,
@@ -43,6 +44,8 @@ const supervisor = new Supervisor({
   log,
   hashDisk: args.hashDisk,
   crashAt: args.crashAt,
+  // emulated mode: the anchor's verification image measures the host's disk as the VM's benchmarks do
+  ioGate: runtime.diskGate(),
 })
 await supervisor.start()
 process.stdout.write(`ready ${hostLayout(info).socket}\n`)

@@ -31,6 +31,7 @@ import { VBoomError } from '../../protocols/errors.js'
 import { writeFileAtomic } from '../../runtime/atomic-file.js'
 import type { Logger } from '../../runtime/log.js'
 import type { RemoteSession } from '../../runtime/platform.js'
+import type { IoGate } from '../../runtime/sandbox/io-gate.js'
 import type { SwapPhase } from '../../swapper/events.js'
 import type { HostInfo } from '../hosts/index.js'
 import { SupervisorError, SupervisorErrorCode, VmDiskError, VmDiskErrorCode } from './errors.js'
@@ -87,6 +88,8 @@ export interface SupervisorOptions {
   crashAt?: string
   /** How long VM processes get to stop on SIGTERM, ms. Default STOP_GRACE_MS. */
   stopGraceMs?: number
+  /** The host's emulated disk limits (emulated mode): the verification image's disk I/O waits for them. */
+  ioGate?: IoGate | null
 }
 
 interface RunningVm {
@@ -557,7 +560,7 @@ export class Supervisor {
     signalAll(frozen, 'SIGSTOP')
     let session: RemoteSession
     try {
-      session = await startImage({ entry }, { diskDir: this.o.info.scratchDir })
+      session = await startImage({ entry }, { diskDir: this.o.info.scratchDir, ioGate: this.o.ioGate })
     } catch (err) {
       signalAll(frozen, 'SIGCONT')
       throw err

@@ -71,6 +71,25 @@ export const MAX_IO_BYTES = 1280 * 1024
 export const CPU_POLL_MS = 10
 /** Emulated CPU: how often a host's processes are listed again (new children), ms. */
 export const CPU_RESCAN_MS = 200
+/**
+ * Emulated CPU: a host's process is CPU-bound (stopped while the host is in
+ * debt) when its recent use is at least this fraction of its busiest
+ * process's: a busy loop and a benchmark's compute loop are within 2x of each
+ * other, an agent waiting on its disk or its peers uses a small fraction.
+ */
+export const CPU_HEAVY_RELATIVE = 0.5
+/**
+ * Emulated CPU: the time constant of each process's smoothed CPU use, s. A
+ * second follows a process turning busy (a benchmark starting) within about
+ * as long, while one 10 ms clock tick moves it by 1 % only.
+ */
+export const CPU_RATE_TAU_S = 1
+/**
+ * Emulated CPU: debt the light (waiting) processes may run up while the busy
+ * ones are stopped, in seconds of the host's share; beyond it the whole host
+ * stops until it is even, so the long-run share stays exact.
+ */
+export const CPU_LIGHT_DEBT_S = 1
 
 /** Relay: largest piece shaped at once, bytes (64 KiB socket chunks would make 1 Mbit/s bursty). */
 export const RELAY_PIECE_BYTES = 16 * 1024

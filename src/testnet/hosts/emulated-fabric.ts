@@ -15,6 +15,7 @@ import { CpuQuota } from './cpu-quota.js'
 import { DiskBuckets, type GateServer, serveDiskGate } from './disk-gate.js'
 import type { ResolvedInit } from './fabric-options.js'
 import type { Host, HostFabric, HostInfo, HostSpawnOptions } from './host.js'
+import { throwIfInterrupted } from './interrupt.js'
 import { createSparseFile } from './loop-disk.js'
 import { type HostLimits, resolveLimits } from './profile.js'
 import type { RelayRoute } from './relay.js'
@@ -106,6 +107,7 @@ class EmulatedFabric implements HostFabric {
       source: 'process',
     })
     for (const [i, spec] of o.hosts.entries()) {
+      throwIfInterrupted(o.signal)
       const hostDir = join(runDir, `h${i}`)
       const fsDir = join(hostDir, 'fs')
       const scratchDir = join(fsDir, 'scratch')

@@ -12,6 +12,7 @@
  * TEARDOWN_INCOMPLETE something the run created could not be removed (listed in the message)
  * TOOL_MISSING       a verification tool (fio, iperf3, sockperf) is not installed
  * TOOL_OUTPUT        a verification tool's output could not be read
+ * INTERRUPTED        the run was interrupted (SIGINT, SIGTERM) while the hosts were being built
  */
 import { VBoomError } from '../../protocols/errors.js'
 
@@ -27,6 +28,7 @@ export type HostErrorCode =
   | 'TEARDOWN_INCOMPLETE'
   | 'TOOL_MISSING'
   | 'TOOL_OUTPUT'
+  | 'INTERRUPTED'
 
 export class HostEmulationError extends VBoomError {
   declare readonly code: HostErrorCode

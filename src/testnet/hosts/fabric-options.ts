@@ -33,6 +33,8 @@ export interface HostFabricInit {
   sweep?: boolean
   /** Where the mode line and sweep notes go. Default stderr. */
   print?: (line: string) => void
+  /** Aborts the build between hosts (SIGINT during a run's start-up); what was built is removed. */
+  signal?: AbortSignal
 }
 
 export type ResolvedInit = Required<Omit<HostFabricInit, 'mode'>>
@@ -48,5 +50,6 @@ export function resolveInit(init: HostFabricInit): ResolvedInit {
     handleSignals: init.handleSignals ?? true,
     sweep: init.sweep ?? true,
     print: init.print ?? ((line: string) => process.stderr.write(`${line}\n`)),
+    signal: init.signal ?? new AbortController().signal,
   }
 }

@@ -12,6 +12,7 @@ import { createHostCgroups, type HostCgroups, setDiskThrottle } from './cgroups.
 import { HUB_ADDRESS, SERVICE_BASE_PORT } from './constants.js'
 import type { ResolvedInit } from './fabric-options.js'
 import type { Host, HostFabric, HostInfo, HostSpawnOptions } from './host.js'
+import { throwIfInterrupted } from './interrupt.js'
 import { createLoopDisk, createSparseFile, imageBytesFor } from './loop-disk.js'
 import { advertisedAddress, connectHost, createHub, hostAddress } from './netns.js'
 import { type HostLimits, resolveLimits } from './profile.js'
@@ -98,6 +99,7 @@ class RootFabric implements HostFabric {
     const fabric = new RootFabric(reason, state, [], hub)
     const ports = Array.from({ length: o.servicePorts }, (_, k) => SERVICE_BASE_PORT + k)
     for (const [i, spec] of o.hosts.entries()) {
+      throwIfInterrupted(o.signal)
       const limits = resolveLimits(spec.profile)
       const name = `${stem}-h${i}`
       const cgroups = await createHostCgroups(state, name, limits)

@@ -11,7 +11,7 @@
  */
 import { join } from 'node:path'
 import { DEFAULT_UTILITY_MODEL } from '../../node/market/utility.js'
-import type { ModeRequest } from '../hosts/index.js'
+import { HostEmulationError, type ModeRequest } from '../hosts/index.js'
 import {
   RESULTS_SCHEMA,
   type ReportFiles,
@@ -40,13 +40,15 @@ import { createWorld, type World } from './world.js'
 
 /**
  * The emulated mode holds the agents' benchmarks to the hosts' limits as it
- * does the workloads (the disk gate, the CPU quota), and so also to the
- * resident VM's own load: on a CPU-starved host the VM's CPU-bound workload
- * slows the agent's disk benchmark too, where the kernel's limits in root
- * mode leave it more room.
+ * does the workloads (the disk gate, the CPU share). The CPU share stops only
+ * a host's CPU-bound processes (cpu-quota.ts), so on a CPU-starved host the
+ * VM's busy workload no longer freezes the agent's disk benchmark; but every
+ * emulated disk is also bounded by this machine's own disk and CPU, which the
+ * hosts share, so on a loaded machine the measured profiles lie closer
+ * together than the scenario sets them.
  */
 const EMULATED_PROFILE_NOTE =
-  "emulated mode: the agents' benchmarks share each host's emulated limits with its workloads, so a CPU-starved host's own CPU load also slows its disk benchmark and the market may see no gain in a disk-bound VM's move; run as root for the full scenario"
+  "emulated mode: the agents' benchmarks share each host's emulated limits with its workloads and this machine's own disk and CPU with every host, so on a loaded machine the profiles lie closer together than set and the market may see too small a gain to swap; run as root for the kernel's limits"
 
 /** Between polls of the hosts and the anchor, ms. */
 const POLL_MS = 1_000
@@ -216,16 +218,26 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
   for (const run of sc.runs) {
     if (o.signal?.aborted) break
     if (sc.runs.length > 1) o.print(`testnet: run "${run.label}"`)
-    const r = await runOnce(o, run, (m, why) => {
-      mode = m
-      modeReason = why
-    })
+    let r: RunOnceOutcome
+    try {
+      r = await runOnce(o, run, (m, why) => {
+        mode = m
+        modeReason = why
+      })
+    } catch (err) {
+      // SIGINT during the start-up: the world removed what it had built
+      if (err instanceof HostEmulationError && err.code === 'INTERRUPTED') break
+      throw err
+    }
     runs.push(r)
     if (r.ended === 'aborted') break
   }
   const main = runs.find((r) => r.run.placement === 'vboom') ?? runs.at(-1)
   if (main === undefined)
-    throw new TestnetRunError(TestnetRunErrorCode.INTERRUPTED, 'the run was interrupted before it started')
+    throw new TestnetRunError(
+      TestnetRunErrorCode.INTERRUPTED,
+      'the run was interrupted during its start-up; everything it had built is removed',
+    )
   const compared = comparison(runs, sc)
   const results: ScenarioResults = {
     schema: RESULTS_SCHEMA,
@@ -323,6 +335,7 @@ async function runOnce(
     print: o.print,
     logDir: o.resultsDir ?? undefined,
     trading,
+    signal: o.signal,
   })
   let view: LiveView | null = null
   try {

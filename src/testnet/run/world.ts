@@ -27,7 +27,14 @@ import {
 import { freePort } from '../../runtime/free-port.js'
 import { loadOrCreateKey } from '../../runtime/key-store.js'
 import { AnchorProcess, agentKeyFile, buildVmDisk, hostLayout, SupervisorProcess } from '../host/index.js'
-import { createHostFabric, type Host, type HostFabric, type ModeRequest } from '../hosts/index.js'
+import {
+  createHostFabric,
+  type Host,
+  type HostFabric,
+  type ModeRequest,
+  throwIfInterrupted,
+  untilInterrupted,
+} from '../hosts/index.js'
 import { RunLedger } from './anchor-ledger.js'
 import type { Scenario, ScenarioVm } from './scenarios.js'
 
@@ -136,6 +143,8 @@ export interface WorldOptions {
   logDir?: string
   /** Whether the agents trade (their market on, their owners' delegations on their disks); default true. */
   trading?: boolean
+  /** Aborts the start-up between its steps (HostEmulationError INTERRUPTED); what was built is removed. */
+  signal?: AbortSignal
 }
 
 export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<World> {
@@ -149,6 +158,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     // the run stops its processes itself first; the fabric's own exit hook stays as the last resort
     handleSignals: false,
     hosts: scenario.hosts,
+    signal: o.signal,
   })
   const close = async (): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch((err) => o.print(`testnet: stopping: ${err}`))
@@ -200,6 +210,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     const vms = new Map<string, WorldVm>()
     const classJson = { vcpus: VCPUS, memoryBytes: MEMORY_BYTES, diskBytes: scenario.vmDiskBytes }
     for (const vm of scenario.vms) {
+      throwIfInterrupted(o.signal)
       const host = byName.get(vm.host)!
       const seed = agentSeeds.get(vm.name)!
       const workload: Record<string, unknown> = { ...vm.workload, name: vm.name }
@@ -257,14 +268,17 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
 
     const logDir = o.logDir ?? baseDir
     await mkdir(logDir, { recursive: true })
-    const anchor = await AnchorProcess.start({
-      fabric,
-      dataDir: anchorDir,
-      listen,
-      hosts: Object.fromEntries(fabric.hosts.map((h) => [h.info.name, hostLayout(h.info).socket])),
-      logFile: join(logDir, 'anchor.log'),
-      logLevel: 'warn',
-    })
+    const anchor = await untilInterrupted(
+      o.signal,
+      AnchorProcess.start({
+        fabric,
+        dataDir: anchorDir,
+        listen,
+        hosts: Object.fromEntries(fabric.hosts.map((h) => [h.info.name, hostLayout(h.info).socket])),
+        logFile: join(logDir, 'anchor.log'),
+        logLevel: 'warn',
+      }),
+    )
     stops.push(() => anchor.stop())
     // A DFSIO master's host boots last: its workers are up and dialling by then, so the job
     // starts with all of them (supervisors start one after another, ~10 s each on a loaded machine).
@@ -276,7 +290,11 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
     )
     const started = new Map<string, WorldHost>()
     for (const h of order) {
-      const sup = await SupervisorProcess.start(h, { hashDisk: true, logLevel: 'warn' })
+      // a supervisor takes ~10 s to say ready on a loaded machine: given up at once on abort
+      const sup = await untilInterrupted(
+        o.signal,
+        SupervisorProcess.start(h, { hashDisk: true, logLevel: 'warn' }),
+      )
       stops.push(() => sup.stop())
       started.set(h.info.name, { name: h.info.name, host: h, sup })
     }

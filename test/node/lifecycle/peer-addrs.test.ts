@@ -49,7 +49,7 @@ t.test('none left is a typed error saying what to do', async (t) => {
       {
         constructor: LifecycleError,
         code: LifecycleErrorCode.NO_PEER_ADDRESS,
-        message: /restart this agent/,
+        message: /tries again with back-off/,
       },
       `refused: ${JSON.stringify(addrs)}`,
     )
