@@ -6,25 +6,8 @@
  * checking every signature against the anchor key it was given, and answers
  * with the measurements. One request, then it exits.
  */
-import { decodeManifest, decodeSignedBenchmark, runBenchmark } from '../runtime/sandbox/index.js'
-import type { ImageRequest, ImageResult } from './verifier.js'
-
-async function run(req: ImageRequest, diskDir: string): Promise<ImageResult[]> {
-  const out: ImageResult[] = []
-  for (const b of req.benchmarks) {
-    const signed = decodeSignedBenchmark(new Uint8Array(b.signed))
-    const r = await runBenchmark(signed, new Uint8Array(b.module), new Uint8Array(req.anchorKey), {
-      disk: { dir: diskDir },
-    })
-    out.push({
-      name: r.name,
-      resource: decodeManifest(signed.manifest).resource,
-      value: r.value,
-      unit: r.unit,
-    })
-  }
-  return out
-}
+import { runVerificationSuite } from './verification-suite.js'
+import type { ImageRequest } from './verifier.js'
 
 const disk = process.env.VBOOM_IMAGE_DISK
 if (process.send === undefined || disk === undefined) {
@@ -40,7 +23,7 @@ process.once('message', (m: unknown) => {
     reply({ t: 'error', error: { code: 'BAD_REQUEST', message: 'unknown request' } })
     return
   }
-  run(req, disk).then(
+  runVerificationSuite(req, new Uint8Array(req.anchorKey), disk).then(
     (results) => reply({ t: 'results', results }),
     (err: Error & { code?: string }) =>
       reply({ t: 'error', error: { code: err.code ?? 'FAILED', message: err.message } }),
