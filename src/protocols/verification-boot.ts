@@ -188,10 +188,12 @@ export function checkSessionProof(
 
 /** Session frames: JSON, Uint8Arrays as {"$b64": ...}. */
 export function encodeSessionFrame(message: unknown): Uint8Array {
+  // the holder's own value, not v: JSON.stringify has already turned a Buffer into {type, data} by toJSON
   return utf8(
-    JSON.stringify(message, (_k, v: unknown) =>
-      v instanceof Uint8Array ? { $b64: Buffer.from(v).toString('base64') } : v,
-    ),
+    JSON.stringify(message, function (this: Record<string, unknown>, k: string, v: unknown) {
+      const own = this[k]
+      return own instanceof Uint8Array ? { $b64: Buffer.from(own).toString('base64') } : v
+    }),
   )
 }
 
