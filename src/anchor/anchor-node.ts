@@ -2,7 +2,7 @@
  * The anchor's libp2p node: a stable, well-known peer that agents bootstrap
  * from and that serves the DHT (server mode), and the anchor's services over
  * it: the signed benchmark catalog and modules, the swap commit coordinator
- * and, when hosts can be reached (a platform), verification. Its libp2p key
+ * and verification (through a platform's hosts, or the VM's own agent). Its libp2p key
  * is persisted like an agent's so its multiaddr stays valid; its signing key
  * is `anchor.key`. It does not join the advert gossip: it is neutral, not a
  * trader.
@@ -19,6 +19,7 @@ import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
 import { type AddressScope, createHost, type Host } from '../runtime/libp2p-host.js'
 import { componentLogger, type Logger } from '../runtime/log.js'
+import { AgentBootTargets } from './agent-boot-target.js'
 import { BenchmarkRegistry } from './benchmarks/registry.js'
 import { standardSuiteDir } from './benchmarks/standard.js'
 import { ControlAuthorizer } from './control-auth.js'
@@ -34,7 +35,11 @@ export interface AnchorNodeOptions {
   listen: string[]
   addressScope: AddressScope
   log: Logger
-  /** How the anchor reaches the host of a location to verify it; no verification service without it. */
+  /**
+   * How the anchor reaches the host of a location to verify it (the
+   * testnet's emulated hosts). A location it does not resolve is reached
+   * through its VM's own agent (agent-boot-target.ts), as on real Linux VMs.
+   */
   hosts?: HostResolver
   /** Validity of the attestations it signs, ms. */
   attestationTtlMs?: number
@@ -46,6 +51,7 @@ export class AnchorNode {
   readonly metrics = new Registry()
   private services: AnchorServices | null = null
   private control: AnchorControlServer | null = null
+  private agentTargets: AgentBootTargets | null = null
 
   private constructor(
     readonly host: Host,
@@ -98,19 +104,25 @@ export class AnchorNode {
 
   async start(): Promise<void> {
     await this.host.start()
-    const verifier =
-      this.opts.hosts === undefined
-        ? undefined
-        : new Verifier({
-            key: this.key,
-            registry: this.registry,
-            hosts: this.opts.hosts,
-            control: new ControlAuthorizer({ ownership: this.ledger, anchorPublicKey: this.key.publicKey }),
-            ownership: this.ledger,
-            ttlMs: this.opts.attestationTtlMs,
-            benchmarks: this.opts.verifyBenchmarks,
-            log: componentLogger(this.opts.log, 'vboom:anchor:verifier'),
-          })
+    const agentTargets = new AgentBootTargets({
+      node: this.host,
+      key: this.key,
+      ownership: this.ledger,
+      log: componentLogger(this.opts.log, 'vboom:anchor:agent-boot'),
+    })
+    await agentTargets.start()
+    this.agentTargets = agentTargets
+    const hosts = this.opts.hosts
+    const verifier = new Verifier({
+      key: this.key,
+      registry: this.registry,
+      hosts: (location) => hosts?.(location) ?? agentTargets.resolve(location),
+      control: new ControlAuthorizer({ ownership: this.ledger, anchorPublicKey: this.key.publicKey }),
+      ownership: this.ledger,
+      ttlMs: this.opts.attestationTtlMs,
+      benchmarks: this.opts.verifyBenchmarks,
+      log: componentLogger(this.opts.log, 'vboom:anchor:verifier'),
+    })
     this.services = new AnchorServices({
       node: this.host,
       registry: this.registry,
@@ -141,6 +153,7 @@ export class AnchorNode {
   async stop(): Promise<void> {
     await this.control?.stop()
     await this.services?.stop()
+    await this.agentTargets?.stop()
     await this.host.stop()
     await this.coordinator.drain()
     await this.ledger.close()

@@ -8,30 +8,9 @@
  * emulates the host's disk limits, it says so (image-io-gate.ts) and each
  * disk I/O waits for the host's grant, as the VM's own benchmarks do.
  */
-import { decodeManifest, decodeSignedBenchmark, runBenchmark } from '../runtime/sandbox/index.js'
 import { IMAGE_IO_GATE_ENV, IMAGE_IO_GATE_IPC, ImageIoGateClient } from './image-io-gate.js'
-import type { ImageRequest, ImageResult } from './verifier.js'
-
-async function run(
-  req: ImageRequest,
-  diskDir: string,
-  gate: ImageIoGateClient | null,
-): Promise<ImageResult[]> {
-  const out: ImageResult[] = []
-  for (const b of req.benchmarks) {
-    const signed = decodeSignedBenchmark(new Uint8Array(b.signed))
-    const r = await runBenchmark(signed, new Uint8Array(b.module), new Uint8Array(req.anchorKey), {
-      disk: gate === null ? { dir: diskDir } : { dir: diskDir, gate },
-    })
-    out.push({
-      name: r.name,
-      resource: decodeManifest(signed.manifest).resource,
-      value: r.value,
-      unit: r.unit,
-    })
-  }
-  return out
-}
+import { runVerificationSuite } from './verification-suite.js'
+import type { ImageRequest } from './verifier.js'
 
 const disk = process.env.VBOOM_IMAGE_DISK
 if (process.send === undefined || disk === undefined) {
@@ -52,7 +31,7 @@ process.on('message', (m: unknown) => {
     reply({ t: 'error', error: { code: 'BAD_REQUEST', message: 'unknown request' } })
     return
   }
-  run(req, disk, gate).then(
+  runVerificationSuite(req, new Uint8Array(req.anchorKey), disk, gate).then(
     (results) => reply({ t: 'results', results }),
     (err: Error & { code?: string }) =>
       reply({ t: 'error', error: { code: err.code ?? 'FAILED', message: err.message } }),

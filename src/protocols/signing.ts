@@ -43,6 +43,10 @@ export const SignatureDomain = {
   controlRequest: 'vboom/control-request/v1',
   coordinator: 'vboom/coordinator/v1',
   bootImage: 'vboom/boot-image/v1',
+  /** The anchor asks a VM's agent to boot its verification image (verification-boot.ts). */
+  verificationBoot: 'vboom/verification-boot/v1',
+  /** The anchor proves itself to its verification image, which dialled it (verification-boot.ts). */
+  verificationSession: 'vboom/verification-session/v1',
 } as const
 export type SignatureDomainTag = (typeof SignatureDomain)[keyof typeof SignatureDomain]
 

@@ -14,6 +14,7 @@ interface AgentFlags {
   bootstrap?: string[]
   logLevel?: LogLevel
   platform?: string
+  verificationImage: string
 }
 
 export function registerAgent(program: Command): void {
@@ -34,6 +35,11 @@ export function registerAgent(program: Command): void {
       '--platform <kind>',
       'the machine the agent runs on: linux (a swap kexecs into the stateless image; the boot disk needs the reserve: vboom install --create-reserve)',
     )
+    .option(
+      '--verification-image <dir>',
+      "with --platform linux: the anchor's signed verification image, booted when the anchor verifies this VM",
+      '/var/lib/vboom/verification',
+    )
     .addOption(logLevelOption())
     .action(async (flags: AgentFlags) => {
       const config = await loadAgentConfig(flags.config)
@@ -53,6 +59,20 @@ export function registerAgent(program: Command): void {
           : undefined
       const agent = await Agent.create({ dataDir: flags.dataDir, config, log, platform })
       await agent.start()
+      // on a Linux VM the anchor verifies the VM through its agent (src/linux/verification/)
+      const verification =
+        platform !== undefined && config.anchorKey !== undefined && config.bootstrap.length > 0
+          ? new (await import('../../linux/verification/agent-service.js')).VerificationService({
+              node: agent.host,
+              machine: platform,
+              anchorKey: new Uint8Array(Buffer.from(config.anchorKey, 'hex')),
+              anchorAddrs: config.bootstrap,
+              imageDir: flags.verificationImage,
+              captureNetwork: async () => (await import('../../linux/net/capture.js')).captureNetwork(),
+              log: componentLogger(log, 'vboom:linux:verification'),
+            })
+          : null
+      await verification?.start()
       const control = new ControlServer(agent, componentLogger(log, 'vboom:node:control'))
       await control.start()
       process.stdout.write(
@@ -64,6 +84,7 @@ export function registerAgent(program: Command): void {
       const sig = await untilSignal()
       log.info({ signal: sig }, 'stopping')
       await control.stop()
+      await verification?.stop()
       await agent.stop()
     })
 }

@@ -27,8 +27,9 @@ import { release, tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { ImageBuildCode, ImageBuildError } from '../errors.js'
-
-import { appFiles, type ImageFile, projectRoot } from './bundle.js'
+import { verificationInitScript } from '../verification/init-script.js'
+import { ANCHOR_KEY_IN_IMAGE } from '../verification/layout.js'
+import { appFiles, type ImageFile, type ImageFlavour, projectRoot } from './bundle.js'
 import { type CpioEntry, writeCpio } from './cpio.js'
 import { isStaticExecutable } from './elf.js'
 import { initScript, MODULE_ORDER_FILE } from './init-script.js'
@@ -63,9 +64,16 @@ export interface BuildImageOptions {
   cmdline?: string
   root?: string
   onStep?: (step: string, ms: number) => void
+  /**
+   * Build the anchor's verification image instead (src/linux/verification/):
+   * its entry and /init, the anchor key it answers to built in, no kexec
+   * helper. The anchor signs the result (signImageDir).
+   */
+  verification?: { anchorKey: Uint8Array }
 }
 
 export interface ImageReport {
+  flavour: ImageFlavour
   kernel: { path: string; version: string; bytes: number }
   initramfs: { path: string; bytes: number; rawBytes: number; files: number }
   cmdline: string
@@ -272,7 +280,8 @@ export async function buildImage(o: BuildImageOptions): Promise<ImageReport> {
     )
 
     // the stateless agent
-    const app = await timed(steps, 'bundle', () => appFiles(root), o.onStep)
+    const flavour: ImageFlavour = o.verification === undefined ? 'stateless' : 'verification'
+    const app = await timed(steps, 'bundle', () => appFiles(root, flavour), o.onStep)
     for (const f of app.files) addFile(f)
     // the addons' own libraries (the BLAKE addon links librt, which node does not): at the same paths
     const carried = new Set(node.libraries)
@@ -285,7 +294,17 @@ export async function buildImage(o: BuildImageOptions): Promise<ImageReport> {
           addFile({ path: lib.replace(/^\//, ''), data: await readFile(lib), mode: 0o755 })
         }
     }
-    addFile({ path: 'init', data: Buffer.from(initScript(k.version)), mode: 0o755 })
+    if (o.verification === undefined)
+      addFile({ path: 'init', data: Buffer.from(initScript(k.version)), mode: 0o755 })
+    else {
+      addFile({ path: 'init', data: Buffer.from(verificationInitScript(k.version)), mode: 0o755 })
+      addFile({
+        path: ANCHOR_KEY_IN_IMAGE,
+        data: Buffer.from(
+          `${JSON.stringify({ anchorKey: Buffer.from(o.verification.anchorKey).toString('hex') })}\n`,
+        ),
+      })
+    }
     addFile({ path: 'etc/passwd', data: Buffer.from('root:x:0:0:root:/root:/bin/sh\n') })
     addFile({ path: 'etc/group', data: Buffer.from('root:x:0:\n') })
     addFile({ path: 'etc/hosts', data: Buffer.from('127.0.0.1 localhost\n::1 localhost\n') })
@@ -316,14 +335,19 @@ export async function buildImage(o: BuildImageOptions): Promise<ImageReport> {
     await copyFile(k.kernel, kernelOut)
     const cmdline = o.cmdline ?? DEFAULT_STATELESS_CMDLINE
     await writeFile(join(o.out, IMAGE_FILES.cmdline), `${cmdline}\n`)
-    const helper = await timed(
-      steps,
-      'kexec-helper',
-      () => buildKexecHelper(root, join(o.out, IMAGE_FILES.kexecHelper)),
-      o.onStep,
-    )
+    // the verification image is booted by the VM's running system, whose helper the stateless image's build installed
+    const helper =
+      flavour === 'verification'
+        ? { path: null, note: 'not built with the verification image (the stateless image carries it)' }
+        : await timed(
+            steps,
+            'kexec-helper',
+            () => buildKexecHelper(root, join(o.out, IMAGE_FILES.kexecHelper)),
+            o.onStep,
+          )
 
     const report: ImageReport = {
+      flavour,
       kernel: { path: kernelOut, version: k.version, bytes: (await stat(kernelOut)).size },
       initramfs: {
         path: initramfsPath,

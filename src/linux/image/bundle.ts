@@ -199,33 +199,51 @@ export interface AppFiles {
   entryBytes: number
 }
 
-/** The bundles, addon packages and native addon of the stateless image. */
-export async function appFiles(root = projectRoot()): Promise<AppFiles> {
+/**
+ * What an image runs: the stateless image runs the swap (the stateless entry
+ * and the swapper's hash worker); the verification image runs the anchor's
+ * session (src/linux/verification/image-main.ts), and no swap.
+ */
+export type ImageFlavour = 'stateless' | 'verification'
+
+/** The entry of the verification image, at the path its relative imports expect (see the header). */
+export const VERIFICATION_ENTRY_SOURCE = 'src/linux/verification/image-main'
+
+/** The bundles, addon packages and native addon of an image (the stateless one by default). */
+export async function appFiles(root = projectRoot(), flavour: ImageFlavour = 'stateless'): Promise<AppFiles> {
   const esbuild = await loadEsbuild()
-  const entry = await bundleOne(
-    esbuild,
-    entrySource(root, 'src/linux/stateless-main.ts', 'dist/src/linux/stateless-main.js'),
-  )
-  const worker = await bundleOne(
-    esbuild,
-    entrySource(root, 'src/swapper/index/hash-worker.ts', 'dist/src/swapper/index/hash-worker.js'),
-  )
+  const bundles: Array<{ path: string; code: Uint8Array; externals: Set<string> }> = []
+  if (flavour === 'stateless') {
+    const entry = await bundleOne(
+      esbuild,
+      entrySource(root, 'src/linux/stateless-main.ts', 'dist/src/linux/stateless-main.js'),
+    )
+    const worker = await bundleOne(
+      esbuild,
+      entrySource(root, 'src/swapper/index/hash-worker.ts', 'dist/src/swapper/index/hash-worker.js'),
+    )
+    bundles.push({ path: ENTRY_IN_IMAGE, ...entry }, { path: WORKER_IN_IMAGE, ...worker })
+  } else {
+    const entry = await bundleOne(
+      esbuild,
+      entrySource(root, `${VERIFICATION_ENTRY_SOURCE}.ts`, `dist/${VERIFICATION_ENTRY_SOURCE}.js`),
+    )
+    bundles.push({ path: `${IMAGE_APP_ROOT}/dist/${VERIFICATION_ENTRY_SOURCE}.js`, ...entry })
+  }
   const files: ImageFile[] = [
-    { path: ENTRY_IN_IMAGE, data: entry.code },
-    { path: WORKER_IN_IMAGE, data: worker.code },
+    ...bundles.map((b) => ({ path: b.path, data: b.code })),
     // the bundles are ES modules
     { path: `${IMAGE_APP_ROOT}/dist/package.json`, data: Buffer.from('{"type":"module"}\n') },
   ]
   const nodeModules = join(root, 'node_modules')
   const packages = await packageClosure(nodeModules, [
-    ...entry.externals,
-    ...worker.externals,
-    ...RUNTIME_REQUIRED,
+    ...bundles.flatMap((b) => [...b.externals]),
+    ...(flavour === 'stateless' ? RUNTIME_REQUIRED : []),
   ])
   for (const p of packages)
     await packageFiles(join(nodeModules, p), `${IMAGE_APP_ROOT}/node_modules/${p}`, files)
   const native = join(root, 'native', 'build', 'blake3_batch.node')
   const nativeHashing = existsSync(native)
   if (nativeHashing) files.push({ path: NATIVE_IN_IMAGE, data: await readFile(native), mode: 0o755 })
-  return { files, packages, nativeHashing, entryBytes: entry.code.length }
+  return { files, packages, nativeHashing, entryBytes: bundles[0]!.code.length }
 }
