@@ -92,7 +92,7 @@ async function ownershipChecks(world: World, obs: RunObserver): Promise<MarketCh
 }
 
 /** Payments: balanced, each owner's net as the COMMITs say, each priced swap within its limits. */
-function paymentChecks(
+export function paymentChecks(
   world: World,
   swaps: readonly ObservedSwap[],
   balances: Record<string, bigint>,
