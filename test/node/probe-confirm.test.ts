@@ -86,4 +86,9 @@ t.test('a shortfall is confirmed by a second probe before it counts as a lie', a
   t.match(made, /outcome="mismatch-unconfirmed"} 1/)
   t.match(made, /outcome="claim-mismatch"} 1/)
   t.match(made, /outcome="pass"} 1/)
+  t.match(
+    await metrics.getSingleMetricAsString('vboom_probe_lies_total'),
+    new RegExp(`peer="${peer}"} 1`),
+    'the lie is counted against the peer that told it',
+  )
 })

@@ -7,7 +7,7 @@
 
 /** Score changes. A lie costs ten honest probes: lying must not pay on average. */
 const REPUTATION_PASS = 1
-export const REPUTATION_CLAIM_MISMATCH = -10
+const REPUTATION_CLAIM_MISMATCH = -10
 const REPUTATION_INVALID_ANSWER = -10
 /** Refusals and timeouts may be honest (busy, network): a small cost. */
 const REPUTATION_NO_ANSWER = -2

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Counter, Registry } from 'prom-client'
+import { Counter, type Registry } from 'prom-client'
 import type { Profile } from '../../protocols/advert.js'
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
@@ -89,6 +89,8 @@ function netBwUnsupported(
 
 /** Probes made by this agent, by outcome: the verdicts, and mismatches a second probe did not confirm. */
 const PROBES_MADE_METRIC = 'vboom_probes_made_total'
+/** Lies this agent's probes confirmed, by the lying peer: few peers, since honest ones never get a series. */
+const PROBE_LIES_METRIC = 'vboom_probe_lies_total'
 
 /** The better of two measurements of one resource: higher, or lower for round-trip time. */
 function better(resource: string, x: number, y: number): number {
@@ -101,6 +103,7 @@ type Answer =
 
 export class ProbeClient {
   private readonly made: Counter<'outcome'> | null
+  private readonly lies: Counter<'peer'> | null
 
   constructor(private readonly init: ProbeClientInit) {
     this.made = outcomeCounter(
@@ -108,6 +111,17 @@ export class ProbeClient {
       PROBES_MADE_METRIC,
       'Probes this agent made of partners, by outcome (a verdict, or mismatch-unconfirmed)',
     )
+    const m = init.metrics
+    this.lies =
+      m === undefined
+        ? null
+        : ((m.getSingleMetric(PROBE_LIES_METRIC) as Counter<'peer'> | undefined) ??
+          new Counter({
+            name: PROBE_LIES_METRIC,
+            help: "Claims this agent's probes found contradicted twice in a row (a lie), by the peer that made them",
+            labelNames: ['peer'],
+            registers: [m],
+          }))
   }
 
   /**
@@ -140,6 +154,7 @@ export class ProbeClient {
         detail: o.code,
       })
       this.made?.inc({ outcome: counted })
+      if (o.verdict === 'claim-mismatch') this.lies?.inc({ peer: id })
       return { ...o, peer: id, score, probes }
     }
     const first = await this.ask(peer, target, benchmarks, signal)

@@ -6,12 +6,10 @@
  * ledger is what the COMMITs recorded, and each priced swap's payment is the
  * agreed price, within the payer's delegation and at least the payee's ask;
  * a priced swap took place; every lying agent was caught by the agents'
- * probes (their reputations and their probe counters) and holds no
+ * probes (the lies they counted against it) and holds no
  * agreement; no honest agent was charged a lie.
  */
 import { DEFAULT_MARKET_POLICY } from '../../node/market/decision.js'
-import { REPUTATION_CLAIM_MISMATCH } from '../../node/market/reputation.js'
-import { agentControl, agentDataDir } from './agent-control.js'
 import type { ObservedSwap, RunObserver } from './observe.js'
 import type { World } from './world.js'
 
@@ -21,12 +19,13 @@ export interface MarketCheck {
   detail: string
 }
 
-/** One agent that caught a liar: its view of the liar's reputation and the lies its probes confirmed. */
+/** One agent that caught a liar: the lies its probes confirmed and its view of the liar's reputation. */
 export interface Catch {
   by: string
-  reputation: number
-  /** vboom_probes_made_total{outcome="claim-mismatch"} on the catching agent (all partners). */
-  claimMismatches: number
+  /** Its reputation of the liar at the end (null: the liar is not in its market). */
+  reputation: number | null
+  /** vboom_probe_lies_total{peer=<liar>} on the catching agent: claims its probes found short twice in a row. */
+  lies: number
   /** The catching agent's last negotiation with the liar, as it reports it. */
   last: string | null
 }
@@ -45,16 +44,7 @@ export interface MarketCheckResult {
   liars: LiarVerdict[]
 }
 
-const PROBES_MADE = /^vboom_probes_made_total\{outcome="claim-mismatch"\} (\d+)/m
-
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
-
-/** The claim-mismatches an agent's probes confirmed, from its /metrics; 0 when it does not answer. */
-async function claimMismatches(root: string): Promise<number> {
-  const r = await agentControl(agentDataDir(root), 'GET', '/metrics')
-  if (r?.status !== 200) return 0
-  return Number(PROBES_MADE.exec(r.text)?.[1] ?? 0)
-}
 
 /** Every location: the ledger's owner and VM against the identity on the disk its host runs. */
 async function ownershipChecks(world: World, obs: RunObserver): Promise<MarketCheck[]> {
@@ -146,38 +136,27 @@ export function paymentChecks(
   return out
 }
 
-/** Each liar: caught by some agent's probes, and no swap with it. */
-async function liarVerdicts(world: World, obs: RunObserver): Promise<LiarVerdict[]> {
+/** Each liar: caught by some agent's probes (the lies they counted against it), and no swap with it. */
+function liarVerdicts(world: World, obs: RunObserver): LiarVerdict[] {
   const liars = [...world.vms.values()].filter((v) => v.spec.advertisedDiskFactor !== undefined)
-  const mismatches = new Map<string, number>()
-  for (const [vm] of world.vms) {
-    const host = obs.hostOf(vm)
-    const root = host === null ? undefined : obs.status.get(host)?.vm?.root
-    if (root !== undefined) mismatches.set(vm, await claimMismatches(root))
-  }
   return liars.map((liar) => {
     const catches: Catch[] = []
-    for (const [vm, m] of obs.markets) {
-      const c = m.candidates.find((x) => x.peer === liar.agentPeerId)
-      if (c === undefined || c.reputation > REPUTATION_CLAIM_MISMATCH) continue
-      catches.push({
-        by: vm,
-        reputation: c.reputation,
-        claimMismatches: mismatches.get(vm) ?? 0,
-        last: c.last ?? null,
-      })
+    for (const [vm, lies] of obs.lies) {
+      const n = lies.get(liar.agentPeerId) ?? 0
+      if (n === 0) continue
+      const c = obs.markets.get(vm)?.candidates.find((x) => x.peer === liar.agentPeerId)
+      catches.push({ by: vm, reputation: c?.reputation ?? null, lies: n, last: c?.last ?? null })
     }
-    const confirmed = catches.filter((c) => c.claimMismatches > 0)
     return {
       liar: liar.spec.name,
-      caughtBy: confirmed.length > 0 ? 'probe' : null,
+      caughtBy: catches.length > 0 ? 'probe' : null,
       catches,
       agreements: obs.swaps.filter((x) => x.a.vm === liar.spec.name || x.b.vm === liar.spec.name).length,
     }
   })
 }
 
-/** No honest VM stands charged with a lie in any agent's view. */
+/** No honest VM had a lie counted against it by any agent's probes. */
 function honestChecks(world: World, obs: RunObserver): MarketCheck {
   const liars = new Set(
     [...world.vms.values()]
@@ -185,15 +164,14 @@ function honestChecks(world: World, obs: RunObserver): MarketCheck {
       .map((v) => v.agentPeerId),
   )
   const charged: string[] = []
-  for (const [vm, m] of obs.markets)
-    for (const c of m.candidates)
-      if (!liars.has(c.peer) && c.reputation <= REPUTATION_CLAIM_MISMATCH)
-        charged.push(`${vm} holds ${obs.vmOfPeer(c.peer)} at ${c.reputation}`)
+  for (const [vm, lies] of obs.lies)
+    for (const [peer, n] of lies)
+      if (!liars.has(peer) && n > 0)
+        charged.push(`${vm}'s probes counted ${n} lie(s) against ${obs.vmOfPeer(peer)}`)
   return {
     name: 'no honest agent was charged a lie',
     ok: charged.length === 0,
-    detail:
-      charged.join('; ') || `no honest VM at or below ${REPUTATION_CLAIM_MISMATCH} in any agent's market`,
+    detail: charged.join('; ') || "no agent's probes counted a lie against an honest VM",
   }
 }
 
@@ -203,18 +181,18 @@ export async function marketChecks(
   balances: Record<string, bigint>,
 ): Promise<MarketCheckResult> {
   const checks = [...(await ownershipChecks(world, obs)), ...paymentChecks(world, obs.swaps, balances)]
-  const liars = await liarVerdicts(world, obs)
+  const liars = liarVerdicts(world, obs)
   for (const l of liars) {
     checks.push({
       name: `the lying agent ${l.liar} was caught`,
       ok: l.caughtBy !== null,
       detail:
         l.catches.length === 0
-          ? "no agent's market holds it at a lie's reputation"
+          ? "no agent's probes counted a lie against it"
           : l.catches
               .map(
                 (c) =>
-                  `${c.by} holds it at ${c.reputation} (its probes confirmed ${c.claimMismatches} claim mismatch(es)${c.last === null ? '' : `; last: ${c.last}`})`,
+                  `${c.by}'s probes counted ${c.lies} lie(s) (reputation ${c.reputation ?? '-'}${c.last === null ? '' : `; last: ${c.last}`})`,
               )
               .join('; '),
     })
