@@ -51,7 +51,7 @@ t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
     diskDir: t.testdir(),
     log: createLogger('silent'),
     metrics,
-    rate: { burst: 4, perSecond: 0.001 },
+    rate: { burst: 5, perSecond: 0.001 },
   })
   await server.start()
 
@@ -70,6 +70,8 @@ t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
     cpu: { median: measured * 10, spread: 0, samples: 1, windowMs: 1 },
   })
   t.equal(inflated.verdict, 'claim-mismatch')
+  t.equal(inflated.probes, 2, 'a shortfall is probed again before it is charged')
+  t.equal(reputation.history(b.peerId.toString()).at(-1)?.verdict, 'claim-mismatch', 'and then charged once')
 
   // Record a genuine answer to nonce N1, as a man in the middle or a lazy peer would.
   const n1 = randomBytes(16)
@@ -122,7 +124,7 @@ t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
   const limited = await client.probe(b.peerId, target, [bench], {})
   t.equal(limited.code, 'PROBE_REFUSED', 'rate limited')
   const served = await metrics.getSingleMetricAsString('vboom_probes_served_total')
-  t.match(served, /outcome="ok"} 3/, 'answered probes counted')
+  t.match(served, /outcome="ok"} 4/, 'answered probes counted (the confirmation too)')
   t.match(served, /outcome="UNKNOWN_BENCHMARK"} 1/)
   t.match(served, /outcome="RATE_LIMITED"} 1/)
 })

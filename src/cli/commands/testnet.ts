@@ -37,7 +37,7 @@ export function registerTestnet(program: Command): void {
     .description(
       'run a scenario on emulated hosts: an anchor and one process per host, VMs with workloads whose agents trade and swap by themselves, a live view and a report',
     )
-    .option('--hosts <n>', 'hosts in the run (scenario swap: 3 to 16, default 4; paper: 7)')
+    .option('--hosts <n>', 'hosts in the run (scenario swap: 3 to 16, default 4; paper: 7; market: 12)')
     .addOption(new Option('--scenario <name>', 'which scenario').choices([...SCENARIOS]).default('swap'))
     .option('--duration <s>', "the run's limit in seconds (default: the scenario's)")
     .option(
@@ -117,6 +117,7 @@ export function registerTestnet(program: Command): void {
           comparison: out.comparison,
           runs: out.runs.map((r) => ({ id: r.run.id, ended: r.ended, totalSeconds: r.run.totalSeconds })),
           report: out.report?.html ?? null,
+          market: out.market,
         }
         if (flags.json === true) process.stdout.write(`${JSON.stringify(summary)}\n`)
         else {
@@ -146,6 +147,8 @@ export function registerTestnet(program: Command): void {
           for (const [owner, b] of Object.entries(out.ledger.balances))
             process.stdout.write(`balance ${owner}: ${b > 0n ? '+' : ''}${b} micro-credits\n`)
           for (const line of out.comparison) process.stdout.write(`${line}\n`)
+          for (const c of out.market?.checks ?? [])
+            process.stdout.write(`check ${c.ok ? 'ok' : 'FAILED'}: ${c.name} (${c.detail})\n`)
           for (const [loc, owner] of Object.entries(out.ledger.owners))
             process.stdout.write(
               `location ${loc}: owner ${owner ?? '-'}, runs ${Object.keys(out.placement).find((v) => out.placement[v] === loc) ?? '-'}\n`,
@@ -155,6 +158,7 @@ export function registerTestnet(program: Command): void {
         // emulated mode: on a loaded machine the hosts' measured profiles lie close together, so finding no gain is an accepted outcome
         else if (out.ended === 'no-gain' && out.mode === 'emulated') process.exitCode = 0
         else if (out.swaps.length === 0 || out.improvements.some((i) => !i.improved)) process.exitCode = 1
+        else if (out.market?.checks.some((c) => !c.ok)) process.exitCode = 1
       } finally {
         process.off('SIGINT', onSignal)
         process.off('SIGTERM', onSignal)

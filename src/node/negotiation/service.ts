@@ -233,6 +233,7 @@ export class NegotiationService {
             node: init.node,
             reputation: init.reputation,
             sink: init.probe.sink,
+            metrics: init.metrics,
             now: this.now,
           })
     this.ledger = new AnchorLedgerClient({

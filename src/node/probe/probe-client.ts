@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import { Counter, type Registry } from 'prom-client'
 import type { Profile } from '../../protocols/advert.js'
 import {
   DEFAULT_PROBE_TIMEOUT_MS,
@@ -16,13 +17,15 @@ import {
   PROBE_PROTOCOL,
 } from '../../protocols/anchor-constants.js'
 import type { SinkOutcome } from '../../protocols/bandwidth.js'
-import { type ClaimCheck, checkClaims } from '../../protocols/claims.js'
+import { type ClaimCheck, lowerIsBetter } from '../../protocols/claims.js'
 import { ValidationError, type VBoomError } from '../../protocols/errors.js'
 import { encodeProbeRequest, type ProbeMeasurement, validateProbeResponse } from '../../protocols/probe.js'
 import { rpcCall } from '../../protocols/rpc.js'
 import { BenchmarkResource, needsNetwork, type VerifiedBenchmark } from '../../runtime/sandbox/index.js'
 import type { Reputation } from '../market/reputation.js'
 import type { BandwidthSink } from './bandwidth-sink.js'
+import { checkClaimsBySpread } from './claim-tolerance.js'
+import { outcomeCounter } from './metrics.js'
 
 export interface ProbeOutcome {
   peer: string
@@ -33,12 +36,22 @@ export interface ProbeOutcome {
   /** The failed rule's code, when not ok. */
   code?: string
   score: number
+  /** Probe exchanges made: 2 when a shortfall was checked again before it was charged. */
+  probes: number
 }
 
 export interface ProbeClientInit {
   node: Libp2p
   reputation: Reputation
+  /**
+   * One tolerance for every claim; absent: each claim's own, from its
+   * advert's spread (claim-tolerance.ts).
+   */
   tolerance?: number
+  /** Whether a shortfall is probed again before it is charged (default true). */
+  confirmMismatch?: boolean
+  /** Where `vboom_probes_made_total{outcome}` is registered; none by default. */
+  metrics?: Registry
   timeoutMs?: number
   /** Our bandwidth sink: the probed peer may push to it while a probe with network benchmarks runs. */
   sink?: BandwidthSink
@@ -74,13 +87,53 @@ function netBwUnsupported(
   return null
 }
 
+/** Probes made by this agent, by outcome: the verdicts, and mismatches a second probe did not confirm. */
+const PROBES_MADE_METRIC = 'vboom_probes_made_total'
+/** Lies this agent's probes confirmed, by the lying peer: few peers, since honest ones never get a series. */
+const PROBE_LIES_METRIC = 'vboom_probe_lies_total'
+
+/** The better of two measurements of one resource: higher, or lower for round-trip time. */
+function better(resource: string, x: number, y: number): number {
+  return lowerIsBetter(resource) ? Math.min(x, y) : Math.max(x, y)
+}
+
+type Answer =
+  | { ok: true; measurements: ProbeMeasurement[]; seen: SinkOutcome[] }
+  | { ok: false; outcome: Omit<ProbeOutcome, 'score' | 'peer' | 'probes'> }
+
 export class ProbeClient {
-  constructor(private readonly init: ProbeClientInit) {}
+  private readonly made: Counter<'outcome'> | null
+  private readonly lies: Counter<'peer'> | null
+
+  constructor(private readonly init: ProbeClientInit) {
+    this.made = outcomeCounter(
+      init.metrics,
+      PROBES_MADE_METRIC,
+      'Probes this agent made of partners, by outcome (a verdict, or mismatch-unconfirmed)',
+    )
+    const m = init.metrics
+    this.lies =
+      m === undefined
+        ? null
+        : ((m.getSingleMetric(PROBE_LIES_METRIC) as Counter<'peer'> | undefined) ??
+          new Counter({
+            name: PROBE_LIES_METRIC,
+            help: "Claims this agent's probes found contradicted twice in a row (a lie), by the peer that made them",
+            labelNames: ['peer'],
+            registers: [m],
+          }))
+  }
 
   /**
    * Probes `peer` with `benchmarks` and checks its advert's `claims` against
    * the results. Never throws for the peer's behaviour: the outcome says what
    * happened and the reputation is updated.
+   *
+   * A measurement below a claim is charged as a lie only when a second
+   * probe, made at once with a fresh nonce, falls short too (the better of
+   * the two measurements is checked): one probe on a loaded machine
+   * measures the moment's load as much as the host, and an honest peer
+   * should not lose a tenth of its standing to it. A 2x lie fails both.
    */
   async probe(
     peer: PeerId,
@@ -89,17 +142,50 @@ export class ProbeClient {
     claims: Profile,
     signal?: AbortSignal,
   ): Promise<ProbeOutcome> {
-    const nonce = randomBytes(PROBE_NONCE_BYTES)
-    const modules = benchmarks.map((b) => b.moduleSha256)
     const id = peer.toString()
-    const done = (o: Omit<ProbeOutcome, 'score' | 'peer'>): ProbeOutcome => {
+    let probes = 1
+    const done = (
+      o: Omit<ProbeOutcome, 'score' | 'peer' | 'probes'>,
+      counted: string = o.verdict,
+    ): ProbeOutcome => {
       const score = this.init.reputation.record(id, {
         atMs: (this.init.now ?? Date.now)(),
         verdict: o.verdict,
         detail: o.code,
       })
-      return { ...o, peer: id, score }
+      this.made?.inc({ outcome: counted })
+      if (o.verdict === 'claim-mismatch') this.lies?.inc({ peer: id })
+      return { ...o, peer: id, score, probes }
     }
+    const first = await this.ask(peer, target, benchmarks, signal)
+    if (!first.ok) return done(first.outcome)
+    const checked = this.check(benchmarks, claims, first.measurements, first.seen)
+    if (checked.ok || checked.verdict !== 'claim-mismatch' || this.init.confirmMismatch === false)
+      return done(checked)
+    probes = 2
+    const second = await this.ask(peer, target, benchmarks, signal)
+    if (!second.ok) return done(second.outcome)
+    const best = first.measurements.map((m, i) => ({
+      ...m,
+      value: better(
+        String(benchmarks[i]!.manifest.resource),
+        m.value,
+        second.measurements[i]?.value ?? m.value,
+      ),
+    }))
+    const confirmed = this.check(benchmarks, claims, best, [...first.seen, ...second.seen])
+    return done(confirmed, confirmed.ok ? 'mismatch-unconfirmed' : confirmed.verdict)
+  }
+
+  /** One probe exchange: the peer's signed measurements, or why there are none. */
+  private async ask(
+    peer: PeerId,
+    target: PeerId | Multiaddr[],
+    benchmarks: VerifiedBenchmark[],
+    signal?: AbortSignal,
+  ): Promise<Answer> {
+    const nonce = randomBytes(PROBE_NONCE_BYTES)
+    const modules = benchmarks.map((b) => b.moduleSha256)
     let bytes: Uint8Array
     // Transfers the peer pushed to our sink during this probe: our own view of its bandwidth.
     const seen: SinkOutcome[] = []
@@ -111,52 +197,61 @@ export class ProbeClient {
     try {
       bytes = await this.rpc(target, encodeProbeRequest(nonce, modules), signal)
     } catch (err) {
-      return done({
+      return {
         ok: false,
-        verdict: 'no-answer',
-        measurements: [],
-        checks: [],
-        code: (err as VBoomError).code,
-      })
+        outcome: {
+          ok: false,
+          verdict: 'no-answer',
+          measurements: [],
+          checks: [],
+          code: (err as VBoomError).code,
+        },
+      }
     } finally {
       release?.()
     }
-    let measurements: ProbeMeasurement[]
     try {
-      measurements = validateProbeResponse(bytes, {
+      const measurements = validateProbeResponse(bytes, {
         nonce,
         prober: this.init.node.peerId.toString(),
-        vm: id,
+        vm: peer.toString(),
         modules,
         nowMs: (this.init.now ?? Date.now)(),
       })
+      return { ok: true, measurements, seen }
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
       const verdict = err.code === 'PROBE_REFUSED' ? 'no-answer' : 'invalid-answer'
-      return done({ ok: false, verdict, measurements: [], checks: [], code: err.code })
+      return { ok: false, outcome: { ok: false, verdict, measurements: [], checks: [], code: err.code } }
     }
-    const tolerance = this.init.tolerance ?? DEFAULT_PROBE_TOLERANCE
+  }
+
+  /** The measurements against the sink's traffic and the advert's claims. */
+  private check(
+    benchmarks: VerifiedBenchmark[],
+    claims: Profile,
+    measurements: ProbeMeasurement[],
+    seen: SinkOutcome[],
+  ): Omit<ProbeOutcome, 'score' | 'peer' | 'probes'> {
     if (this.init.sink !== undefined) {
-      const unsupported = netBwUnsupported(benchmarks, measurements, seen, tolerance)
+      const unsupported = netBwUnsupported(
+        benchmarks,
+        measurements,
+        seen,
+        this.init.tolerance ?? DEFAULT_PROBE_TOLERANCE,
+      )
       if (unsupported !== null)
-        return done({ ok: false, verdict: 'invalid-answer', measurements, checks: [], code: unsupported })
+        return { ok: false, verdict: 'invalid-answer', measurements, checks: [], code: unsupported }
     }
-    const checks = checkClaims(
+    const checks = checkClaimsBySpread(
       claims,
       measurements.map((m, i) => ({ resource: benchmarks[i]!.manifest.resource, value: m.value })),
-      tolerance,
+      this.init.tolerance,
     )
     const bad = checks.find((c) => !c.ok)
-    if (bad !== undefined) {
-      return done({
-        ok: false,
-        verdict: 'claim-mismatch',
-        measurements,
-        checks,
-        code: `CLAIM_${bad.resource}`,
-      })
-    }
-    return done({ ok: true, verdict: 'pass', measurements, checks })
+    if (bad !== undefined)
+      return { ok: false, verdict: 'claim-mismatch', measurements, checks, code: `CLAIM_${bad.resource}` }
+    return { ok: true, verdict: 'pass', measurements, checks }
   }
 
   private rpc(target: PeerId | Multiaddr[], req: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {

@@ -55,3 +55,14 @@ export const agentMarket = (dataDir: string): Promise<MarketReport | null> =>
 /** The agreements the agent reached, oldest first (null while it does not answer). */
 export const agentAgreements = (dataDir: string): Promise<AgreementView[] | null> =>
   getJson<AgreementView[]>(dataDir, '/agreements')
+
+const LIE_LINE = /^vboom_probe_lies_total\{peer="([^"]+)"\} (\d+)/gm
+
+/** The lies the agent's probes confirmed, by the lying peer (its /metrics); empty while it does not answer. */
+export async function agentLies(dataDir: string): Promise<Map<string, number>> {
+  const r = await agentControl(dataDir, 'GET', '/metrics')
+  const out = new Map<string, number>()
+  if (r?.status !== 200) return out
+  for (const m of r.text.matchAll(LIE_LINE)) out.set(m[1]!, Number(m[2]))
+  return out
+}

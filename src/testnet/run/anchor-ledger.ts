@@ -81,6 +81,17 @@ export class RunLedger {
     }
   }
 
+  /** A location's owner of record and the VM it holds (public keys, hex); null when it is not registered. */
+  async location(location: string): Promise<{ owner: string; vm: string } | null> {
+    try {
+      const j = (await this.ask(`/owner?location=${q(location)}`)).json as { owner: string; vm: string }
+      return { owner: j.owner, vm: j.vm }
+    } catch (err) {
+      if (err instanceof LedgerQueryError && err.code === 'UNKNOWN_LOCATION') return null
+      throw err
+    }
+  }
+
   /** What each owner received and paid (`vboom ledger balances`). */
   async balances(): Promise<LedgerBalance[]> {
     const j = (await this.ask('/balances')).json as {

@@ -13,6 +13,13 @@ export {
   type PairVerdict,
   type SwapCandidate,
 } from './expected-swaps.js'
+export {
+  type LiarVerdict,
+  type MarketCheck,
+  type MarketCheckResult,
+  marketChecks,
+  paymentChecks,
+} from './market-checks.js'
 export type { DiskCheck, Downtime, Improvement } from './measure.js'
 export { type ObservedSwap, swapToJson, termsText } from './observe.js'
 export {
@@ -24,6 +31,7 @@ export {
   runScenario,
 } from './runner.js'
 export {
+  marketScenario,
   PAPER_REDUCTION_PCT,
   paperScenario,
   placedScenario,

@@ -25,7 +25,7 @@ import type {
 } from '../view/index.js'
 import { snapshotJob, snapshotSample } from '../view/index.js'
 import { StatusTail, type WorkloadSample, type WorkloadStatus } from '../workloads/index.js'
-import { agentDataDir, agentMarket, agentStatus } from './agent-control.js'
+import { agentDataDir, agentLies, agentMarket, agentStatus } from './agent-control.js'
 import type { LedgerEntryJson } from './anchor-ledger.js'
 import type { World } from './world.js'
 
@@ -171,6 +171,12 @@ export class RunObserver {
   /** Each running VM's advert and market view, as its agent last answered. */
   readonly adverts = new Map<string, AdvertView>()
   readonly markets = new Map<string, MarketReport>()
+  /**
+   * Lies each VM's agent confirmed by its probes, by the lying peer
+   * (vboom_probe_lies_total): the most each agent reported, kept across its
+   * reboots (a swapped VM's agent starts its counters again).
+   */
+  readonly lies = new Map<string, Map<string, number>>()
   private readonly tails: Map<string, StatusTail>
   private readonly latest = new Map<string, WorkloadSample>()
   private nextSeq = 0n
@@ -253,10 +259,13 @@ export class RunObserver {
         if (s?.state !== 'vm' || s.vm === null) return
         const vm = s.vm.name
         const dir = agentDataDir(s.vm.root)
-        const [st, market] = await Promise.all([agentStatus(dir), agentMarket(dir)])
+        const [st, market, lies] = await Promise.all([agentStatus(dir), agentMarket(dir), agentLies(dir)])
         const ad = advertOf(st)
         if (ad !== null) this.adverts.set(vm, { vm, location: h.name, ...ad })
         if (market !== null) this.markets.set(vm, market)
+        const seen = this.lies.get(vm) ?? new Map<string, number>()
+        for (const [peer, n] of lies) seen.set(peer, Math.max(n, seen.get(peer) ?? 0))
+        this.lies.set(vm, seen)
       }),
     )
   }

@@ -24,6 +24,7 @@ import { type LiveView, startLiveView, type ViewFormat } from '../view/index.js'
 import { agentAgreements, agentDataDir } from './agent-control.js'
 import { TestnetRunError, TestnetRunErrorCode } from './errors.js'
 import { type Expectation, expectedSwaps, type PairVerdict, type SwapCandidate } from './expected-swaps.js'
+import { type MarketCheck, type MarketCheckResult, marketChecks } from './market-checks.js'
 import {
   type DiskCheck,
   type Downtime,
@@ -67,6 +68,12 @@ const NO_GAIN_SETTLE_MS = 90_000
  * tenth of a core compiles and starts in a minute or two on a loaded machine.
  */
 const AGREEMENTS_WAIT_MS = 180_000
+/**
+ * How long a market scenario's agents must have negotiated nothing, with
+ * every swap done, before the run ends, ms: 60 s, twelve market rounds of
+ * every agent (a probe and an offer fit in it).
+ */
+const MARKET_SETTLE_MS = 60_000
 
 export interface RunOptions {
   scenario: Scenario
@@ -122,6 +129,8 @@ export interface RunOnceOutcome {
   expected: [string, string][]
   notes: string[]
   ended: RunEnd
+  /** The market scenario's end-of-run checks; null for the other scenarios. */
+  market: MarketCheckResult | null
 }
 
 /** A scenario's outcome: its runs, and the figures of its run with VBoom (or its last) at the top. */
@@ -144,6 +153,8 @@ export interface RunOutcome {
   report: ReportFiles | null
   /** Why the run ended. */
   ended: RunEnd
+  /** The market scenario's checks (null for the others): any failure fails the run. */
+  market: MarketCheckResult | null
 }
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -278,6 +289,7 @@ export async function runScenario(o: RunOptions): Promise<RunOutcome> {
     results,
     report,
     ended: runs.some((r) => r.ended === 'aborted') ? 'aborted' : main.ended,
+    market: main.market,
   }
 }
 
@@ -361,6 +373,8 @@ async function runOnce(
     let lastAgents = 0
     let lastExpected = ''
     let stillSince: number | null = null
+    const liars = new Set(sc.vms.filter((v) => v.advertisedDiskFactor !== undefined).map((v) => v.name))
+    let quietSince: number | null = null
     while (Date.now() < deadline) {
       if (o.signal?.aborted) {
         ended = 'aborted'
@@ -370,7 +384,11 @@ async function runOnce(
       if (trading && Date.now() - lastAgents >= AGENTS_EVERY_MS) {
         lastAgents = Date.now()
         await obs.pollAgents()
-        expectation = expectedSwaps(candidates(world, obs), Date.now())
+        // the rule over the honest adverts: a liar's claims are what the agents' probes refute
+        expectation = expectedSwaps(
+          candidates(world, obs).filter((c) => !liars.has(c.vm)),
+          Date.now(),
+        )
         if (obs.swaps.length === 0) verdictBefore = expectation
         const pairs = expectedPairs(expectation).map(pairText).join(', ')
         if (pairs !== lastExpected) {
@@ -386,7 +404,7 @@ async function runOnce(
           !anyNegotiating(obs)
         stillSince = still ? (stillSince ?? Date.now()) : null
         if (
-          sc.endWhen === 'after-swaps' &&
+          sc.endWhen !== 'job-done' &&
           stillSince !== null &&
           Date.now() - stillSince >= NO_GAIN_SETTLE_MS
         ) {
@@ -398,7 +416,25 @@ async function runOnce(
           break
         }
       }
-      if (sc.endWhen === 'job-done') {
+      if (sc.endWhen === 'market-settled') {
+        // every swap done (or aborted), no agent negotiating, the rule expecting nothing more
+        const open = obs.swaps.some((x) => x.endedAt === null && x.outcome !== 'aborted')
+        const lastEnd = Math.max(0, ...obs.swaps.map((x) => x.endedAt ?? 0))
+        const quiet =
+          obs.swaps.length > 0 &&
+          !open &&
+          Date.now() - lastEnd >= sc.afterS * 1000 &&
+          !anyNegotiating(obs) &&
+          expectation.swaps.length === 0
+        quietSince = quiet ? (quietSince ?? Date.now()) : null
+        if (quietSince !== null && Date.now() - quietSince >= MARKET_SETTLE_MS) {
+          ended = 'done'
+          o.print(
+            `testnet: the market settled: every swap done and no agent negotiating for ${MARKET_SETTLE_MS / 1000} s`,
+          )
+          break
+        }
+      } else if (sc.endWhen === 'job-done') {
         if (obs.records.some((r) => r.type === 'job' && r.event === 'done')) {
           ended = 'done'
           break
@@ -422,7 +458,7 @@ async function runOnce(
       await view.stop()
       view = null
     }
-    return await finish(world, obs, run, ended, verdictBefore ?? expectation)
+    return await finish(world, obs, run, ended, verdictBefore ?? expectation, o.print)
   } finally {
     if (view !== null) await view.stop().catch(() => undefined)
     await world.close()
@@ -435,6 +471,7 @@ async function finish(
   scenarioRun: ScenarioRun,
   ended: RunEnd,
   rule: Expectation,
+  print: (line: string) => void,
 ): Promise<RunOnceOutcome> {
   const improvements: Improvement[] = []
   const downtimes: Downtime[] = []
@@ -507,6 +544,25 @@ async function finish(
     for (const a of list ?? []) held.set(a.swapId, [...(held.get(a.swapId) ?? []), vm])
   }
   for (const x of obs.swaps) x.heldBy = held.get(x.id) ?? []
+  let market: MarketCheckResult | null = null
+  if (world.scenario.marketChecks === true) {
+    // the swapped VMs' agents answer by now: their markets and counters as they stand at the end
+    await obs.poll()
+    await obs.pollAgents()
+    market = await marketChecks(world, obs, ledger.balances).catch(
+      (err): MarketCheckResult => ({
+        checks: [
+          {
+            name: 'the market checks ran',
+            ok: false,
+            detail: `the anchor or the hosts did not answer: ${(err as Error).message}`,
+          },
+        ],
+        liars: [],
+      }),
+    )
+    for (const c of market.checks) print(`testnet: check ${c.ok ? 'ok' : 'FAILED'}: ${c.name} (${c.detail})`)
+  }
   const expected = expectedPairs(rule)
   const agreed = obs.swaps.map((x): [string, string] => [x.a.vm, x.b.vm])
   const samePair = (p: [string, string], q: [string, string]): boolean =>
@@ -600,6 +656,7 @@ async function finish(
               ? 'the COMMIT recorded no payment'
               : `${x.payment.payer} paid ${x.payment.payee} ${x.payment.amountMicros} micro-credits`,
         })),
+      ...(market?.checks ?? []).map((c: MarketCheck) => ({ name: c.name, ok: c.ok, detail: c.detail })),
     ],
   }
   return {
@@ -647,5 +704,6 @@ async function finish(
         : []),
     ],
     ended,
+    market,
   }
 }

@@ -36,6 +36,14 @@ export interface ScenarioVm {
   maxPriceMicros?: number
   /** Its agent's market config over the run's (world.ts RUN_MARKET), e.g. probes required. */
   market?: NonNullable<AgentConfigInput['market']>
+  /** A net-stream's sink, by VM name: the runner fills `peer` with the address its host advertises. */
+  peerVm?: string
+  /**
+   * A lying agent: its advert's disk-write claim is this factor times its
+   * host's disk rate (a config override of the profile, as any agent's owner
+   * can write one); the probes and checks of the run must catch it.
+   */
+  advertisedDiskFactor?: number
 }
 
 /** One run of a scenario: the VMs placed as the scenario says (baseline, vboom) or on their best hosts (oracle). */
@@ -57,8 +65,14 @@ export interface Scenario {
   title: string
   /** Its runs, in order; the agents trade only in the 'vboom' one. */
   runs: ScenarioRun[]
-  /** 'after-swaps': afterS after the last swap; 'job-done': when the DFSIO job is done. */
-  endWhen: 'after-swaps' | 'job-done'
+  /**
+   * 'after-swaps': afterS after the last swap; 'job-done': when the DFSIO job
+   * is done; 'market-settled': once every swap agreed is done, afterS has
+   * passed since the last one, and no agent has negotiated for a while.
+   */
+  endWhen: 'after-swaps' | 'job-done' | 'market-settled'
+  /** Market-wide checks at the end (market-checks.ts): ownership on the disks, payments within limits, liars caught. */
+  marketChecks?: boolean
   /** The oracle run's hosts, per VM (the others stay where they start). */
   oracleHosts?: Record<string, string>
   /** How the scenario scales the paper's experiment, for the report. */
@@ -255,6 +269,164 @@ export function paperScenario(o: { taskBytes?: number; vmDiskBytes?: number } = 
   }
 }
 
+/** The market scenario's disks, MB/s: slow, middling (the liar's), good. */
+const MARKET_SLOW_MBPS = 16
+const MARKET_MID_MBPS = 24
+const MARKET_LIAR_MBPS = 30
+const MARKET_STORE_MBPS = 40
+const MARKET_GOOD_MBPS = 48
+/** The network-bound pair's links, Mbit/s: a rate the kernel's tbf holds and the stream fills. */
+const MARKET_NET_MBIT = 40
+/**
+ * The storage VM's asking price, micro-credits: it weighs its disk little
+ * (0.05), so a move from 40 to 16 MB/s costs it ~0.8 M over the market's
+ * week (0.05 x ln 2.5 x 16.8 M) and the downtime; 1.5 M covers that, and a
+ * disk-bound VM gaining ~11 M pays it gladly. Below the default price cap (2 M).
+ */
+const MARKET_STORE_ASK_MICROS = 1_500_000
+/** The liar advertises twice its disk's rate: 60 MB/s from a 30 MB/s disk. */
+const LIAR_DISK_FACTOR = 2
+/** The market scenario's hosts: one per VM. */
+const MARKET_HOSTS = 12
+/**
+ * Every agent of the market scenario probes a partner before it agrees (the
+ * decision rule's default): the liar must be caught by measurement. The
+ * probe's tolerance comes from each claim's spread and a shortfall is
+ * probed again before it counts as a lie (src/node/probe/claim-tolerance.ts).
+ */
+const MARKET_PROBES = { requireProbe: true } as const
+
+/**
+ * A market of 12 VMs of five owners: disk-bound DFSIO workers on slow disks,
+ * CPU-bound VMs on busy CPUs, a network-bound pair, a storage VM that sells
+ * its good disk for a price, idle VMs, and one lying agent (a CPU-bound VM
+ * that advertises twice its disk speed, so disk-bound VMs want its host).
+ * By the market's rule over honest adverts: dfsio-1 and cpu-1 swap for
+ * mutual gain, dfsio-2 pays store-1 its ask for its disk; every agent that
+ * weighs disks and looks at the liar probes it, finds half its claim and
+ * does not swap with it.
+ */
+export function marketScenario(): Scenario {
+  const h = (name: string, diskWriteMBps: number, cpuCores: number, netMbit?: number): HostSpec =>
+    host(name, { diskWriteMBps, cpuCores, ...(netMbit === undefined ? {} : { netMbit }) })
+  const vm = (v: Omit<ScenarioVm, 'judgedBy'> & { judgedBy?: ScenarioVm['judgedBy'] }): ScenarioVm => ({
+    judgedBy: null,
+    ...v,
+    market: { ...MARKET_PROBES, ...v.market },
+  })
+  return {
+    name: 'market',
+    title: 'A market of 12 VMs of five owners: mutual and priced swaps, and a lying agent no one swaps with',
+    runs: [VBOOM_RUN],
+    endWhen: 'market-settled',
+    marketChecks: true,
+    hosts: [
+      h('master', MARKET_GOOD_MBPS, OTHER_CPU_CORES),
+      h('slow-1', MARKET_SLOW_MBPS, GOOD_CPU_CORES),
+      h('slow-2', MARKET_SLOW_MBPS, GOOD_CPU_CORES),
+      h('busy-1', MARKET_GOOD_MBPS, BUSY_CPU_CORES),
+      h('store', MARKET_STORE_MBPS, OTHER_CPU_CORES),
+      h('liar', MARKET_LIAR_MBPS, BUSY_CPU_CORES),
+      h('quiet-1', MARKET_MID_MBPS, GOOD_CPU_CORES),
+      h('quiet-2', MARKET_MID_MBPS, GOOD_CPU_CORES),
+      h('spare-1', MARKET_GOOD_MBPS, OTHER_CPU_CORES),
+      h('spare-2', MARKET_GOOD_MBPS, OTHER_CPU_CORES),
+      h('net-1', MARKET_MID_MBPS, OTHER_CPU_CORES, MARKET_NET_MBIT),
+      h('net-2', MARKET_MID_MBPS, OTHER_CPU_CORES, MARKET_NET_MBIT),
+    ],
+    vms: [
+      vm({
+        name: 'dfsio-master',
+        owner: 'alice',
+        host: 'master',
+        workload: { kind: 'dfsio-master', tasks: TASKS, taskBytes: TASK_BYTES, lingerS: 5 },
+        needs: { diskWrite: 0.3 },
+      }),
+      vm({
+        name: 'dfsio-1',
+        owner: 'alice',
+        host: 'slow-1',
+        workload: { kind: 'dfsio-worker' },
+        masterVm: 'dfsio-master',
+        needs: { diskWrite: 0.8 },
+        judgedBy: 'disk-write',
+      }),
+      vm({
+        name: 'dfsio-2',
+        owner: 'alice',
+        host: 'slow-2',
+        workload: { kind: 'dfsio-worker' },
+        masterVm: 'dfsio-master',
+        needs: { diskWrite: 0.8 },
+        judgedBy: 'disk-write',
+      }),
+      vm({
+        name: 'cpu-1',
+        owner: 'bob',
+        host: 'busy-1',
+        workload: { kind: 'cpu' },
+        needs: { cpu: 0.8 },
+        judgedBy: 'cpu',
+      }),
+      vm({
+        name: 'store-1',
+        owner: 'carol',
+        host: 'store',
+        workload: { kind: 'idle' },
+        needs: { diskWrite: 0.05 },
+        askMicros: MARKET_STORE_ASK_MICROS,
+      }),
+      vm({
+        name: 'cpu-liar',
+        owner: 'dave',
+        host: 'liar',
+        workload: { kind: 'cpu' },
+        needs: { cpu: 0.8 },
+        advertisedDiskFactor: LIAR_DISK_FACTOR,
+      }),
+      vm({ name: 'cpu-3', owner: 'bob', host: 'quiet-1', workload: { kind: 'cpu' }, needs: { cpu: 0.8 } }),
+      vm({ name: 'cpu-4', owner: 'erin', host: 'quiet-2', workload: { kind: 'cpu' }, needs: { cpu: 0.8 } }),
+      vm({
+        name: 'idle-1',
+        owner: 'carol',
+        host: 'spare-1',
+        workload: { kind: 'idle' },
+        needs: { diskWrite: 0.5 },
+      }),
+      vm({
+        name: 'idle-2',
+        owner: 'dave',
+        host: 'spare-2',
+        workload: { kind: 'idle' },
+        needs: { diskWrite: 0.5 },
+      }),
+      vm({
+        name: 'net-sink',
+        owner: 'erin',
+        host: 'net-1',
+        workload: { kind: 'net-sink' },
+        needs: { netBw: 0.8 },
+      }),
+      vm({
+        name: 'net-stream',
+        owner: 'erin',
+        host: 'net-2',
+        workload: { kind: 'net-stream' },
+        peerVm: 'net-sink',
+        needs: { netBw: 0.8 },
+      }),
+    ],
+    vmDiskBytes: VM_DISK_BYTES,
+    durationS: 1800,
+    afterS: 30,
+    notes: [
+      `disks ${MARKET_SLOW_MBPS} MB/s (slow-1, slow-2) to ${MARKET_GOOD_MBPS} MB/s; CPU ${BUSY_CPU_CORES} cores (busy-1, liar) to ${GOOD_CPU_CORES}; net-1 and net-2 linked at ${MARKET_NET_MBIT} Mbit/s`,
+      `cpu-liar's agent advertises ${LIAR_DISK_FACTOR}x its disk (${LIAR_DISK_FACTOR * MARKET_LIAR_MBPS} MB/s from ${MARKET_LIAR_MBPS}); every agent probes a partner's weighed claims before agreeing`,
+      `store-1 asks ${MARKET_STORE_ASK_MICROS} micro-credits for its disk`,
+    ],
+  }
+}
+
 /** The scenario as a run places it: the oracle run starts each VM on its best host. */
 export function placedScenario(sc: Scenario, placement: Placement): Scenario {
   if (placement !== 'oracle' || sc.oracleHosts === undefined) return sc
@@ -262,7 +434,7 @@ export function placedScenario(sc: Scenario, placement: Placement): Scenario {
   return { ...sc, vms: sc.vms.map((v) => (to[v.name] === undefined ? v : { ...v, host: to[v.name]! })) }
 }
 
-export const SCENARIOS = ['swap', 'paper'] as const
+export const SCENARIOS = ['swap', 'paper', 'market'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 /** The swap scenario's hosts unless told otherwise. */
@@ -280,6 +452,14 @@ export function scenarioByName(name: string, hosts?: number): Scenario {
         `the paper scenario runs on ${PAPER_HOSTS} hosts (a master, four workers, two CPU-bound VMs), not ${hosts}: leave --hosts out`,
       )
     return paperScenario()
+  }
+  if (name === 'market') {
+    if (hosts !== undefined && hosts !== MARKET_HOSTS)
+      throw new TestnetRunError(
+        TestnetRunErrorCode.BAD_OPTION,
+        `the market scenario runs on ${MARKET_HOSTS} hosts (one VM each), not ${hosts}: leave --hosts out`,
+      )
+    return marketScenario()
   }
   throw new TestnetRunError(
     TestnetRunErrorCode.UNKNOWN_SCENARIO,

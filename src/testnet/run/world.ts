@@ -94,6 +94,28 @@ const RUN_MARKET = {
  */
 const DELEGATION_NOT_BEFORE_MS = 3600_000
 const DELEGATION_LIFETIME_MS = 2 * 86_400_000
+/**
+ * A lying agent's disk claim: its factor times the host's rate, with the
+ * relative spread and sample count of a settled honest profile (~5 %, a
+ * day's worth), so nothing but the median gives it away.
+ */
+const LIE_RELATIVE_SPREAD = 0.05
+const LIE_SAMPLES = 30
+
+/** The profile override that makes a scenario's lying VM advertise its disk faster than it is. */
+function liedProfile(vm: ScenarioVm, diskWriteMBps: number | undefined): { diskWrite?: ResourceStat } {
+  if (vm.advertisedDiskFactor === undefined || diskWriteMBps === undefined) return {}
+  const median = vm.advertisedDiskFactor * diskWriteMBps
+  return {
+    diskWrite: {
+      median,
+      spread: LIE_RELATIVE_SPREAD * median,
+      samples: LIE_SAMPLES,
+      windowMs: RUN_NET_BW.windowMs,
+    },
+  }
+}
+
 const VCPUS = 2
 const MEMORY_BYTES = 4 * 2 ** 30
 
@@ -219,6 +241,10 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
         // service port 1 is the workload's (0 the agent's)
         workload.master = masterHost.info.advertised[1]
       }
+      if (vm.peerVm !== undefined) {
+        const sinkHost = byName.get(scenario.vms.find((v) => v.name === vm.peerVm)!.host)!
+        workload.peer = sinkHost.info.advertised[1]
+      }
       if (vm.workload.kind === 'idle') delete workload.name
       const owner = owners.get(vm.owner)!
       const agentKey = publicKeyOf(seed)
@@ -249,7 +275,7 @@ export async function createWorld(scenario: Scenario, o: WorldOptions): Promise<
           anchorKey: Buffer.from(anchorKey.publicKey).toString('hex'),
           needs: vm.needs,
           needsMode: 'config',
-          profileOverride: { netBw: RUN_NET_BW },
+          profileOverride: { netBw: RUN_NET_BW, ...liedProfile(vm, host.info.profile.diskWriteMBps) },
           profiler: { ...RUN_PROFILER, benchmarks: [...RUN_PROFILER.benchmarks] },
           askMicros: vm.askMicros ?? 0,
           market: trading
