@@ -7,7 +7,9 @@
  *                drivers, mounts root=/dev/vda2, switch_root)
  *   p2  ext4     the VM's root (mkfs.ext4 -d): busybox, node, the test's
  *                normal-system program, /vboom/vm.json, an agent key, a
- *                workload file, the kexec helper, the drivers' modules
+ *                workload file, the kexec helper, the drivers' modules, and
+ *                optionally `vboom agent` as installed (agent-install.ts; the
+ *                VM's init then runs its unit's ExecStart)
  *   p3, p4       the location's reserve, made by the product's createReserve
  *
  * Self-booting through the BIOS, MBR and syslinux rather than qemu -kernel:
@@ -66,6 +68,13 @@ ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -s /etc/udhcpc.script >/dev/nul
 echo "VBOOM-NORMAL vm=$(cat /etc/hostname) uuid=$(cat /sys/class/dmi/id/product_uuid) peer-ip=$PEER_IP uptime=$(cut -d' ' -f1 /proc/uptime)"
 node /opt/vboom/normal-main.js
 echo "VBOOM-NORMAL-EXIT rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)"
+UNIT=/etc/systemd/system/vboom-agent.service
+if [ -f $UNIT ]; then
+  # what systemd would start: the unit's ExecStart, in the foreground, its log on the console
+  echo "VBOOM-NORMAL-AGENT-START uptime=$(cut -d' ' -f1 /proc/uptime)"
+  $(sed -n 's/^ExecStart=//p' $UNIT) 2>&1
+  echo "VBOOM-NORMAL-AGENT-EXIT rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)"
+fi
 sync; mount -o remount,ro / 2>/dev/null
 poweroff -f
 `
