@@ -6,11 +6,16 @@
  * systemd), the owner's config in /etc/vboom/agent.json, the owner's
  * delegation in /etc/vboom/delegation.bin and the agent's node key in the
  * data dir /var/lib/vboom. The owner's key stays on the host: only the
- * signed delegation goes to the VM.
+ * signed delegation goes to the VM. The test VMs' roots carry only Node's
+ * libraries, not a distribution's: the addons' own (librt, say) are added,
+ * as a distribution would have them.
  */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { privateKeyFromRaw, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import { type AppFiles, agentAppFiles, CLI_IN_APP } from '../../../src/linux/image/bundle.js'
+import { sharedLibraries } from '../../../src/linux/image/libs.js'
 import { agentUnit, INSTALL_PATHS } from '../../../src/linux/install.js'
 import type { AgentConfigInput } from '../../../src/node/config.js'
 import { newDelegationId, signDelegation } from '../../../src/protocols/delegation.js'
@@ -56,6 +61,23 @@ export function ownerDelegation(owner: SigningKeyPair, agent: Uint8Array): Uint8
   )
 }
 
+/** The shared libraries the addons of `files` load (glibc builds; the musl ones never load here). */
+async function addonLibraries(files: RootFile[]): Promise<RootFile[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'vboom-addons-'))
+  const libs = new Set<string>()
+  try {
+    for (const [i, f] of files.entries()) {
+      if (!f.path.endsWith('.node') || f.path.endsWith('.musl.node')) continue
+      const copy = join(dir, `${i}.node`)
+      await writeFile(copy, f.data)
+      for (const l of await sharedLibraries(copy)) libs.add(l)
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+  return Promise.all([...libs].map(async (l) => ({ path: rel(l), data: await readFile(l), mode: 0o755 })))
+}
+
 /** Everything the VM's root needs to run its agent under the product's unit. */
 export async function agentRootFiles(o: {
   agent: SigningKeyPair
@@ -65,6 +87,7 @@ export async function agentRootFiles(o: {
   const { files } = await agentApp()
   return [
     ...files,
+    ...(await addonLibraries(files)),
     {
       path: rel(INSTALL_PATHS.unit),
       data: Buffer.from(agentUnit({ node: '/usr/bin/node', cli: `/${CLI_IN_APP}` })),
