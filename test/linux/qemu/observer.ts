@@ -9,6 +9,7 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { GossipSub } from '@libp2p/gossipsub'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { AdvertGossip } from '../../../src/node/advert-gossip.js'
 import { MarketView } from '../../../src/node/market/market-view.js'
@@ -16,6 +17,9 @@ import { type Advert, classId, type InstanceClass } from '../../../src/protocols
 import { createHost, type Host } from '../../../src/runtime/libp2p-host.js'
 import { createLogger } from '../../../src/runtime/log.js'
 import { createNodeMetrics } from '../../../src/runtime/metrics.js'
+
+/** How long a connection may bring no advert before it is dialled afresh (an agent republishes on a new subscriber). */
+const REDIAL_MS = 45_000
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -65,15 +69,32 @@ export class AdvertObserver {
     }
   }
 
-  /** The first advert `match` accepts, waiting up to `timeoutMs`. */
-  async waitFor(match: (a: Advert) => boolean, timeoutMs: number): Promise<Advert> {
+  /**
+   * The first advert `match` accepts, waiting up to `timeoutMs`. With
+   * `redial`, a connection that brought nothing for REDIAL_MS is closed and
+   * dialled again: under TCG a guest can miss the deadline of a stream's
+   * protocol negotiation, and gossipsub does not retry on that connection.
+   */
+  async waitFor(
+    match: (a: Advert) => boolean,
+    timeoutMs: number,
+    redial?: { port: number; peerId: string },
+  ): Promise<Advert> {
     const deadline = Date.now() + timeoutMs
+    let dialledAt = Date.now()
     for (;;) {
       const found = this.market.list().find(match)
       if (found !== undefined) return found
+      if (redial !== undefined && Date.now() - dialledAt > REDIAL_MS) {
+        await this.host.hangUp(peerIdFromString(redial.peerId)).catch(() => undefined)
+        await this.connect(redial.port, redial.peerId, Math.max(0, deadline - Date.now())).catch(
+          () => undefined,
+        )
+        dialledAt = Date.now()
+      }
       if (Date.now() > deadline)
         throw new Error(
-          `no matching advert within ${timeoutMs} ms; seen: ${JSON.stringify(this.market.list().map((a) => ({ vm: a.vm, location: a.location })))}`,
+          `no matching advert within ${timeoutMs} ms; seen: ${JSON.stringify(this.market.list().map((a) => ({ vm: a.vm, location: a.location })))}; connections ${this.host.getConnections().length}, subscribers of the topic ${(this.host.services.pubsub as GossipSub).getSubscribers(this.gossip.topic).length}`,
         )
       await sleep(500)
     }

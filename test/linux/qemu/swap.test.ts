@@ -383,7 +383,8 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean; market: boolean
     await observer.connect(forwards.a, beta, 120_000)
     const advert = await observer.waitFor(
       (a) => a.vm === beta && a.location === `dmi-uuid:${uuids.a}`,
-      180_000,
+      300_000,
+      { port: forwards.a, peerId: beta },
     )
     timings.rejoin = Date.now() - t1
     t.equal(advert.location, `dmi-uuid:${uuids.a}`, "vm-beta's advert in the gossip names slot 1's location")
