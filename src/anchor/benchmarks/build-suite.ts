@@ -30,7 +30,13 @@ export async function buildSuite(
   return built
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+// Run as a script only under its own name: bundled into another entry (the CLI on a VM),
+// import.meta.url is that entry's, which is also argv[1].
+if (
+  process.argv[1] !== undefined &&
+  /\/build-suite\.[jt]s$/.test(import.meta.url) &&
+  import.meta.url === pathToFileURL(resolve(process.argv[1])).href
+) {
   const outDir = resolve(process.argv[2] ?? 'dist/benchmarks')
   buildSuite(resolve(process.argv[3] ?? 'benchmarks'), outDir).then(
     (built) => {

@@ -57,6 +57,10 @@ export function registerAgent(program: Command): void {
                 : { anchorKey: new Uint8Array(Buffer.from(config.anchorKey, 'hex')) }),
             })
           : undefined
+      // Under the Linux platform the owner's delegation is where `vboom install` documents it
+      // (/etc/vboom/delegation.bin), unless the config names another file.
+      if (flags.platform === 'linux' && config.market.delegationFile === undefined)
+        config.market.delegationFile = (await import('../../linux/install.js')).INSTALL_PATHS.delegation
       const agent = await Agent.create({ dataDir: flags.dataDir, config, log, platform })
       await agent.start()
       // on a Linux VM the anchor verifies the VM through its agent (src/linux/verification/)

@@ -11,6 +11,10 @@
  *   /opt/vboom/dist/src/index/hash-worker.js      `../index/hash-worker.js` from the entry (hash-pool.ts)
  *   /opt/vboom/native/build/blake3_batch.node     `../../../native/build` from the entry (native.ts)
  *   /opt/vboom/node_modules/...                   the addon packages, found by Node's resolution
+ *
+ * The same layout carries the whole CLI for a VM's root (agentAppFiles):
+ *   /opt/vboom/dist/src/cli/main.js (and its chunks)  `vboom`, for the agent's systemd unit
+ * at the same depth as the stateless entry, so the same relative paths resolve.
  */
 import { existsSync } from 'node:fs'
 import { readdir, readFile, stat } from 'node:fs/promises'
@@ -33,6 +37,14 @@ export const IMAGE_APP_ROOT = 'opt/vboom'
 export const ENTRY_IN_IMAGE = `${IMAGE_APP_ROOT}/dist/src/linux/stateless-main.js`
 const WORKER_IN_IMAGE = `${IMAGE_APP_ROOT}/dist/src/index/hash-worker.js`
 const NATIVE_IN_IMAGE = `${IMAGE_APP_ROOT}/native/build/blake3_batch.node`
+/** The CLI's entry on a VM's root (agentAppFiles): what the agent's unit runs. */
+export const CLI_IN_APP = `${IMAGE_APP_ROOT}/dist/src/cli/main.js`
+/**
+ * Packages the CLI imports that an agent never loads, left out of the VM's
+ * copy: the image builder's bundler (`vboom image build`) and the testnet
+ * report's PNG renderer (`vboom testnet`), both loaded only by their commands.
+ */
+const CLI_NOT_CARRIED = ['esbuild', '@resvg/*']
 
 export interface ImageFile {
   /** Path inside the image, without a leading slash. */
@@ -148,6 +160,17 @@ function keep(rel: string): boolean {
   return true
 }
 
+/**
+ * Directories worth walking: not those keep() drops whole, and among
+ * prebuilds/ only this platform's (a file name standing in for the children
+ * would make prebuilds/ itself look like another platform's).
+ */
+function keepDir(rel: string): boolean {
+  const parts = rel.split('/')
+  if (parts[0] === 'prebuilds') return parts.length === 1 || parts[1] === 'linux-x64'
+  return keep(`${rel}/x.js`)
+}
+
 async function packageFiles(dir: string, inImage: string, out: ImageFile[]): Promise<void> {
   const walk = async (d: string): Promise<void> => {
     for (const e of await readdir(d, { withFileTypes: true })) {
@@ -155,7 +178,7 @@ async function packageFiles(dir: string, inImage: string, out: ImageFile[]): Pro
       const rel = relative(dir, p)
       if (e.isDirectory()) {
         if (e.name === 'node_modules') continue
-        if (keep(`${rel}/x.js`)) await walk(p)
+        if (keepDir(rel)) await walk(p)
       } else if (e.isFile() && keep(rel)) {
         const st = await stat(p)
         out.push({ path: `${inImage}/${rel}`, data: await readFile(p), mode: st.mode & 0o777 })
@@ -242,8 +265,77 @@ export async function appFiles(root = projectRoot(), flavour: ImageFlavour = 'st
   ])
   for (const p of packages)
     await packageFiles(join(nodeModules, p), `${IMAGE_APP_ROOT}/node_modules/${p}`, files)
-  const native = join(root, 'native', 'build', 'blake3_batch.node')
-  const nativeHashing = existsSync(native)
-  if (nativeHashing) files.push({ path: NATIVE_IN_IMAGE, data: await readFile(native), mode: 0o755 })
+  const nativeHashing = await addNative(root, files)
   return { files, packages, nativeHashing, entryBytes: bundles[0]!.code.length }
+}
+
+/** VBoom's BLAKE3 addon when it was built; whether it was. */
+async function addNative(root: string, files: ImageFile[]): Promise<boolean> {
+  const native = join(root, 'native', 'build', 'blake3_batch.node')
+  if (!existsSync(native)) return false
+  files.push({ path: NATIVE_IN_IMAGE, data: await readFile(native), mode: 0o755 })
+  return true
+}
+
+/**
+ * The whole CLI for a VM's root (`vboom agent` under its systemd unit),
+ * laid out as in the stateless image: the CLI bundled with its commands'
+ * lazy imports split into chunks beside it (so an agent never loads what
+ * only `vboom testnet` or `vboom image build` need), the hash worker, the
+ * addon packages and VBoom's native addon.
+ */
+export async function agentAppFiles(root = projectRoot()): Promise<AppFiles> {
+  const esbuild = await loadEsbuild()
+  const outdir = dirname(join('/', CLI_IN_APP))
+  let result: Awaited<ReturnType<Esbuild['build']>>
+  try {
+    result = await esbuild.build({
+      entryPoints: { main: entrySource(root, 'src/cli/main.ts', 'dist/src/cli/main.js') },
+      bundle: true,
+      splitting: true,
+      outdir,
+      write: false,
+      metafile: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20.19',
+      external: [...ADDON_PACKAGES, ...CLI_NOT_CARRIED],
+      banner: {
+        js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",
+      },
+      logLevel: 'silent',
+      legalComments: 'none',
+    })
+  } catch (err) {
+    throw new ImageBuildError(
+      ImageBuildCode.BUNDLE_FAILED,
+      `bundling the CLI failed: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    )
+  }
+  const externals = new Set<string>()
+  for (const input of Object.values(result.metafile!.inputs))
+    for (const imp of input.imports)
+      if (imp.external && isAddonPackage(imp.path)) externals.add(packageOf(imp.path))
+  const files: ImageFile[] = result.outputFiles!.map((f) => ({
+    path: join(dirname(CLI_IN_APP), relative(outdir, f.path)),
+    data: f.contents,
+  }))
+  const entryBytes = files.find((f) => f.path === CLI_IN_APP)?.data.length ?? 0
+  const worker = await bundleOne(
+    esbuild,
+    entrySource(root, 'src/swapper/index/hash-worker.ts', 'dist/src/swapper/index/hash-worker.js'),
+  )
+  files.push(
+    { path: WORKER_IN_IMAGE, data: worker.code },
+    { path: `${IMAGE_APP_ROOT}/dist/package.json`, data: Buffer.from('{"type":"module"}\n') },
+  )
+  const nodeModules = join(root, 'node_modules')
+  const packages = await packageClosure(nodeModules, [...externals, ...worker.externals, ...RUNTIME_REQUIRED])
+  for (const p of packages)
+    await packageFiles(join(nodeModules, p), `${IMAGE_APP_ROOT}/node_modules/${p}`, files)
+  const nativeHashing = await addNative(root, files)
+  return { files, packages, nativeHashing, entryBytes }
 }

@@ -1,10 +1,12 @@
 /**
  * The anchor of the qemu tests, on the host (the guests reach the host's
  * loopback as 10.0.2.2 through user networking): a ledger with two owners,
- * the two slots' locations (their DMI ids, as LinuxPlatform names them) and
- * one agreement between them, registered as agents register theirs (both
- * owners' delegations, both agents' signatures; src/testnet/owner-agreement.ts),
- * then the testnet's anchor process (src/testnet/host/anchor-main.ts) on it.
+ * the two slots' locations (their DMI ids, as LinuxPlatform names them) and,
+ * when `agreement` is 'seeded', one agreement between them, registered as
+ * agents register theirs (both owners' delegations, both agents' signatures;
+ * src/testnet/owner-agreement.ts); with 'market' the VMs' agents reach one
+ * themselves. Then the testnet's anchor process (src/testnet/host/anchor-main.ts)
+ * on it.
  * The anchor admits the coordinator calls of the stateless nodes by the swap
  * keys the agreement names. `stop` ends the process; `ledger` opens the
  * ledger afterwards.
@@ -47,8 +49,9 @@ export class QemuAnchor {
     /** The anchor's address as the guests dial it. */
     readonly guestAddr: string,
     readonly publicKey: Uint8Array,
-    readonly swapId: Uint8Array,
-    readonly agreement: Uint8Array,
+    /** The seeded agreement's swap id and bytes; null when the agents trade through the market. */
+    readonly swapId: Uint8Array | null,
+    readonly agreement: Uint8Array | null,
     readonly sides: Record<'a' | 'b', SwapSide>,
   ) {
     this.exited = new Promise((r) => child.once('exit', () => r()))
@@ -60,6 +63,8 @@ export class QemuAnchor {
     locations: Record<'a' | 'b', string>
     peerIps: Record<'a' | 'b', string>
     diskBytes: number
+    /** 'seeded' (default): the ledger holds an agreement from the start; 'market': the agents make one. */
+    agreement?: 'seeded' | 'market'
   }): Promise<QemuAnchor> {
     await mkdir(o.dir, { recursive: true })
     const anchorKeys = await loadOrCreateAnchorKey(o.dir)
@@ -80,6 +85,7 @@ export class QemuAnchor {
       agentSecretKey: s.agent.secretKey,
       swapKey: s.swap.publicKey,
     })
+    const seeded = (o.agreement ?? 'seeded') === 'seeded'
     const { agreement, swapId } = ownersAgreement({
       a: side(sides.a),
       b: side(sides.b),
@@ -110,7 +116,7 @@ export class QemuAnchor {
           ),
         )
       }
-      await ledger.registerAgreement(agreement)
+      if (seeded) await ledger.registerAgreement(agreement)
     } finally {
       await ledger.close()
     }
@@ -135,11 +141,21 @@ export class QemuAnchor {
     })
     child.stdout!.destroy()
     const guestAddr = `/ip4/${HOST_FROM_GUEST}/tcp/${o.port}/p2p/${info.peerId}`
-    return new QemuAnchor(child, o.dir, guestAddr, anchorKeys.publicKey, swapId, agreement, sides)
+    return new QemuAnchor(
+      child,
+      o.dir,
+      guestAddr,
+      anchorKeys.publicKey,
+      seeded ? swapId : null,
+      seeded ? agreement : null,
+      sides,
+    )
   }
 
   /** The boot parameters `role` leaves with (the lifecycle's, as its leave step builds them). */
   bootParams(role: 'a' | 'b'): BootParams {
+    if (this.swapId === null || this.agreement === null)
+      throw new Error('no seeded agreement: this anchor was started for the market')
     const me = this.sides[role]
     const peer = this.sides[role === 'a' ? 'b' : 'a']
     return {

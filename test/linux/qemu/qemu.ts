@@ -23,6 +23,8 @@ export interface VmSlot {
   link: { mode: 'listen' | 'connect'; port: number }
   /** Per-slot settings the guest reads from SMBIOS OEM strings (type 11). */
   oem?: string
+  /** A host forward 127.0.0.1:host -> guest:guest on the user network (the host dials the guest's agent). */
+  forward?: { host: number; guest: number }
 }
 
 export interface VmOptions {
@@ -100,7 +102,7 @@ export class QemuVm {
       '-device',
       `virtio-net-pci,netdev=peer,mac=${s.peerMac},romfile=`,
       '-netdev',
-      'user,id=host',
+      `user,id=host${s.forward === undefined ? '' : `,hostfwd=tcp:127.0.0.1:${s.forward.host}-:${s.forward.guest}`}`,
       '-device',
       `virtio-net-pci,netdev=host,mac=${s.hostMac},romfile=`,
     ]

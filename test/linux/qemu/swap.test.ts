@@ -3,10 +3,20 @@
  * Linux platform and the swap lifecycle, with the anchor on the host:
  * 1. `vboom image build` makes the stateless image; two self-booting VM
  *    disks (vm-alpha in slot 1, vm-beta in slot 2) are built with
- *    `mkfs.ext4 -d`, each with its identity, agent key, workload data and the
- *    location's reserve; the anchor's ledger agrees a swap between the slots;
- * 2. both VMs boot their own systems, store the lifecycle's boot parameters
- *    and kexec into the stateless image (LinuxPlatform.rebootStateless);
+ *    `mkfs.ext4 -d`, each with its identity, workload data and the
+ *    location's reserve, and `vboom agent` installed as `vboom install`
+ *    lays it out (agent-install.ts: unit, config, the owner's delegation,
+ *    the agent's key; the owners' keys stay on the host);
+ * 2. both VMs boot their own systems and run their agents (`vboom agent
+ *    --platform linux`, the unit's command): they find each other through
+ *    the anchor's DHT, trade adverts over gossip, negotiate, register the
+ *    agreement at the anchor, store the lifecycle's boot parameters and
+ *    kexec into the stateless image by themselves
+ *    (AgreementLeave -> LinuxPlatform.rebootStateless). The profiles are the
+ *    config's explicit override (benchmarks under TCG take too long and
+ *    measure the emulator): slot 1 advertises a fast CPU and a slow disk,
+ *    slot 2 the reverse; vm-alpha's workload needs the disk, vm-beta's the
+ *    CPU, so the swap is a gain to both;
  * 3. the stateless images run `runStatelessSwap`: the two nodes swap the
  *    disks over their peer link, coordinated by the anchor, store
  *    'completed', write the final boot area and reboot (qemu runs with
@@ -14,12 +24,18 @@
  * 4. host checks: each slot's swapped region hashes (the swapper's Merkle
  *    root, computed on the host) to the partner's disk as it left;
  * 5. both slots boot again: slot 1 boots vm-beta, which learns its location
- *    (slot 1's DMI id) from the machine; the ledger shows the transfer.
+ *    (slot 1's DMI id) from the machine; its agent comes up with its own key
+ *    and republishes its advert, which a libp2p node on the host sees in the
+ *    gossip naming slot 1's location, signed by vm-beta's key; the ledger
+ *    shows the transfer.
  *
  * A second run resets slot 2 (QMP system_reset, a power cut under -no-reboot)
  * at a random moment of its apply phase, after the commit point, powers it on
  * again and checks that its firmware lands in the stateless image, which
- * resumes from its journal, and that the swap still converges.
+ * resumes from its journal, and that the swap still converges. That run
+ * seeds the agreement in the ledger and leaves through a one-shot trigger
+ * (fixtures/normal-main.ts) instead of the market: the reset is about the
+ * boot path, and the market's minutes under TCG would only lengthen it.
  *
  * Runs only with VBOOM_QEMU_FULL=1 (several minutes on a 2-core machine);
  * smoke.test.ts is the short part that runs by default.
@@ -27,14 +43,20 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { copyFile, mkdir, mkdtemp, rm, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
+import { privateKeyFromProtobuf } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import t, { type Test } from 'tap'
 import { decodeBootRecord } from '../../../src/linux/reserve/record.js'
+import type { AgentConfigInput } from '../../../src/node/config.js'
+import type { BootParams } from '../../../src/node/lifecycle/index.js'
 import { freePort } from '../../../src/runtime/free-port.js'
 import { openDisk } from '../../../src/swapper/disk.js'
 import { indexDisk } from '../../../src/swapper/index/block-index.js'
-import { QemuAnchor } from './anchor.js'
+import { agentRootFiles, nodeKeyFile } from './agent-install.js'
+import { QemuAnchor, STATELESS_PORT } from './anchor.js'
 import { CACHE, debianKernel, qemuSkipReason } from './env.js'
 import { buildStatelessImage, bundleNormalProgram, readStateFile } from './harness.js'
+import { AdvertObserver } from './observer.js'
 import { QemuVm, type VmSlot, waitListening } from './qemu.js'
 import { buildVmDisk, type VmDisk } from './vm-disk.js'
 
@@ -73,12 +95,55 @@ async function regionRoot(disk: VmDisk, scratch: string): Promise<string> {
 /** Random data on each VM's root beside its workload: the swap moves real blocks and apply takes a while. */
 const DATA_MIB = 16
 
-async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void> {
+/** The instance class both VMs are in (the anchor registers the locations with it). */
+const CLASS = { vcpus: 1, memoryBytes: 2 ** 30, diskBytes: 2 ** 30 }
+const stat = (median: number) => ({ median, spread: median * 0.05, samples: 30, windowMs: 600_000 })
+/**
+ * The profiles the agents advertise (the config's explicit override; the
+ * profiler is off: its benchmarks under TCG take minutes and measure the
+ * emulator). Slot 1 claims a fast CPU and a slow disk, slot 2 the reverse,
+ * in a ratio of 4, far below what the partner's probe measures even under
+ * TCG (ops/s, MB/s; netBw in Mbit/s below the peer link's ~100).
+ */
+const PROFILES = {
+  a: { cpu: stat(4), diskWrite: stat(1), netBw: stat(20) },
+  b: { cpu: stat(1), diskWrite: stat(4), netBw: stat(20) },
+}
+/** vm-alpha's workload is disk-bound, vm-beta's CPU-bound: each gains from the other's slot. */
+const NEEDS = { a: { diskWrite: 0.9 }, b: { cpu: 0.9 } }
+
+/** The agent's config on `role`'s disk, as its owner writes it. */
+function agentConfig(role: 'a' | 'b', anchor: QemuAnchor): AgentConfigInput {
+  return {
+    instanceClass: CLASS,
+    profileOverride: PROFILES[role],
+    needs: NEEDS[role],
+    needsMode: 'config',
+    profiler: { enabled: false },
+    // every address of the VM: the peer link's is the slot's (SMBIOS), not the disk's
+    listen: [`/ip4/0.0.0.0/tcp/${STATELESS_PORT}`],
+    bootstrap: [anchor.guestAddr],
+    anchorKey: hex(anchor.publicKey),
+    // a look at the market every 5 s; after the swap, no second trade within the test (the
+    // override travels with the disk, so each VM would see a gain in swapping back)
+    // no probe of the partner before signing (an owner's choice the config offers): the anchor's
+    // benchmarks under TCG on a loaded 2-core host take minutes per probe
+    market: { intervalMs: 5_000, largeGainFraction: 9, requireProbe: false },
+  }
+}
+
+/** The peer id of `role`'s agent, from the node key installed on its disk. */
+const agentPeerId = (anchor: QemuAnchor, role: 'a' | 'b'): string =>
+  peerIdFromPrivateKey(privateKeyFromProtobuf(nodeKeyFile(anchor.sides[role].agent))).toString()
+
+async function swapPair(t: Test, o: { resetAfterCommit: boolean; market: boolean }): Promise<void> {
   await mkdir(CACHE, { recursive: true })
   const dir = await mkdtemp(join(CACHE, 'swap-'))
   const vms: QemuVm[] = []
   let anchor: QemuAnchor | null = null
+  let observer: AdvertObserver | null = null
   t.teardown(async () => {
+    await observer?.stop()
     for (const vm of vms) await vm.stop()
     await anchor?.stop()
     if (process.env.VBOOM_QEMU_KEEP === '1') t.comment(`kept ${dir}`)
@@ -103,7 +168,8 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
     port: await freePort(),
     locations: { a: `dmi-uuid:${uuids.a}`, b: `dmi-uuid:${uuids.b}` },
     peerIps,
-    diskBytes: 2 ** 30,
+    diskBytes: CLASS.diskBytes,
+    agreement: o.market ? 'market' : 'seeded',
   })
   timings.anchorStart = since(t0)
 
@@ -120,7 +186,13 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
       program,
       kexecHelper: image.kexecHelper,
       extra: [
-        { path: 'vboom/leave.json', data: anchor.trigger(role) },
+        ...(o.market
+          ? await agentRootFiles({
+              agent: anchor.sides[role].agent,
+              owner: anchor.sides[role].owner,
+              config: agentConfig(role, anchor),
+            })
+          : [{ path: 'vboom/leave.json', data: anchor.trigger(role) }]),
         { path: 'workload/blob.bin', data: randomBytes(DATA_MIB * 2 ** 20) },
       ],
     })
@@ -128,6 +200,10 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
   t.equal(disks.a.layout.swapBytes, disks.b.layout.swapBytes, 'both disks have the same swapped region')
 
   const port = await freePort()
+  // the host reaches each guest's agent through a forward (the observer of the adverts)
+  const forwards = { a: await freePort(), b: await freePort() }
+  const forward = (role: 'a' | 'b') =>
+    o.market ? { forward: { host: forwards[role], guest: STATELESS_PORT } } : {}
   const slots: Record<'a' | 'b', VmSlot> = {
     a: {
       uuid: uuids.a,
@@ -135,6 +211,7 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
       hostMac: '52:54:00:00:01:1a',
       link: { mode: 'listen', port },
       oem: `vboom.peer-ip=${peerIps.a}/24`,
+      ...forward('a'),
     },
     b: {
       uuid: uuids.b,
@@ -142,6 +219,7 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
       hostMac: '52:54:00:00:02:1a',
       link: { mode: 'connect', port },
       oem: `vboom.peer-ip=${peerIps.b}/24`,
+      ...forward('b'),
     },
   }
   const boot = (role: 'a' | 'b', name: string, noReboot: boolean): QemuVm => {
@@ -163,15 +241,28 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
       const vm = first[role]
       const normal = await vm.waitFor(/VBOOM-NORMAL vm=(\S+) uuid=(\S+)/, 240_000)
       t.equal(normal.match[1], names[role], `slot ${role}: ${names[role]} booted its own system`)
-      const leaving = await vm.waitFor(/VBOOM-NORMAL-LEAVING/, 120_000, normal.end)
+      let agentMs: number | undefined
+      let leaving: { end: number; atMs: number }
+      if (o.market) {
+        const agent = await vm.waitFor(/agent (\S+) \(class/, 240_000, normal.end)
+        t.equal(agent.match[1], agentPeerId(anchor!, role), `slot ${role}: ${names[role]}'s agent runs`)
+        agentMs = agent.atMs
+        // the agent's own decision: the agreement is registered and it leaves for it
+        leaving = await vm.waitFor(/leaving for the agreed swap/, 900_000, agent.end)
+      } else leaving = await vm.waitFor(/VBOOM-NORMAL-LEAVING/, 120_000, normal.end)
       const init = await vm.waitFor(/VBOOM-INIT start via=(\S+)/, 180_000, leaving.end)
       t.equal(init.match[1], 'kexec', `slot ${role}: the stateless image was entered by kexec`)
       const s = await vm.waitFor(/VBOOM-STATELESS phase=(\S+)/, 120_000, init.end)
       t.equal(s.match[1], 'stateless', `slot ${role}: the stateless entry found the swap pending`)
-      return { normalMs: normal.atMs, leavingMs: leaving.atMs, initMs: init.atMs, entryMs: s.atMs }
+      return { normalMs: normal.atMs, agentMs, leavingMs: leaving.atMs, initMs: init.atMs, entryMs: s.atMs }
     }),
   )
   timings.normalBoot = Math.max(left[0]!.normalMs, left[1]!.normalMs)
+  if (o.market) {
+    timings.agentsStarted = Math.max(...left.map((l) => l.agentMs!))
+    // from both agents up to the later one's leave: discovery, gossip, negotiation, probes, registration
+    timings.agentsToAgreed = Math.max(...left.map((l) => l.leavingMs)) - timings.agentsStarted
+  }
   timings.leaveToStatelessInit = Math.max(...left.map((l) => l.initMs - l.leavingMs))
   timings.leaveToStatelessEntry = Math.max(...left.map((l) => l.entryMs - l.leavingMs))
 
@@ -207,14 +298,18 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
 
   // the host's checks between the boots
   const records = {} as Record<'a' | 'b', Outcome>
+  const swapIds = {} as Record<'a' | 'b', string>
   for (const role of ['a', 'b'] as const) {
     const r = decodeBootRecord(
       (await readStateFile(disks[role].path, disks[role].layout, 'boot/record.json')).toString('utf8'),
     )
     records[role] = r.params as unknown as Outcome
+    swapIds[role] = hex((r.params as unknown as BootParams).swap.swapId)
     t.equal(records[role].phase, 'completed', `slot ${role}: the record says completed`)
     t.equal(r.location, `dmi-uuid:${uuids[role]}`, `slot ${role}: recorded at its own location`)
   }
+  t.equal(swapIds.a, swapIds.b, 'both slots swapped under the same agreement')
+  if (anchor.swapId !== null) t.equal(swapIds.a, hex(anchor.swapId), 'the seeded one')
   const { a: ra, b: rb } = records
   // A side that finished first, while its partner was still cleaning up, records no roots
   // (the partner finishes on its own); the other side's swapper proved its disk equals the
@@ -252,6 +347,7 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
     timings[`bootBack-${role}`] = normal.atMs
     t.equal(normal.match[1], names[other], `slot ${role} boots ${names[other]} now`)
     t.equal(normal.match[2], uuids[role], `on slot ${role}'s machine`)
+    if (o.market) continue // the agent's own checks follow
     const plat = await vm.waitFor(/VBOOM-NORMAL-PLATFORM vm=\S+ location=(\S+)/, 120_000, normal.end)
     t.equal(
       plat.match[1],
@@ -261,11 +357,48 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
     const rec = await vm.waitFor(/VBOOM-NORMAL-RECORD phase=(\S+)/, 60_000, plat.end)
     t.equal(rec.match[1], 'completed', `${names[other]} finds the completed swap in the location's record`)
   }
-  for (const role of ['a', 'b'] as const) await second[role].waitExit(120_000)
+  if (o.market) {
+    // the agents that come up are the partners', with their own keys, and rejoin the mesh
+    const up = {} as Record<'a' | 'b', number>
+    for (const role of ['a', 'b'] as const) {
+      const other = role === 'a' ? 'b' : 'a'
+      // the agent's boot notice: the location from the machine differs from the one it left
+      const moved = await second[role].waitFor(
+        /"from":"([^"]+)","to":"([^"]+)"[^\n]*"msg":"this VM moved"/,
+        240_000,
+      )
+      t.same(
+        [moved.match[1], moved.match[2]],
+        [`dmi-uuid:${uuids[other]}`, `dmi-uuid:${uuids[role]}`],
+        `${names[other]}'s agent learns from the machine that it moved to slot ${role}`,
+      )
+      const agent = await second[role].waitFor(/agent (\S+) \(class/, 240_000)
+      t.equal(agent.match[1], agentPeerId(anchor, other), `slot ${role} runs ${names[other]}'s agent`)
+      up[role] = agent.atMs
+    }
+    timings.bootBackToAgent = Math.max(up.a, up.b)
+    const t1 = Date.now()
+    observer = await AdvertObserver.start({ instanceClass: CLASS, bootstrap: [] })
+    const beta = agentPeerId(anchor, 'b')
+    await observer.connect(forwards.a, beta, 120_000)
+    const advert = await observer.waitFor(
+      (a) => a.vm === beta && a.location === `dmi-uuid:${uuids.a}`,
+      300_000,
+      { port: forwards.a, peerId: beta },
+    )
+    timings.rejoin = Date.now() - t1
+    t.equal(advert.location, `dmi-uuid:${uuids.a}`, "vm-beta's advert in the gossip names slot 1's location")
+    t.equal(advert.vm, beta, "signed by vm-beta's agent key (gossip's strict signing, checked on receipt)")
+    for (const role of ['a', 'b'] as const) await second[role].stop()
+  } else for (const role of ['a', 'b'] as const) await second[role].waitExit(120_000)
 
   await anchor.stop()
   await anchor.ledger((l) => {
-    t.equal(l.swapState(anchor!.swapId)?.status, 'committed', 'the ledger committed the swap')
+    t.equal(
+      l.swapState(new Uint8Array(Buffer.from(swapIds.a, 'hex')))?.status,
+      'committed',
+      'the ledger committed the swap',
+    )
     t.equal(
       hex(l.ownerOf(`dmi-uuid:${uuids.a}`)!.owner),
       hex(anchor!.sides.b.owner.publicKey),
@@ -281,11 +414,12 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean }): Promise<void
   t.comment(`timings (ms): ${JSON.stringify(timings)}`)
 }
 
-t.test('two VMs swap hosts through the stateless image and come up on each other’s disks', (t) =>
-  swapPair(t, { resetAfterCommit: false }),
+t.test(
+  'two VMs’ agents trade, swap hosts through the stateless image and come up on each other’s disks',
+  (t) => swapPair(t, { resetAfterCommit: false, market: true }),
 )
 
 t.test(
   'a reset of one machine after the commit point lands in the stateless image and the swap converges',
-  (t) => swapPair(t, { resetAfterCommit: true }),
+  (t) => swapPair(t, { resetAfterCommit: true, market: false }),
 )

@@ -7,7 +7,9 @@
  *                drivers, mounts root=/dev/vda2, switch_root)
  *   p2  ext4     the VM's root (mkfs.ext4 -d): busybox, node, the test's
  *                normal-system program, /vboom/vm.json, an agent key, a
- *                workload file, the kexec helper, the drivers' modules
+ *                workload file, the kexec helper, the drivers' modules, and
+ *                optionally `vboom agent` as installed (agent-install.ts; the
+ *                VM's init then runs its unit's ExecStart instead of the program)
  *   p3, p4       the location's reserve, made by the product's createReserve
  *
  * Self-booting through the BIOS, MBR and syslinux rather than qemu -kernel:
@@ -49,7 +51,11 @@ mount --move /dev /newroot/dev; umount /proc /sys
 exec switch_root /newroot /sbin/init
 `
 
-/** The VM's /sbin/init: mounts, network (per-slot settings from SMBIOS OEM strings, DHCP on the host link), then the test's program. */
+/**
+ * The VM's /sbin/init: mounts, network (per-slot settings from SMBIOS OEM
+ * strings, DHCP on the host link), then the agent's unit when it is
+ * installed, else the test's program.
+ */
 const NORMAL_INIT = (version: string): string => `#!/bin/sh
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
 mount -t proc proc /proc; mount -t sysfs sys /sys
@@ -64,8 +70,16 @@ i=0; while [ ! -e /sys/class/net/eth1 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1
 [ -n "$PEER_IP" ] && ip link set eth0 up && ip addr add $PEER_IP dev eth0
 ip link set eth1 up && udhcpc -i eth1 -n -q -t 5 -s /etc/udhcpc.script >/dev/null 2>&1
 echo "VBOOM-NORMAL vm=$(cat /etc/hostname) uuid=$(cat /sys/class/dmi/id/product_uuid) peer-ip=$PEER_IP uptime=$(cut -d' ' -f1 /proc/uptime)"
-node /opt/vboom/normal-main.js
-echo "VBOOM-NORMAL-EXIT rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)"
+UNIT=/etc/systemd/system/vboom-agent.service
+if [ -f $UNIT ]; then
+  # what systemd would start: the unit's ExecStart, in the foreground, its log on the console
+  echo "VBOOM-NORMAL-AGENT-START uptime=$(cut -d' ' -f1 /proc/uptime)"
+  $(sed -n 's/^ExecStart=//p' $UNIT) 2>&1
+  echo "VBOOM-NORMAL-AGENT-EXIT rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)"
+else
+  node /opt/vboom/normal-main.js
+  echo "VBOOM-NORMAL-EXIT rc=$? uptime=$(cut -d' ' -f1 /proc/uptime)"
+fi
 sync; mount -o remount,ro / 2>/dev/null
 poweroff -f
 `
