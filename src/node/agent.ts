@@ -140,7 +140,7 @@ export class Agent {
   /** The negotiation service; null when the market is off or the VM has no delegation. */
   readonly negotiation: NegotiationService | null
   /** The decentralized matching that picks the negotiation's partners; null when off or not trading. */
-  private readonly matching: { transport: Libp2pMatchTransport; driver: MatchingDriver } | null
+  readonly matching: { transport: Libp2pMatchTransport; driver: MatchingDriver } | null
   /** Leaves for the swap of an agreement in force, by itself; null without an anchor key. */
   private readonly leaves: AgreementLeave | null
   private readonly reputation: PersistentReputation
@@ -650,6 +650,7 @@ function matchingFor(
     self: p.host.peerId.toString(),
     intervalMs: p.config.intervalMs,
     roundMs: m.roundMs,
+    settleMs: m.settleMs,
     params: { pairingRounds: m.pairingRounds, improvementCycles: m.improvementCycles },
     transport,
     market: p.market,

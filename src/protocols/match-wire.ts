@@ -90,8 +90,8 @@ export interface MatchValidationContext {
   ownAdvertSeqs: readonly bigint[]
   /** The sender's advert sequence in our market view; undefined when it has none in our class. */
   peerAdvertSeq: bigint | undefined
-  /** The end of our current session, ms since the epoch. */
-  sessionEndMs: number
+  /** The end of our current session, ms since the epoch; null between sessions. */
+  sessionEndMs: number | null
 }
 
 export interface ValidatedMatch {
@@ -118,7 +118,7 @@ export function validateMatchMessage(data: Uint8Array, ctx: MatchValidationConte
   if (m.expiresAtMs !== ctx.sessionEndMs)
     throw new MatchWireError(
       'STALE_SESSION',
-      `the message belongs to a session ending at ${m.expiresAtMs}, ours ends at ${ctx.sessionEndMs}`,
+      `the message belongs to a session ending at ${m.expiresAtMs}; ${ctx.sessionEndMs === null ? 'no session runs here now' : `ours ends at ${ctx.sessionEndMs}`}`,
     )
   // Rule: the matching's kinds only.
   const match = asMatchMessage(m)

@@ -94,7 +94,7 @@ export class Libp2pMatchTransport implements MatchTransport {
     })
     this.received = new Counter({
       name: 'vboom_match_received_total',
-      help: 'Matching messages received and valid, by outcome (delivered, no-session)',
+      help: 'Matching messages received, valid and handed to the session (delivered)',
       labelNames: ['outcome'],
       registers: [init.metrics],
     })
@@ -244,13 +244,10 @@ export class Libp2pMatchTransport implements MatchTransport {
   deliver(frame: Uint8Array, remote: string): void {
     const session = this.session
     const receiver = this.receiver
-    if (session === null || receiver === null) {
-      this.received.inc({ outcome: 'no-session' })
-      return
-    }
     let message: MatchMessage
     try {
-      const own = this.init.ownAdvertSequencesSince(session.startMs)
+      // Between sessions every message is of another session (STALE_SESSION), once it passes the rest.
+      const own = this.init.ownAdvertSequencesSince(session?.startMs ?? this.now())
       const current = this.init.ownAdvert()?.sequence
       if (current !== undefined && !own.includes(current)) own.push(current)
       message = validateMatchMessage(frame, {
@@ -259,7 +256,7 @@ export class Libp2pMatchTransport implements MatchTransport {
         remotePeer: remote,
         ownAdvertSeqs: own,
         peerAdvertSeq: this.init.market.get(remote)?.sequence,
-        sessionEndMs: session.endMs,
+        sessionEndMs: session?.endMs ?? null,
       }).message as MatchMessage
     } catch (err) {
       if (!(err instanceof VBoomError)) throw err
@@ -267,6 +264,7 @@ export class Libp2pMatchTransport implements MatchTransport {
       this.init.log.debug({ peer: remote, reason: `${err.name}.${err.code}` }, 'matching message refused')
       return
     }
+    if (receiver === null) return
     this.received.inc({ outcome: 'delivered' })
     try {
       receiver(message)

@@ -54,6 +54,8 @@ export interface MatchingDriverInit {
   /** The market interval, ms. */
   intervalMs: number
   roundMs: number
+  /** After start, how long before the first session: the market view fills from gossip meanwhile, ms. */
+  settleMs: number
   params: Pick<MatchingParams, 'pairingRounds' | 'improvementCycles'>
   transport: SessionTransport
   market: { get(vm: string): Advert | undefined; list(): Advert[] }
@@ -97,6 +99,15 @@ interface Running {
   report: MatchingSessionReport
 }
 
+/** A session this agent took part in: its listed candidates and how it ended (tests, diagnosis). */
+export interface SessionRun {
+  report: MatchingSessionReport
+  candidates: MatchCandidate[]
+}
+
+/** Sessions run kept for inspection: the last few are what a diagnosis needs. */
+const RUNS_KEPT = 8
+
 export class MatchingDriver {
   private readonly now: () => number
   private readonly params: MatchingParams
@@ -105,6 +116,8 @@ export class MatchingDriver {
   private running = false
   private current: Running | null = null
   private last: MatchingSessionReport | null = null
+  private readonly runs: SessionRun[] = []
+  private notBeforeMs = 0
 
   constructor(private readonly init: MatchingDriverInit) {
     this.now = init.now ?? Date.now
@@ -115,6 +128,7 @@ export class MatchingDriver {
   start(): void {
     if (this.running) return
     this.running = true
+    this.notBeforeMs = this.now() + this.init.settleMs
     this.planNext()
   }
 
@@ -137,6 +151,13 @@ export class MatchingDriver {
     return this.last === null ? null : { ...this.last }
   }
 
+  /** The last sessions this agent took part in, oldest first, with their candidates. */
+  sessionRuns(): SessionRun[] {
+    const c = this.current
+    if (c !== null) this.refresh(c)
+    return this.runs.map((r) => ({ report: { ...r.report }, candidates: [...r.candidates] }))
+  }
+
   /** The session schedule this driver keeps (tests, reports). */
   get sessionSchedule(): MatchSchedule {
     return { ...this.schedule }
@@ -149,7 +170,7 @@ export class MatchingDriver {
 
   private planNext(): void {
     if (!this.running) return
-    const s = nextSession(this.schedule, this.now())
+    const s = nextSession(this.schedule, Math.max(this.now(), this.notBeforeMs))
     this.at(s.startMs, () => {
       this.begin(s).catch((err: unknown) => {
         this.init.log.warn({ err, session: s.k }, 'a matching session failed to start')
@@ -214,6 +235,8 @@ export class MatchingDriver {
     const c: Running = { session: s, agent, report }
     this.current = c
     this.last = report
+    this.runs.push({ report, candidates })
+    if (this.runs.length > RUNS_KEPT) this.runs.shift()
     this.init.transport.begin(s, (m) => agent.receive(m))
     this.init.log.debug({ session: s.k, candidates: candidates.length }, 'matching session started')
     this.nextRound(c, 1)

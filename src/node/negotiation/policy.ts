@@ -45,6 +45,12 @@ export const DEFAULT_MATCH_PAIRING_ROUNDS = 12
  * the first cycles). A session is then 12 + 18 = 30 rounds: 30 s.
  */
 export const DEFAULT_MATCH_IMPROVEMENT_CYCLES = 6
+/**
+ * After the agent starts, no session for 10 s: gossipsub brings the class's
+ * adverts within a few 1-s heartbeats of joining the topic, and a session
+ * run on a view still filling lists too few candidates.
+ */
+export const DEFAULT_MATCH_SETTLE_MS = 10_000
 
 /**
  * The decentralized matching (matching.ts) that picks the partner each
@@ -59,6 +65,8 @@ export const MatchingConfigSchema = z
     enabled: z.boolean().default(true),
     /** One round, ms. */
     roundMs: ms.min(100).max(60_000).default(DEFAULT_MATCH_ROUND_MS),
+    /** After start, how long the agent waits before its first session, ms. */
+    settleMs: ms.min(0).max(3600_000).default(DEFAULT_MATCH_SETTLE_MS),
     /** Rounds of phase 1 (pairing). */
     pairingRounds: z.number().int().min(1).max(1_000).default(DEFAULT_MATCH_PAIRING_ROUNDS),
     /** Cycles of phase 2 (improvement), 3 rounds each. */
