@@ -188,6 +188,11 @@ t.test('six agents pair as the in-memory simulation says, then register those ag
     ),
     'every agent holds an agreement',
   )
+  t.comment(
+    JSON.stringify(
+      await Promise.all(agents.map(async (a) => (await a.matching!.transport.counts()).refused)),
+    ),
+  )
   // The session in which they paired: the first that all six ran with a full view.
   const byVm = new Map(agents.map((a) => [id(a), runsOf(a)]))
   for (const [vm, runs] of byVm)
@@ -349,7 +354,7 @@ t.test('forged, malformed and oversized matching messages are refused and counte
   await sendRaw(forged)
   t.ok(
     await waitFor(async () => (await refused())['MatchWireError.WRONG_SENDER'] === 1, 30_000),
-    'a relayed message (from field not the sender) is refused: WRONG_SENDER',
+    `a relayed message (from field not the sender) is refused: WRONG_SENDER ${JSON.stringify(await refused())}`,
   )
   await sendRaw(new Uint8Array([0x0a, 0xff, 0xff, 0x01, 0x02, 0x03]))
   t.ok(
@@ -362,7 +367,7 @@ t.test('forged, malformed and oversized matching messages are refused and counte
       async () => (await refused())[`StreamError.${StreamErrorCode.FRAME_TOO_LARGE}`] === 1,
       30_000,
     ),
-    'an oversized message is refused before its body is read: FRAME_TOO_LARGE',
+    `an oversized message is refused before its body is read: FRAME_TOO_LARGE ${JSON.stringify(await refused())}`,
   )
   // The target goes on: its sessions run, and the market report says how the last one went.
   t.ok(

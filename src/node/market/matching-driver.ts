@@ -35,7 +35,13 @@ import {
   type MatchingParams,
   sessionRounds,
 } from './matching.js'
-import { type MatchSchedule, type MatchSession, nextSession, roundStartMs } from './matching-clock.js'
+import {
+  type MatchSchedule,
+  type MatchSession,
+  nextSession,
+  roundStartMs,
+  sessionNumbered,
+} from './matching-clock.js'
 import type { MatchMessage, MatchTransport } from './matching-messages.js'
 import { DEFAULT_UTILITY_MODEL } from './utility.js'
 
@@ -168,9 +174,20 @@ export class MatchingDriver {
     this.timer.unref()
   }
 
-  private planNext(): void {
+  /**
+   * Plans the next session: the one after `after` when its start is less
+   * than a round away in the past (a session ends where the next may start,
+   * and the timer that ends it fires a little late: the round ticks catch
+   * up by the clock), else the first to start from now on.
+   */
+  private planNext(after?: number): void {
     if (!this.running) return
-    const s = nextSession(this.schedule, Math.max(this.now(), this.notBeforeMs))
+    const from = Math.max(this.now(), this.notBeforeMs)
+    const following = after === undefined ? null : sessionNumbered(this.schedule, after + 1)
+    const s =
+      following !== null && following.startMs >= from - this.schedule.roundMs
+        ? following
+        : nextSession(this.schedule, from)
     this.at(s.startMs, () => {
       this.begin(s).catch((err: unknown) => {
         this.init.log.warn({ err, session: s.k }, 'a matching session failed to start')
@@ -195,7 +212,7 @@ export class MatchingDriver {
       received: 0,
       dropped: 0,
     }
-    this.at(s.endMs, () => this.planNext())
+    this.at(s.endMs, () => this.planNext(s.k))
   }
 
   private async begin(s: MatchSession): Promise<void> {
@@ -281,7 +298,7 @@ export class MatchingDriver {
     if (this.current !== c) return
     const result = c.agent.result()
     const report = this.close(c)
-    this.planNext()
+    this.planNext(c.session.k)
     if (result === null) {
       this.init.log.info(
         { session: c.session.k, sent: report.sent },
