@@ -37,11 +37,11 @@ t.setTimeout(10 * 60_000)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /**
- * Short sessions: rounds of 500 ms (the agents share this machine), 6
- * pairing rounds and 2 improvement cycles: 12 rounds, 6 s, a session every
- * 6 s; the first 12 s after start the views fill.
+ * Short sessions: rounds of 750 ms (the agents share this machine), 8
+ * pairing rounds and 2 improvement cycles: 14 rounds, 10.5 s, a session
+ * every 11 s; the first 12 s after start the views fill.
  */
-const MATCHING = { roundMs: 500, pairingRounds: 6, improvementCycles: 2, settleMs: 12_000 }
+const MATCHING = { roundMs: 750, pairingRounds: 8, improvementCycles: 2, settleMs: 12_000 }
 const MARKET = { intervalMs: 1_000, requireProbe: false, matching: MATCHING }
 const PARAMS: Pick<MatchingParams, 'pairingRounds' | 'improvementCycles'> = {
   pairingRounds: MATCHING.pairingRounds,

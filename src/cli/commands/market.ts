@@ -35,7 +35,7 @@ function formatSession(m: MarketReport['matching']): string {
         ? 'no partner yet'
         : 'no partner'
       : `paired with ${short(m.partner)} (${m.role === 'leader' ? 'this side offers' : 'the partner offers'}${m.negotiation === undefined ? '' : `; ${m.negotiation}`})`
-  return `${head} ${m.state === 'running' ? 'running' : 'ended'}: ${outcome}; ${m.rounds} rounds, ${m.candidates} candidates, messages ${m.sent} sent, ${m.received} received, ${m.dropped} dropped`
+  return `${head} ${m.state === 'running' ? 'running' : 'ended'}: ${m.why === undefined ? outcome : m.why}; ${m.rounds} rounds, ${m.candidates} candidates, messages ${m.sent} sent, ${m.received} received, ${m.dropped} dropped`
 }
 
 /** What `vboom market` prints. */

@@ -12,8 +12,9 @@
  * decision, delegation limits, reputation, verification: the negotiation
  * service's judge) that rank it within their top L (candidates.ts). A
  * proposer off the list is taken on while within its own top L, as in the
- * benchmark. An agent holding a commitment sits the session out: its
- * candidates' proposals lapse at their deadlines.
+ * benchmark. An agent holding a commitment takes part with no candidates,
+ * refusing every proposal at once: an agent that sat out would hold its
+ * listers' proposals until their deadlines, session after session.
  *
  * At the session's end, the pair found is negotiated: the leader, the
  * smaller VM id of the two (the matching's own leader rule), offers; the
@@ -84,7 +85,7 @@ export interface MatchingSessionReport {
   startedAtMs: number
   endsAtMs: number
   state: 'running' | 'ended' | 'skipped'
-  /** Why the session was sat out (state skipped). */
+  /** Why the session was sat out (skipped), or run refusing every proposal (this agent is committed). */
   why?: string
   rounds: number
   candidates: number
@@ -217,8 +218,10 @@ export class MatchingDriver {
 
   private async begin(s: MatchSession): Promise<void> {
     if (!this.running) return
-    if (this.init.busy()) return this.skip(s, 'this agent holds a commitment')
-    const judge = await this.init.judge()
+    // A committed agent still takes part, with no candidates: it refuses every proposal at once
+    // (not-listed), so the agents that list it move on instead of waiting out their proposals.
+    const busy = this.init.busy()
+    const judge: PartnerJudge | null = busy ? () => null : await this.init.judge()
     if (judge === null) return this.skip(s, 'this agent has not published its own advert yet')
     if (!this.running) return
     const { candidates, evaluate } = this.candidatesOf(judge)
@@ -249,6 +252,7 @@ export class MatchingDriver {
       received: 0,
       dropped: 0,
     }
+    if (busy) report.why = 'this agent holds a commitment: it refuses every proposal'
     const c: Running = { session: s, agent, report }
     this.current = c
     this.last = report
