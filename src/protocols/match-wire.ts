@@ -20,6 +20,7 @@
  * lost messages (its round deadlines recover from them).
  */
 
+import { MAX_NEGOTIATION_MESSAGE_BYTES } from './constants.js'
 import { ValidationError } from './errors.js'
 import {
   asMatchMessage,
@@ -27,11 +28,13 @@ import {
   type MatchWireMessage,
   type NegotiationMessage,
   newNegotiationNonce,
+  peerIdOfAgentKey,
   signNegotiationMessage,
   type ValidatedNegotiation,
   validateNegotiationMessage,
 } from './negotiation.js'
-import type { Bytes } from './signing.js'
+import { NegotiationMessage as NegotiationMessagePb, SignedNegotiationMessage } from './proto/negotiation.js'
+import { type Bytes, ED25519_PUBLIC_KEY_BYTES } from './signing.js'
 
 export const MatchWireErrorCode = {
   /** The signer is not the peer the stream comes from. */
@@ -104,6 +107,21 @@ export interface ValidatedMatch {
  * NegotiationError, DelegationError or MatchWireError on a broken rule.
  */
 export function validateMatchMessage(data: Uint8Array, ctx: MatchValidationContext): ValidatedMatch {
+  // Rule: the signer is the peer at the other end of the stream; read first, so that a relayed
+  // message is refused as such (not for the adverts it names, which are the signer's).
+  if (data.length <= MAX_NEGOTIATION_MESSAGE_BYTES) {
+    let fromKey: Uint8Array | undefined
+    try {
+      fromKey = NegotiationMessagePb.decode(SignedNegotiationMessage.decode(data).message).from
+    } catch {
+      // The full validator below names the malformation.
+    }
+    if (fromKey !== undefined && fromKey.length === ED25519_PUBLIC_KEY_BYTES) {
+      const from = peerIdOfAgentKey(fromKey)
+      if (from !== ctx.remotePeer)
+        throw new MatchWireError('WRONG_SENDER', `a message signed by ${from} came from ${ctx.remotePeer}`)
+    }
+  }
   const v = validateNegotiationMessage(data, {
     nowMs: ctx.nowMs,
     self: ctx.self,

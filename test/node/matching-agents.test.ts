@@ -193,58 +193,39 @@ t.test('six agents pair as the in-memory simulation says, then register those ag
       await Promise.all(agents.map(async (a) => (await a.matching!.transport.counts()).refused)),
     ),
   )
-  // The session in which they paired: the first that all six ran with a full view.
+  // Every session, simulated in memory with the agents that ran it and the candidates each listed
+  // (an agent that had not started yet is absent there too; a committed one lists none).
   const byVm = new Map(agents.map((a) => [id(a), runsOf(a)]))
   for (const [vm, runs] of byVm)
     t.comment(
       vm.slice(-6),
       JSON.stringify(
-        runs.map((r) => [
-          r.report.session,
-          r.report.state,
-          r.candidates.length,
-          r.report.partner?.slice(-6),
-          r.report.negotiation,
-        ]),
+        runs.map((r) => [r.report.session, r.report.state, r.candidates.length, r.report.partner?.slice(-6)]),
       ),
     )
-  const sessions = new Set([...byVm.values()].flatMap((runs) => runs.map((r) => r.report.session)))
-  const full = [...sessions]
-    .sort((a, b) => a - b)
-    .find((k) =>
-      [...byVm.values()].every((runs) => {
-        const run = runs.find((r) => r.report.session === k)
-        return run !== undefined && run.report.state === 'ended' && run.candidates.length === 3
-      }),
-    )
-  t.ok(
-    full !== undefined,
-    'a session ran by all six agents, each listing its three partners of the other kind',
-  )
-  const runs = new Map([...byVm].map(([vm, list]) => [vm, list.find((r) => r.report.session === full)!]))
-  const simulated = simulate(runs)
-  for (const [vm, run] of runs) {
-    t.equal(run.report.partner, simulated.get(vm), `${vm.slice(-6)} paired as the simulation says`)
-    t.not(run.report.partner, null, 'and it paired')
+  const sessions = [...new Set([...byVm.values()].flatMap((runs) => runs.map((r) => r.report.session)))]
+  const matched = new Map<string, string>()
+  for (const k of sessions.sort((x, y) => x - y)) {
+    const runs = new Map<string, SessionRun>()
+    for (const [vm, list] of byVm) {
+      const run = list.find((r) => r.report.session === k && r.report.state === 'ended')
+      if (run !== undefined) runs.set(vm, run)
+    }
+    if (runs.size === 0) continue
+    const simulated = simulate(runs)
+    for (const [vm, run] of runs) {
+      t.equal(
+        run.report.partner,
+        simulated.get(vm),
+        `session ${k}: ${vm.slice(-6)} paired as the simulation says`,
+      )
+      if (run.report.partner !== null) matched.set(vm, run.report.partner)
+    }
   }
-  // The pairs: the three unlike ones, locally heaviest first.
-  const site = new Map(agents.map((a, i) => [id(a), SITES[i]!.name]))
-  const pairs = new Set(
-    [...runs].map(([vm, run]) => [site.get(vm), site.get(run.report.partner!)].sort().join('+')),
-  )
-  t.same(
-    [...pairs].sort(),
-    ['cpu-1+disk-1', 'cpu-2+disk-2', 'cpu-3+disk-3'],
-    'the greedy pairs (also the optimum)',
-  )
-  // Each agreement is with its matched partner, registered at the anchor.
+  // Each agreement is with the partner its matching found, registered at the anchor.
   for (const a of agents) {
     const [agreement] = await a.agreements()
-    t.equal(
-      agreement!.partner,
-      runs.get(id(a))!.report.partner,
-      `${site.get(id(a))}'s agreement is with its match`,
-    )
+    t.equal(agreement!.partner, matched.get(id(a)), `${id(a).slice(-6)}'s agreement is with its match`)
   }
   const report = await agents[0]!.marketReport()
   t.match(
