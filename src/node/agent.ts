@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Registry } from 'prom-client'
 import { type Advert, advertToJson, classId, type Profile } from '../protocols/advert.js'
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
 import { type Attestation, checkAdvertAttestations } from '../protocols/attestation.js'
@@ -42,9 +43,12 @@ import {
   noticeBoot,
   prepareLeave,
 } from './lifecycle/index.js'
+import { Libp2pMatchTransport, sendTimeoutFor } from './market/libp2p-match-transport.js'
 import { MarketView } from './market/market-view.js'
+import { MatchingDriver } from './market/matching-driver.js'
 import { NeedsLearner, type NeedsReport } from './needs/index.js'
 import { AgreementStore } from './negotiation/agreement-store.js'
+import type { MarketConfig } from './negotiation/policy.js'
 import { PersistentReputation } from './negotiation/reputation-store.js'
 import { type MarketReport, NegotiationService } from './negotiation/service.js'
 import type { Platform } from './platform/platform.js'
@@ -103,6 +107,7 @@ interface AgentParts {
   platform: Platform | null
   lifecycle: LifecycleStore
   negotiation: NegotiationService | null
+  matching: { transport: Libp2pMatchTransport; driver: MatchingDriver } | null
   leaves: AgreementLeave | null
   reputation: PersistentReputation
   log: Logger
@@ -135,12 +140,15 @@ export class Agent {
   private readonly needs: NeedsLearner
   /** The negotiation service; null when the market is off or the VM has no delegation. */
   readonly negotiation: NegotiationService | null
+  /** The decentralized matching that picks the negotiation's partners; null when off or not trading. */
+  readonly matching: { transport: Libp2pMatchTransport; driver: MatchingDriver } | null
   /** Leaves for the swap of an agreement in force, by itself; null without an anchor key. */
   private readonly leaves: AgreementLeave | null
   private readonly reputation: PersistentReputation
 
   private constructor(p: AgentParts) {
     this.negotiation = p.negotiation
+    this.matching = p.matching
     this.leaves = p.leaves
     this.reputation = p.reputation
     this.config = p.config
@@ -343,12 +351,27 @@ export class Agent {
               },
               swapSettled: async (swapId) => (await lifecycle.settled(swapId)) !== null,
             })
+      const matching =
+        negotiation === null || delegation === null || !config.market.matching.enabled
+          ? null
+          : matchingFor(negotiation, {
+              host,
+              key,
+              delegation: delegation.signed,
+              market,
+              publisher: bound,
+              config: config.market,
+              diskBytes: config.instanceClass.diskBytes,
+              metrics: metrics.registry,
+              log: componentLogger(log, 'vboom:node:matching'),
+            })
       if (negotiation === null && delegation !== null)
         log.warn(
           'the market needs anchorKey and bootstrap in the config (the anchor registers agreements): negotiation is off',
         )
       self = new Agent({
         negotiation,
+        matching,
         leaves,
         reputation,
         attestations,
@@ -406,6 +429,8 @@ export class Agent {
     this.probe?.start()
     await this.reputation.load()
     await this.negotiation?.start()
+    await this.matching?.transport.start()
+    this.matching?.driver.start()
     this.startupLeave = this.resumeLeave().catch((err: unknown) =>
       this.log.error({ err }, 'could not check for an agreement to leave for'),
     )
@@ -456,6 +481,8 @@ export class Agent {
 
   private async stopNow(): Promise<void> {
     this.leaves?.stop()
+    this.matching?.driver.stop()
+    await this.matching?.transport.stop()
     await this.negotiation?.stop()
     await this.profiler?.stop()
     await this.needs.stop()
@@ -537,7 +564,9 @@ export class Agent {
 
   /** The candidates this agent sees, each side's utility, and why each is or is not pursued. */
   async marketReport(): Promise<MarketReport | null> {
-    return (await this.negotiation?.report()) ?? null
+    const r = (await this.negotiation?.report()) ?? null
+    if (r === null || this.matching === null) return r
+    return { ...r, matching: this.matching.driver.lastSession() }
   }
 
   /** The agreements this agent reached, oldest first, with their states. */
@@ -590,6 +619,56 @@ function agreesWith(advert: Advert, anchorKey: Uint8Array | undefined, nowMs: nu
 }
 
 /** When the VM last completed a swap, from its lifecycle history. */
+/**
+ * The matching's transport and driver for a trading agent: the same
+ * schedule (market interval, round length, round counts) as every agent of
+ * its class, its partners judged by the negotiation service, the pair found
+ * negotiated there.
+ */
+function matchingFor(
+  negotiation: NegotiationService,
+  p: {
+    host: Host
+    key: Ed25519PrivateKey
+    delegation: Uint8Array
+    market: MarketView
+    publisher: AdvertPublisher
+    config: MarketConfig
+    diskBytes: number
+    metrics: Registry
+    log: Logger
+  },
+): { transport: Libp2pMatchTransport; driver: MatchingDriver } {
+  const m = p.config.matching
+  const transport = new Libp2pMatchTransport({
+    node: p.host,
+    agent: { secretKey: p.key.raw.subarray(0, 32), publicKey: p.key.publicKey.raw },
+    delegation: p.delegation,
+    market: p.market,
+    ownAdvert: () => p.publisher.advert,
+    ownAdvertSequencesSince: (sinceMs) => p.publisher.sequencesSince(sinceMs),
+    sendTimeoutMs: sendTimeoutFor(m.roundMs),
+    metrics: p.metrics,
+    log: p.log,
+  })
+  const driver = new MatchingDriver({
+    self: p.host.peerId.toString(),
+    intervalMs: p.config.intervalMs,
+    roundMs: m.roundMs,
+    settleMs: m.settleMs,
+    params: { pairingRounds: m.pairingRounds, improvementCycles: m.improvementCycles },
+    transport,
+    market: p.market,
+    ownAdvert: () => p.publisher.advert,
+    diskBytes: p.diskBytes,
+    judge: () => negotiation.judge(),
+    busy: () => negotiation.held() !== null,
+    negotiate: (partner) => negotiation.negotiateWith(partner),
+    log: p.log,
+  })
+  return { transport, driver }
+}
+
 function lastSwapAt(history: HistoryRecord[]): number | undefined {
   let last: number | undefined
   for (const r of history)

@@ -45,6 +45,8 @@ export function advertTopic(classId: string): string {
 
 /** Agent to agent: the bilateral offer / counter / accept / reject and the matching's messages (negotiation.ts). */
 export const NEGOTIATE_PROTOCOL = '/vboom/negotiate/1.0.0'
+/** Agent to agent, one way: the decentralized matching's messages (match-wire.ts). */
+export const MATCH_PROTOCOL = '/vboom/match/1.0.0'
 
 /** An encoded SignedDelegation is ~190 bytes (id, two keys, limits, two times, a signature); 1 KiB keeps junk cheap to drop. */
 export const MAX_DELEGATION_BYTES = 1024

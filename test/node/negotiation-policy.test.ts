@@ -10,6 +10,10 @@ import { DEFAULT_UTILITY_MODEL } from '../../src/node/market/utility.js'
 import {
   DEFAULT_AGREEMENT_TTL_MS,
   DEFAULT_MARKET_INTERVAL_MS,
+  DEFAULT_MATCH_IMPROVEMENT_CYCLES,
+  DEFAULT_MATCH_PAIRING_ROUNDS,
+  DEFAULT_MATCH_ROUND_MS,
+  DEFAULT_MATCH_SETTLE_MS,
   DEFAULT_NEGOTIATION_TIMEOUT_MS,
   marketPolicyOf,
   privateModelOf,
@@ -32,6 +36,13 @@ t.test('defaults', async (t) => {
     intervalMs: DEFAULT_MARKET_INTERVAL_MS,
     negotiationTimeoutMs: DEFAULT_NEGOTIATION_TIMEOUT_MS,
     agreementTtlMs: DEFAULT_AGREEMENT_TTL_MS,
+    matching: {
+      enabled: true,
+      roundMs: DEFAULT_MATCH_ROUND_MS,
+      settleMs: DEFAULT_MATCH_SETTLE_MS,
+      pairingRounds: DEFAULT_MATCH_PAIRING_ROUNDS,
+      improvementCycles: DEFAULT_MATCH_IMPROVEMENT_CYCLES,
+    },
   })
   t.same(marketPolicyOf(m), DEFAULT_MARKET_POLICY, 'the decision rule gets its own defaults')
   t.same(privateModelOf(m), DEFAULT_UTILITY_MODEL)
@@ -66,6 +77,8 @@ t.test('bad values are refused, naming the field', async (t) => {
     [{ negotiationTimeoutMs: 3_600_000 }, 'market.negotiationTimeoutMs'],
     [{ agreementTtlMs: 2 * 86_400_000 }, 'market.agreementTtlMs'],
     [{ surprise: 1 }, 'market'],
+    [{ matching: { roundMs: 10 } }, 'market.matching.roundMs'],
+    [{ matching: { roundMs: 60_000, pairingRounds: 24 } }, 'market.matching'],
   ] as const)
     t.throws(
       () => parseAgentConfig({ ...base, market }),

@@ -23,6 +23,21 @@ function table(head: string[], rows: string[][]): string[] {
   )
 }
 
+/** The matching's last session, one line. */
+function formatSession(m: MarketReport['matching']): string {
+  if (m === null || m === undefined)
+    return 'no session yet (sessions start at multiples of the market interval)'
+  const head = `session ${m.session} (${new Date(m.startedAtMs).toISOString()})`
+  if (m.state === 'skipped') return `${head} sat out: ${m.why ?? ''}`
+  const outcome =
+    m.partner === null
+      ? m.state === 'running'
+        ? 'no partner yet'
+        : 'no partner'
+      : `paired with ${short(m.partner)} (${m.role === 'leader' ? 'this side offers' : 'the partner offers'}${m.negotiation === undefined ? '' : `; ${m.negotiation}`})`
+  return `${head} ${m.state === 'running' ? 'running' : 'ended'}: ${m.why === undefined ? outcome : m.why}; ${m.rounds} rounds, ${m.candidates} candidates, messages ${m.sent} sent, ${m.received} received, ${m.dropped} dropped`
+}
+
 /** What `vboom market` prints. */
 export function formatMarket(r: MarketReport | null): string {
   if (r === null)
@@ -39,6 +54,7 @@ export function formatMarket(r: MarketReport | null): string {
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ')}`,
   )
+  if (r.matching !== undefined) lines.push(`matching    ${formatSession(r.matching)}`)
   lines.push(`candidates  ${r.candidates.length} (utilities in micro-credits over the horizon)`)
   lines.push(
     ...table(

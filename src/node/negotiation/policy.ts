@@ -26,6 +26,59 @@ export const DEFAULT_MARKET_INTERVAL_MS = 60_000
  */
 export const DEFAULT_AGREEMENT_TTL_MS = 3600_000
 
+/**
+ * A matching round: above the mesh's round-trip time (milliseconds between
+ * cloud VMs, a few hundred on a loaded machine, the messages signed and
+ * checked), so that a proposal and its answer fit in one round, and short
+ * enough that a small market agrees within half a minute.
+ */
+export const DEFAULT_MATCH_ROUND_MS = 1_000
+/**
+ * Phase-1 rounds of a session: the greedy pairing locks at least one pair a
+ * round, so 12 rounds settle markets of up to 24 agents in full, and most
+ * of a larger one (the benchmark's 10,000 VMs settle within 24).
+ */
+export const DEFAULT_MATCH_PAIRING_ROUNDS = 12
+/**
+ * Phase-2 cycles (3 rounds each): a small market has few improving moves; 6
+ * cycles find them (on bench:market the moves of 100 VMs are found within
+ * the first cycles). A session is then 12 + 18 = 30 rounds: 30 s.
+ */
+export const DEFAULT_MATCH_IMPROVEMENT_CYCLES = 6
+/**
+ * After the agent starts, no session for 10 s: gossipsub brings the class's
+ * adverts within a few 1-s heartbeats of joining the topic, and a session
+ * run on a view still filling lists too few candidates.
+ */
+export const DEFAULT_MATCH_SETTLE_MS = 10_000
+
+/**
+ * The decentralized matching (matching.ts) that picks the partner each
+ * negotiation is held with. Every agent of a class must share these values
+ * (and the market interval): sessions and rounds are set on the wall clock
+ * from them (matching-clock.ts), and a message of another schedule is
+ * refused as of another session.
+ */
+export const MatchingConfigSchema = z
+  .strictObject({
+    /** Off: the agent picks its own best candidate each interval and offers to it (pairwise greedy). */
+    enabled: z.boolean().default(true),
+    /** One round, ms. */
+    roundMs: ms.min(100).max(60_000).default(DEFAULT_MATCH_ROUND_MS),
+    /** After start, how long the agent waits before its first session, ms. */
+    settleMs: ms.min(0).max(3600_000).default(DEFAULT_MATCH_SETTLE_MS),
+    /** Rounds of phase 1 (pairing). */
+    pairingRounds: z.number().int().min(1).max(1_000).default(DEFAULT_MATCH_PAIRING_ROUNDS),
+    /** Cycles of phase 2 (improvement), 3 rounds each. */
+    improvementCycles: z.number().int().min(0).max(1_000).default(DEFAULT_MATCH_IMPROVEMENT_CYCLES),
+  })
+  // Rule: a session's messages expire at its end, and a negotiation message lives at most MAX_NEGOTIATION_TTL_MS.
+  .refine((c) => (c.pairingRounds + 3 * c.improvementCycles) * c.roundMs <= MAX_NEGOTIATION_TTL_MS, {
+    message: `a matching session ((pairingRounds + 3 x improvementCycles) x roundMs) must last at most ${MAX_NEGOTIATION_TTL_MS / 60_000} minutes`,
+  })
+
+export type MatchingConfig = z.output<typeof MatchingConfigSchema>
+
 export const MarketConfigSchema = z.strictObject({
   /** Off: the agent neither offers nor answers offers. */
   enabled: z.boolean().default(true),
@@ -53,12 +106,14 @@ export const MarketConfigSchema = z.strictObject({
     .default(DEFAULT_MARKET_POLICY.cooldownMs),
   /** What this VM is worth to its owner per hour, micro-credits. */
   valueMicrosPerHour: z.number().int().positive().default(DEFAULT_MARKET_POLICY.valueMicrosPerHour),
-  /** How often the agent looks for a partner, ms. */
+  /** How often the agent looks for a partner, ms: with the matching on, sessions start at multiples of it. */
   intervalMs: ms.min(1_000).max(DAY_MS).default(DEFAULT_MARKET_INTERVAL_MS),
   /** How long a commitment waits on a silent partner before the agent is free again, ms. */
   negotiationTimeoutMs: ms.min(1_000).max(MAX_NEGOTIATION_TTL_MS).default(DEFAULT_NEGOTIATION_TIMEOUT_MS),
   /** An agreement's lifetime: the swap must commit before it ends, ms. */
   agreementTtlMs: ms.min(60_000).max(MAX_AGREEMENT_TTL_MS).default(DEFAULT_AGREEMENT_TTL_MS),
+  /** The decentralized matching that chooses partners. */
+  matching: MatchingConfigSchema.prefault({}),
 })
 
 export type MarketConfig = z.output<typeof MarketConfigSchema>

@@ -71,6 +71,7 @@ import {
   type SelfState,
   sameTerms,
 } from '../market/decision.js'
+import type { MatchingSessionReport } from '../market/matching-driver.js'
 import type { ProbeRecord } from '../market/reputation.js'
 import { advertisedLink, DEFAULT_UTILITY_MODEL, type UtilityModel } from '../market/utility.js'
 import type { BandwidthSink } from '../probe/bandwidth-sink.js'
@@ -165,6 +166,8 @@ export interface MarketReport {
   policy: Record<string, unknown>
   candidates: CandidateReport[]
   counters: { outcomes: Record<string, number>; refused: Record<string, number> }
+  /** The matching's session under way or last (the agent adds it; absent with the matching off). */
+  matching?: MatchingSessionReport | null
 }
 
 /** What this side offered or signed in a negotiation in progress. */
@@ -311,7 +314,11 @@ export class NegotiationService {
     this.timer.unref()
   }
 
-  /** One market round: the best candidate this side accepts, if it is free, gets an offer. */
+  /**
+   * One market round: an agreement the partner registered for us is adopted;
+   * then, with the matching off, the best candidate this side accepts, if it
+   * is free, gets an offer (pairwise greedy).
+   */
   async tick(): Promise<void> {
     if (this.commitment.current() !== null) return
     // One anchor call per round while free: an agreement registered for us without our confirmation.
@@ -324,11 +331,32 @@ export class NegotiationService {
       return null
     })
     if (adopted !== null) return
+    // With the matching on, its sessions choose the partner (matching-driver.ts); this round only adopts.
+    if (this.init.config.matching.enabled) return
     const best = (await this.evaluate()).find((e) => e.report.pursued)
     if (best !== undefined) await this.negotiateWith(best.advert.vm)
   }
 
   // ---- evaluation
+
+  /**
+   * This side's judgement of partners for the matching, as of now: the
+   * public pair with `advert` (welfare, terms) when this side would pursue
+   * it (evaluateOne: its decision, its delegation's limits, the partner's
+   * estimated verdict, verification, and this agent free), else null. Null
+   * while this agent has no advert of its own.
+   */
+  async judge(): Promise<((advert: Advert) => { welfareMicros: number; terms: PairTerms } | null) | null> {
+    const self = await this.selfState()
+    if (self === null) return null
+    return (advert) => {
+      const now = this.now()
+      if (advert.vm === this.self || advert.expiresAtMs <= now) return null
+      const e = this.evaluateOne(self, advert, now)
+      if (!e.report.pursued || e.pair === null) return null
+      return { welfareMicros: e.pair.welfareMicros, terms: e.pair.terms }
+    }
+  }
 
   /** The own adverts an offer may name: every one published within a negotiation's lifetime, and the current one. */
   private ownSeqs(): bigint[] {

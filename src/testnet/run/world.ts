@@ -70,6 +70,21 @@ const RUN_PROFILER = {
  */
 const RUN_NET_BW: ResourceStat = { median: 1000, spread: 10, samples: 30, windowMs: 86_400_000 }
 /**
+ * The matching in a run: a run's market is 2 to 12 VMs, which phase 1
+ * pairs within a few rounds; 8 pairing rounds and 2 improvement cycles of
+ * 1 s (the hosts share this machine's cores: a round well above its
+ * loaded round-trip time) make a 14-s session every 15 s (three market
+ * intervals), so agents agree within about 30 s of seeing each other's
+ * adverts; the first session comes 10 s after an agent starts.
+ */
+const RUN_MATCHING = {
+  enabled: true,
+  roundMs: 1_000,
+  pairingRounds: 8,
+  improvementCycles: 2,
+  settleMs: 10_000,
+} as const
+/**
  * The agents' market in a run: a look at the market every 5 s (the default
  * minute suits adverts republished every few minutes; a run's profiles fill
  * within minutes), and no probe before accepting: the hosts of a run share
@@ -87,6 +102,7 @@ const RUN_MARKET = {
   enabled: true,
   intervalMs: 5_000,
   requireProbe: false,
+  matching: RUN_MATCHING,
 } as const satisfies Partial<MarketConfig>
 /**
  * An owner's delegation in a run: valid from an hour back (clock skew) for
