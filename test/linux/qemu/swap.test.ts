@@ -48,7 +48,6 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import t, { type Test } from 'tap'
 import { decodeBootRecord } from '../../../src/linux/reserve/record.js'
 import type { AgentConfigInput } from '../../../src/node/config.js'
-import type { BootParams } from '../../../src/node/lifecycle/index.js'
 import { freePort } from '../../../src/runtime/free-port.js'
 import { openDisk } from '../../../src/swapper/disk.js'
 import { indexDisk } from '../../../src/swapper/index/block-index.js'
@@ -304,7 +303,8 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean; market: boolean
       (await readStateFile(disks[role].path, disks[role].layout, 'boot/record.json')).toString('utf8'),
     )
     records[role] = r.params as unknown as Outcome
-    swapIds[role] = hex((r.params as unknown as BootParams).swap.swapId)
+    // the record holds the boot parameters in their own JSON encoding (byte strings as hex)
+    swapIds[role] = (r.params as unknown as { swap: { swapId: string } }).swap.swapId
     t.equal(records[role].phase, 'completed', `slot ${role}: the record says completed`)
     t.equal(r.location, `dmi-uuid:${uuids[role]}`, `slot ${role}: recorded at its own location`)
   }
