@@ -32,7 +32,7 @@ import { CLASS_LEDGER, CLS, stat } from './fixtures/market-sides.js'
 import { log, startAnchor, waitFor } from './helpers.js'
 
 /** Six agents start libp2p and negotiate: the machine may be loaded. */
-t.setTimeout(10 * 60_000)
+t.setTimeout(20 * 60_000)
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
@@ -41,7 +41,9 @@ const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
  * pairing rounds and 2 improvement cycles: 14 rounds, 10.5 s, a session
  * every 11 s; the first 12 s after start the views fill.
  */
-const MATCHING = { roundMs: 750, pairingRounds: 8, improvementCycles: 2, settleMs: 12_000 }
+// Rounds of 2 s: the agents share one process (and, in the suite, the machine with another test file),
+// and a round must outlast the event loop's stalls under that load.
+const MATCHING = { roundMs: 2_000, pairingRounds: 8, improvementCycles: 2, settleMs: 12_000 }
 const MARKET = { intervalMs: 1_000, requireProbe: false, matching: MATCHING }
 const PARAMS: Pick<MatchingParams, 'pairingRounds' | 'improvementCycles'> = {
   pairingRounds: MATCHING.pairingRounds,
@@ -184,7 +186,7 @@ t.test('six agents pair as the in-memory simulation says, then register those ag
   t.ok(
     await waitFor(
       async () => (await Promise.all(agents.map((a) => a.agreements()))).every((l) => l.length > 0),
-      180_000,
+      360_000,
     ),
     'every agent holds an agreement',
   )
@@ -230,7 +232,7 @@ t.test('six agents pair as the in-memory simulation says, then register those ag
   t.ok(
     await waitFor(
       async () => /commitment/.test((await agents[0]!.marketReport())?.matching?.why ?? ''),
-      60_000,
+      120_000,
     ),
     'a committed agent refuses every proposal in later sessions, and its market report says so',
   )
@@ -271,17 +273,17 @@ t.test('an agent that crashes mid-session stalls no one', async (t) => {
       await waitFor(() => {
         const run = runsOf(a).find((r) => r.report.session === session)
         return run?.report.state === 'ended'
-      }, 30_000),
+      }, 60_000),
       'the session ends for the live agents',
     )
   }
-  t.ok(await waitFor(async () => (await disk2.agreements()).length > 0, 120_000), 'disk-2 agrees a swap')
+  t.ok(await waitFor(async () => (await disk2.agreements()).length > 0, 240_000), 'disk-2 agrees a swap')
   // With disk-1 gone, disk-2's best partner is cpu-1 (the heavier edge), else cpu-2.
   const [agreement] = await disk2.agreements()
   t.ok([id(cpu1), id(cpu2)].includes(agreement?.partner ?? ''), 'with a live agent of the other kind')
   // cpu-1's partner is gone: it is free again and runs later sessions.
   t.ok(
-    await waitFor(() => runsOf(cpu1).some((r) => r.report.session > session), 60_000),
+    await waitFor(() => runsOf(cpu1).some((r) => r.report.session > session), 120_000),
     'cpu-1 runs a later session',
   )
 })
