@@ -35,8 +35,12 @@ import { log, startAnchor, waitFor } from './helpers.js'
 t.setTimeout(10 * 60_000)
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
-/** Market rounds every 2 s before the agreement; afterwards rounds do not matter. */
-const MARKET = { intervalMs: 2_000 }
+/**
+ * Market rounds every 2 s before the agreement; afterwards rounds do not matter. Pairwise offers:
+ * this test is about leaving, and the matching's sessions (matching-agents.test.ts) would only add
+ * their settle time and session stride to every agreement here.
+ */
+const MARKET = { intervalMs: 2_000, matching: { enabled: false } }
 
 interface Side {
   dir: string

@@ -37,12 +37,13 @@ t.setTimeout(20 * 60_000)
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /**
- * Short sessions: rounds of 750 ms (the agents share this machine), 8
- * pairing rounds and 2 improvement cycles: 14 rounds, 10.5 s, a session
- * every 11 s; the first 12 s after start the views fill.
+ * Short sessions: 8 pairing rounds and 2 improvement cycles of 2 s: 14
+ * rounds, 28 s, a session every 28 s; the first 12 s after start the views
+ * fill. Rounds of 2 s because the agents share one process (and, in the
+ * suite, the machine with another test file): a round must outlast the
+ * event loop's stalls under that load (at 750 ms, sessions in the suite
+ * ended unpaired).
  */
-// Rounds of 2 s: the agents share one process (and, in the suite, the machine with another test file),
-// and a round must outlast the event loop's stalls under that load.
 const MATCHING = { roundMs: 2_000, pairingRounds: 8, improvementCycles: 2, settleMs: 12_000 }
 const MARKET = { intervalMs: 1_000, requireProbe: false, matching: MATCHING }
 const PARAMS: Pick<MatchingParams, 'pairingRounds' | 'improvementCycles'> = {
@@ -205,29 +206,33 @@ t.test('six agents pair as the in-memory simulation says, then register those ag
         runs.map((r) => [r.report.session, r.report.state, r.candidates.length, r.report.partner?.slice(-6)]),
       ),
     )
-  const sessions = [...new Set([...byVm.values()].flatMap((runs) => runs.map((r) => r.report.session)))]
-  const matched = new Map<string, string>()
-  for (const k of sessions.sort((x, y) => x - y)) {
-    const runs = new Map<string, SessionRun>()
-    for (const [vm, list] of byVm) {
-      const run = list.find((r) => r.report.session === k && r.report.state === 'ended')
-      if (run !== undefined) runs.set(vm, run)
-    }
-    if (runs.size === 0) continue
-    const simulated = simulate(runs)
-    for (const [vm, run] of runs) {
-      t.equal(
-        run.report.partner,
-        simulated.get(vm),
-        `session ${k}: ${vm.slice(-6)} paired as the simulation says`,
-      )
-      if (run.report.partner !== null) matched.set(vm, run.report.partner)
-    }
+  // The first session, simulated in memory with the agents that ran it and the candidates each
+  // listed: no agent is committed while it runs (commitments follow a session's end), so the real
+  // agents must pair exactly as the simulation does. Later sessions are not compared: an agent that
+  // commits mid-session (its negotiation from the session before ends) refuses from that moment on,
+  // which the simulation cannot know.
+  const first = Math.min(...[...byVm.values()].flatMap((runs) => runs.map((r) => r.report.session)))
+  const runs = new Map<string, SessionRun>()
+  for (const [vm, list] of byVm) {
+    const run = list.find((r) => r.report.session === first && r.report.state === 'ended')
+    if (run !== undefined) runs.set(vm, run)
   }
-  // Each agreement is with the partner its matching found, registered at the anchor.
+  t.ok(runs.size >= 2, `the first session ran on ${runs.size} agents`)
+  const simulated = simulate(runs)
+  for (const [vm, run] of runs)
+    t.equal(
+      run.report.partner,
+      simulated.get(vm),
+      `session ${first}: ${vm.slice(-6)} paired as the simulation says`,
+    )
+  // Each agreement is with a partner a matching session found for it, registered at the anchor.
   for (const a of agents) {
     const [agreement] = await a.agreements()
-    t.equal(agreement!.partner, matched.get(id(a)), `${id(a).slice(-6)}'s agreement is with its match`)
+    const found = (byVm.get(id(a)) ?? []).map((r) => r.report.partner)
+    t.ok(
+      agreement !== undefined && found.includes(agreement.partner),
+      `${id(a).slice(-6)}'s agreement is with a partner its matching found`,
+    )
   }
   t.ok(
     await waitFor(

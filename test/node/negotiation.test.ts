@@ -119,8 +119,9 @@ t.test('two agents agree a swap, signed under both delegations and registered at
   const dirB = join(dir, 'b')
   const ownerA = await enrol(w, dirA, 'host-a')
   const ownerB = await enrol(w, dirB, 'host-b')
-  // Both probe their partner before accepting; they look for a partner every 2 s.
-  const market = { intervalMs: 2_000, requireProbe: true }
+  // Both probe their partner before accepting; they offer to their best partner every 2 s (pairwise:
+  // the matching that picks partners has its own test, matching-agents.test.ts).
+  const market = { intervalMs: 2_000, requireProbe: true, matching: { enabled: false } }
   const a = await agent(t, w, dirA, 'host-a', 'disk-rich', market)
   let b = await agent(t, w, dirB, 'host-b', 'cpu-rich', market)
 
