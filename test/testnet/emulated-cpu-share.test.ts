@@ -1,7 +1,7 @@
 /**
  * An emulated host's CPU share (cpu-quota.ts) holds its busy loop to the
  * share without freezing its waiting processes: a process that wakes every
- * 20 ms to do a moment's work keeps most of its pace beside a busy loop
+ * 20 ms to do a moment's work keeps much of its pace beside a busy loop
  * that spends the host's whole share, as under CFS, where stopping the whole
  * host each time the loop runs out would cut it to about the share. The
  * bounds are ratios within one run (the same process alone, then beside the
@@ -61,7 +61,9 @@ t.test('a waiting process keeps its pace beside a busy loop that spends the shar
     `light process: ${alone} lines alone, ${beside} beside the loop; loop ${hogCores.toFixed(3)} cores`,
   )
   t.ok(alone > 0, 'the light process runs')
-  t.ok(beside >= 0.6 * alone, 'beside the busy loop it keeps most of its pace')
+  // Freezing the whole host, as before, left it 28 % of its pace (54 of 194 wake-ups); holding back
+  // only the loop leaves it 54-75 % on this machine, less when the suite loads it: 40 % tells them apart.
+  t.ok(beside >= 0.4 * alone, 'beside the busy loop it keeps well over a frozen host’s pace')
   // the share's period's worth of burst and the light process's use on top: 1.5x is a loose cap
   t.ok(hogCores <= 1.5 * SHARE, 'the busy loop is held to the share')
   t.ok(hogCores > 0, 'the busy loop runs')
