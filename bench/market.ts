@@ -41,16 +41,12 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_GRAPH_LIMITS, type GraphLimits, ownCandidates } from '../src/node/market/candidates.js'
-import {
-  DEFAULT_MARKET_POLICY,
-  type MarketSide,
-  type PairTerms,
-  sameTerms,
-} from '../src/node/market/decision.js'
+import { DEFAULT_MARKET_POLICY, type MarketSide, type PairTerms } from '../src/node/market/decision.js'
 import { InMemoryNetwork } from '../src/node/market/in-memory-transport.js'
 import { MarketTable } from '../src/node/market/market-scan.js'
 import {
   DEFAULT_MATCHING_PARAMS,
+  evaluatorOf,
   type MatchCandidate,
   MatchingAgent,
   type MatchingParams,
@@ -257,13 +253,7 @@ function run(n: number): Row {
     return new MatchingAgent({
       id: self.vm,
       candidates: cands[i]!,
-      evaluator: {
-        evaluate,
-        accepts: (peer, terms) => {
-          const c = evaluate(peer)
-          return c !== null && sameTerms(c.terms, terms)
-        },
-      },
+      evaluator: evaluatorOf(evaluate),
       transport: net,
       params,
     })

@@ -7,34 +7,32 @@
  * (relayed), a malformed and an oversized message are refused and counted.
  */
 import '../../src/polyfill.js'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import type { AnchorNode } from '../../src/anchor/anchor-node.js'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
-import { sameTerms } from '../../src/node/market/decision.js'
 import { InMemoryNetwork } from '../../src/node/market/in-memory-transport.js'
 import {
   DEFAULT_MATCHING_PARAMS,
+  evaluatorOf,
   MatchingAgent,
   type MatchingParams,
   sessionRounds,
 } from '../../src/node/market/matching.js'
 import type { SessionRun } from '../../src/node/market/matching-driver.js'
 import { MATCH_PROTOCOL, MAX_NEGOTIATION_MESSAGE_BYTES } from '../../src/protocols/constants.js'
-import { buildSignedAction } from '../../src/protocols/ledger-action.js'
 import { encodeMatchMessage } from '../../src/protocols/match-wire.js'
 import { open, StreamErrorCode } from '../../src/protocols/stream/index.js'
 import { loadOrCreateKey } from '../../src/runtime/key-store.js'
-import { delegate, keys } from '../protocols/agreement-fixtures.js'
-import { CLASS_LEDGER, CLS, stat } from './fixtures/market-sides.js'
-import { log, startAnchor, waitFor } from './helpers.js'
+import { CLS, stat } from './fixtures/market-sides.js'
+import { enrol, type MarketWorld, marketWorld } from './fixtures/market-world.js'
+import { log, waitFor } from './helpers.js'
 
 /** Six agents start libp2p and negotiate: the machine may be loaded. */
 t.setTimeout(20 * 60_000)
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const _hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
 /**
  * Short sessions: 8 pairing rounds and 2 improvement cycles of 2 s: 14
@@ -83,45 +81,7 @@ const SITES = [
 ]
 type Site = (typeof SITES)[number]
 
-interface World {
-  anchor: AnchorNode
-  anchorKeyHex: string
-  bootstrap: string[]
-}
-
-async function world(t: Test, dir: string): Promise<World> {
-  const anchor = await startAnchor(t, dir)
-  return {
-    anchor,
-    anchorKeyHex: hex(anchor.key.publicKey),
-    bootstrap: anchor.host.getMultiaddrs().map(String),
-  }
-}
-
-/** An owner and a location of record at the anchor, the owner's delegation on disk. */
-async function enrol(w: World, dataDir: string, location: string): Promise<void> {
-  await mkdir(dataDir, { recursive: true })
-  const owner = keys()
-  const agentKey = (await loadOrCreateKey(dataDir)).publicKey.raw
-  await w.anchor.ledger.append(
-    buildSignedAction({ kind: 'owner-registered', owner: owner.publicKey, name: location }, [owner]),
-  )
-  await w.anchor.ledger.append(
-    buildSignedAction(
-      {
-        kind: 'location-registered',
-        location,
-        owner: owner.publicKey,
-        vm: agentKey,
-        instanceClass: CLASS_LEDGER,
-      },
-      [owner],
-    ),
-  )
-  await writeFile(join(dataDir, 'delegation.bin'), delegate(owner, agentKey))
-}
-
-async function startSite(t: Test, w: World, dir: string, site: Site): Promise<Agent> {
+async function startSite(t: Test, w: MarketWorld, dir: string, site: Site): Promise<Agent> {
   const dataDir = join(dir, site.name)
   await enrol(w, dataDir, site.name)
   const config = parseAgentConfig({
@@ -160,13 +120,7 @@ function simulate(runs: Map<string, SessionRun>): Map<string, string | null> {
     const m = new MatchingAgent({
       id: vm,
       candidates: run.candidates,
-      evaluator: {
-        evaluate,
-        accepts: (peer, terms) => {
-          const c = evaluate(peer)
-          return c !== null && sameTerms(c.terms, terms)
-        },
-      },
+      evaluator: evaluatorOf(evaluate),
       transport: net,
       params: PARAMS,
     })
@@ -187,7 +141,7 @@ t.test(
   { todo: SIX_AGENTS_TODO },
   async (t) => {
     const dir = t.testdir()
-    const w = await world(t, dir)
+    const w = await marketWorld(t, dir)
     const agents: Agent[] = []
     for (const site of SITES) agents.push(await startSite(t, w, dir, site))
     t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
@@ -265,7 +219,7 @@ t.test(
 
 t.test('an agent that crashes mid-session stalls no one', async (t) => {
   const dir = t.testdir()
-  const w = await world(t, dir)
+  const w = await marketWorld(t, dir)
   const four = SITES.slice(0, 4)
   const agents: Agent[] = []
   for (const site of four) agents.push(await startSite(t, w, dir, site))
@@ -309,7 +263,7 @@ t.test('an agent that crashes mid-session stalls no one', async (t) => {
 
 t.test('forged, malformed and oversized matching messages are refused and counted', async (t) => {
   const dir = t.testdir()
-  const w = await world(t, dir)
+  const w = await marketWorld(t, dir)
   const agents: Agent[] = []
   for (const site of SITES.slice(0, 3)) agents.push(await startSite(t, w, dir, site))
   t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')

@@ -8,11 +8,9 @@
  * expired offers are refused and counted.
  */
 import '../../src/polyfill.js'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import t, { type Test } from 'tap'
-import type { AnchorNode } from '../../src/anchor/anchor-node.js'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import { ControlServer } from '../../src/node/control-server.js'
@@ -33,60 +31,20 @@ import {
 } from '../../src/protocols/proto/negotiation.js'
 import { rpcCall } from '../../src/protocols/rpc.js'
 import { type Bytes, SignatureDomain, sign } from '../../src/protocols/signing.js'
-import { loadOrCreateKey } from '../../src/runtime/key-store.js'
 import { vboom } from '../cli/helpers.js'
-import { delegate, type Keys, keys } from '../protocols/agreement-fixtures.js'
-import { CLASS_LEDGER, CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
-import { log, startAnchor, topicPeer, waitFor } from './helpers.js'
+import { delegate, keys } from '../protocols/agreement-fixtures.js'
+import { CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
+import { enrol, type MarketWorld, marketWorld } from './fixtures/market-world.js'
+import { log, topicPeer, waitFor } from './helpers.js'
 
 /** Several agents start libp2p, and probes run real benchmarks: the machine may be loaded. */
 t.setTimeout(10 * 60_000)
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 
-interface World {
-  anchor: AnchorNode
-  anchorKeyHex: string
-  bootstrap: string[]
-}
-
-/** The anchor, its data dir in `dir` (the test's one fixture dir: a second t.testdir() would empty it). */
-async function world(t: Test, dir: string): Promise<World> {
-  const anchor = await startAnchor(t, dir)
-  return {
-    anchor,
-    anchorKeyHex: hex(anchor.key.publicKey),
-    bootstrap: anchor.host.getMultiaddrs().map(String),
-  }
-}
-
-/** An owner registered at the anchor, a location of record for the agent's key, its delegation on disk. */
-async function enrol(w: World, dataDir: string, location: string): Promise<Keys> {
-  await mkdir(dataDir, { recursive: true })
-  const owner = keys()
-  const agentKey = (await loadOrCreateKey(dataDir)).publicKey.raw
-  await w.anchor.ledger.append(
-    buildSignedAction({ kind: 'owner-registered', owner: owner.publicKey, name: location }, [owner]),
-  )
-  await w.anchor.ledger.append(
-    buildSignedAction(
-      {
-        kind: 'location-registered',
-        location,
-        owner: owner.publicKey,
-        vm: agentKey,
-        instanceClass: CLASS_LEDGER,
-      },
-      [owner],
-    ),
-  )
-  await writeFile(join(dataDir, 'delegation.bin'), delegate(owner, agentKey))
-  return owner
-}
-
 async function agent(
   t: Test,
-  w: World,
+  w: MarketWorld,
   dataDir: string,
   location: string,
   kind: 'cpu-rich' | 'disk-rich',
@@ -114,7 +72,7 @@ const sees = (a: Agent, b: Agent) => a.market.get(b.peerId.toString()) !== undef
 
 t.test('two agents agree a swap, signed under both delegations and registered at the anchor', async (t) => {
   const dir = t.testdir()
-  const w = await world(t, dir)
+  const w = await marketWorld(t, dir)
   const dirA = join(dir, 'a')
   const dirB = join(dir, 'b')
   const ownerA = await enrol(w, dirA, 'host-a')
@@ -212,7 +170,7 @@ t.test('two agents agree a swap, signed under both delegations and registered at
 
 t.test('concurrent offers to one agent leave it in at most one agreement', async (t) => {
   const dir = t.testdir()
-  const w = await world(t, dir)
+  const w = await marketWorld(t, dir)
   // No rounds of their own: the offers are made at once, below.
   const market = { intervalMs: 86_400_000, requireProbe: false }
   await enrol(w, join(dir, 'a'), 'host-a')
@@ -245,7 +203,7 @@ t.test(
   'a silent partner frees the agent at the timeout; forged, altered, replayed and expired offers are refused and counted',
   async (t) => {
     const dir = t.testdir()
-    const w = await world(t, dir)
+    const w = await marketWorld(t, dir)
     await enrol(w, join(dir, 'a'), 'host-a')
     const TIMEOUT_MS = 3_000
     const a = await agent(t, w, join(dir, 'a'), 'host-a', 'disk-rich', {

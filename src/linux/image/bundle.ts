@@ -92,22 +92,29 @@ async function loadEsbuild(): Promise<Esbuild> {
   }
 }
 
-/** Bundles one entry into one ESM module; returns its code and the external packages it imports. */
-async function bundleOne(
+type BuildOptions = Parameters<Esbuild['build']>[0]
+type BuildResult = Awaited<ReturnType<Esbuild['build']>>
+
+/**
+ * One esbuild run as every bundle of an image is made: ES modules for
+ * Node, in memory, with a metafile; returns the output and the addon
+ * packages it imports (carried beside it). `what` names it in the error.
+ */
+async function bundle(
   esbuild: Esbuild,
-  entry: string,
-): Promise<{ code: Uint8Array; externals: Set<string> }> {
-  let result: Awaited<ReturnType<Esbuild['build']>>
+  what: string,
+  options: Pick<BuildOptions, 'entryPoints' | 'external' | 'splitting' | 'outdir'>,
+): Promise<{ result: BuildResult; externals: Set<string> }> {
+  let result: BuildResult
   try {
     result = await esbuild.build({
-      entryPoints: [entry],
+      ...options,
       bundle: true,
       write: false,
       metafile: true,
       platform: 'node',
       format: 'esm',
       target: 'node20.19',
-      external: ADDON_PACKAGES,
       // CommonJS dependencies inside an ES module still call require() for Node's builtins
       banner: {
         js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",
@@ -118,7 +125,7 @@ async function bundleOne(
   } catch (err) {
     throw new ImageBuildError(
       ImageBuildCode.BUNDLE_FAILED,
-      `bundling ${entry} failed: ${(err as Error).message}`,
+      `bundling ${what} failed: ${(err as Error).message}`,
       {
         cause: err,
       },
@@ -128,6 +135,18 @@ async function bundleOne(
   for (const input of Object.values(result.metafile!.inputs))
     for (const imp of input.imports)
       if (imp.external && isAddonPackage(imp.path)) externals.add(packageOf(imp.path))
+  return { result, externals }
+}
+
+/** Bundles one entry into one ESM module; returns its code and the external packages it imports. */
+async function bundleOne(
+  esbuild: Esbuild,
+  entry: string,
+): Promise<{ code: Uint8Array; externals: Set<string> }> {
+  const { result, externals } = await bundle(esbuild, entry, {
+    entryPoints: [entry],
+    external: ADDON_PACKAGES,
+  })
   return { code: result.outputFiles![0]!.contents, externals }
 }
 
@@ -287,38 +306,12 @@ async function addNative(root: string, files: ImageFile[]): Promise<boolean> {
 export async function agentAppFiles(root = projectRoot()): Promise<AppFiles> {
   const esbuild = await loadEsbuild()
   const outdir = dirname(join('/', CLI_IN_APP))
-  let result: Awaited<ReturnType<Esbuild['build']>>
-  try {
-    result = await esbuild.build({
-      entryPoints: { main: entrySource(root, 'src/cli/main.ts', 'dist/src/cli/main.js') },
-      bundle: true,
-      splitting: true,
-      outdir,
-      write: false,
-      metafile: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20.19',
-      external: [...ADDON_PACKAGES, ...CLI_NOT_CARRIED],
-      banner: {
-        js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",
-      },
-      logLevel: 'silent',
-      legalComments: 'none',
-    })
-  } catch (err) {
-    throw new ImageBuildError(
-      ImageBuildCode.BUNDLE_FAILED,
-      `bundling the CLI failed: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    )
-  }
-  const externals = new Set<string>()
-  for (const input of Object.values(result.metafile!.inputs))
-    for (const imp of input.imports)
-      if (imp.external && isAddonPackage(imp.path)) externals.add(packageOf(imp.path))
+  const { result, externals } = await bundle(esbuild, 'the CLI', {
+    entryPoints: { main: entrySource(root, 'src/cli/main.ts', 'dist/src/cli/main.js') },
+    splitting: true,
+    outdir,
+    external: [...ADDON_PACKAGES, ...CLI_NOT_CARRIED],
+  })
   const files: ImageFile[] = result.outputFiles!.map((f) => ({
     path: join(dirname(CLI_IN_APP), relative(outdir, f.path)),
     data: f.contents,

@@ -25,27 +25,41 @@ import { ENTRY_IN_IMAGE } from './bundle.js'
 /** Where /init reads the ordered module list (paths relative to /lib/modules/<version>). */
 export const MODULE_ORDER_FILE = 'lib/modules/vboom.order'
 
-export function initScript(kernelVersion: string): string {
-  return `#!/bin/sh
-# VBoom stateless image: runs from RAM; the VM's disk is never mounted.
-export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
+/**
+ * The first lines of any of VBoom's /init scripts (busybox sh, PID 1): the
+ * kernel's filesystems, tmpfs for /tmp and /run, the reserve's mount point,
+ * and `up` for the uptime in log lines.
+ */
+export function earlyMounts(): string {
+  return `mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /dev/shm /tmp /run ${STATELESS_STATE_MOUNT}
 mount -t tmpfs -o mode=1777 tmp /tmp
 mount -t tmpfs -o mode=0755 run /run
-up() { cut -d' ' -f1 /proc/uptime; }
+up() { cut -d' ' -f1 /proc/uptime; }`
+}
+
+/** Loads the image's modules in MODULE_ORDER_FILE's order, counting those loaded in $loaded. */
+export function loadModules(kernelVersion: string): string {
+  return `loaded=0
+while read -r m; do
+  [ -n "$m" ] && insmod /lib/modules/${kernelVersion}/"$m" 2>/dev/null && loaded=$((loaded+1))
+done < /${MODULE_ORDER_FILE}`
+}
+
+export function initScript(kernelVersion: string): string {
+  return `#!/bin/sh
+# VBoom stateless image: runs from RAM; the VM's disk is never mounted.
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
+${earlyMounts()}
 say() { echo "vboom-init: $*"; [ -w ${STATELESS_STATE_MOUNT}/log ] && echo "$(up) $*" >> ${STATELESS_STATE_MOUNT}/log/init.log && sync; }
 halt_now() { say "powering off: $*"; sync; umount ${STATELESS_STATE_MOUNT} 2>/dev/null; poweroff -f; sleep 60; }
 VIA=unknown
 for kv in $(cat /proc/cmdline); do case "$kv" in ${CMDLINE_KEYS.via}=*) VIA="\${kv#*=}";; esac; done
 echo "VBOOM-INIT start via=$VIA uptime=$(up)"
 
-loaded=0
-while read -r m; do
-  [ -n "$m" ] && insmod /lib/modules/${kernelVersion}/"$m" 2>/dev/null && loaded=$((loaded+1))
-done < /${MODULE_ORDER_FILE}
+${loadModules(kernelVersion)}
 
 STATE=""
 for kv in $(cat /proc/cmdline); do

@@ -8,6 +8,7 @@
  * it: a peer that cannot sign as the anchor is dropped before it asks
  * anything, and the image has no other channel in.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Libp2p } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { runVerificationSuite } from '../../anchor/verification-suite.js'
@@ -43,8 +44,6 @@ export interface ImageSessionInit {
   /** The suite runner; the anchor's own by default. */
   runSuite?: (req: ImageRequest, anchorKey: Uint8Array, diskDir: string) => Promise<ImageResult[]>
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 async function dialAnchor(init: ImageSessionInit): Promise<FramedChannel> {
   const addrs = init.anchorAddrs.map((a) => multiaddr(a))

@@ -11,7 +11,7 @@
  * VM.
  */
 import { RESERVE_STATE_LABEL, STATELESS_STATE_MOUNT } from '../constants.js'
-import { MODULE_ORDER_FILE } from '../image/init-script.js'
+import { earlyMounts, loadModules } from '../image/init-script.js'
 import { VERIFICATION_DEADLINE_S, VERIFICATION_ENTRY_IN_IMAGE } from './layout.js'
 import { SCRATCH_DIR } from './session-file.js'
 
@@ -20,20 +20,12 @@ export function verificationInitScript(kernelVersion: string): string {
   return `#!/bin/sh
 # VBoom verification image (the anchor's): runs from RAM, answers only the anchor, then boots the VM again.
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root
-mount -t proc proc /proc
-mount -t sysfs sys /sys
-mount -t devtmpfs dev /dev
-mkdir -p /dev/pts /dev/shm /tmp /run ${state}
-mount -t tmpfs -o mode=1777 tmp /tmp
-mount -t tmpfs -o mode=0755 run /run
-up() { cut -d' ' -f1 /proc/uptime; }
+${earlyMounts()}
 back() { echo "vboom-verify-init: rebooting into the VM's own disk: $*"; sync; umount ${state} 2>/dev/null; reboot -f; sleep 60; }
 ( sleep ${VERIFICATION_DEADLINE_S}; echo "vboom-verify-init: deadline of ${VERIFICATION_DEADLINE_S} s reached"; sync; reboot -f ) &
 echo "VBOOM-VERIFY-INIT start uptime=$(up)"
 
-while read -r m; do
-  [ -n "$m" ] && insmod /lib/modules/${kernelVersion}/"$m" 2>/dev/null
-done < /${MODULE_ORDER_FILE}
+${loadModules(kernelVersion)}
 
 PART=""; i=0
 while [ -z "$PART" ] && [ $i -lt 300 ]; do

@@ -27,10 +27,11 @@
 import type { Advert } from '../../protocols/advert.js'
 import type { Logger } from '../../runtime/log.js'
 import { DEFAULT_GRAPH_LIMITS, ownCandidates } from './candidates.js'
-import { DEFAULT_MARKET_POLICY, type MarketSide, type PairTerms, sameTerms } from './decision.js'
+import { DEFAULT_MARKET_POLICY, type MarketSide, type PairTerms } from './decision.js'
 import { MarketTable } from './market-scan.js'
 import {
   DEFAULT_MATCHING_PARAMS,
+  evaluatorOf,
   type MatchCandidate,
   MatchingAgent,
   type MatchingParams,
@@ -198,21 +199,7 @@ export class MatchingDriver {
   }
 
   private skip(s: MatchSession, why: string): void {
-    this.last = {
-      session: s.k,
-      startedAtMs: s.startMs,
-      endsAtMs: s.endMs,
-      state: 'skipped',
-      why,
-      rounds: 0,
-      candidates: 0,
-      partner: null,
-      role: null,
-      welfareMicros: null,
-      sent: 0,
-      received: 0,
-      dropped: 0,
-    }
+    this.last = { ...newReport(s, 'skipped', 0), why }
     this.at(s.endMs, () => this.planNext(s.k))
   }
 
@@ -228,30 +215,11 @@ export class MatchingDriver {
     const agent = new MatchingAgent({
       id: this.init.self,
       candidates,
-      evaluator: {
-        evaluate,
-        accepts: (peer, terms) => {
-          const c = evaluate(peer)
-          return c !== null && sameTerms(c.terms, terms)
-        },
-      },
+      evaluator: evaluatorOf(evaluate),
       transport: this.init.transport,
       params: this.params,
     })
-    const report: MatchingSessionReport = {
-      session: s.k,
-      startedAtMs: s.startMs,
-      endsAtMs: s.endMs,
-      state: 'running',
-      rounds: 0,
-      candidates: candidates.length,
-      partner: null,
-      role: null,
-      welfareMicros: null,
-      sent: 0,
-      received: 0,
-      dropped: 0,
-    }
+    const report = newReport(s, 'running', candidates.length)
     if (busy) report.why = 'this agent holds a commitment: it refuses every proposal'
     const c: Running = { session: s, agent, report }
     this.current = c
@@ -387,5 +355,27 @@ export class MatchingDriver {
         return p === null ? null : { peer, welfareMicros: p.welfareMicros, terms: p.terms }
       },
     }
+  }
+}
+
+/** A session's report before anything happened in it. */
+function newReport(
+  s: MatchSession,
+  state: MatchingSessionReport['state'],
+  candidates: number,
+): MatchingSessionReport {
+  return {
+    session: s.k,
+    startedAtMs: s.startMs,
+    endsAtMs: s.endMs,
+    state,
+    rounds: 0,
+    candidates,
+    partner: null,
+    role: null,
+    welfareMicros: null,
+    sent: 0,
+    received: 0,
+    dropped: 0,
   }
 }

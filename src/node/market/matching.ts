@@ -87,7 +87,7 @@
  *   the defaults (the most seen on bench:market: about 550).
  * The session ends after pairingRounds + 3 improvementCycles rounds.
  */
-import type { PairTerms } from './decision.js'
+import { type PairTerms, sameTerms } from './decision.js'
 import { MarketError } from './errors.js'
 import type {
   CandidateView,
@@ -213,6 +213,21 @@ export interface PeerEvaluator {
   evaluate(peer: string): MatchCandidate | null
   /** Whether this agent accepts to swap with `peer` on `terms` (its private decision). */
   accepts(peer: string, terms: PairTerms): boolean
+}
+
+/**
+ * The evaluator of an owner whose judgement is one function: a peer it
+ * would pair with, with the pair's terms; it accepts a peer's proposal when
+ * it names those same terms.
+ */
+export function evaluatorOf(evaluate: (peer: string) => MatchCandidate | null): PeerEvaluator {
+  return {
+    evaluate,
+    accepts: (peer, terms) => {
+      const c = evaluate(peer)
+      return c !== null && sameTerms(c.terms, terms)
+    },
+  }
 }
 
 export interface MatchingAgentInit {

@@ -18,9 +18,14 @@ const run = promisify(execFile)
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 
 /** The normal system's program (fixtures/normal-main.ts) as one ES module. */
-export async function bundleNormalProgram(): Promise<Uint8Array> {
+export function bundleNormalProgram(): Promise<Uint8Array> {
+  return bundleFixture('normal-main.ts')
+}
+
+/** A program of fixtures/ as one ES module, to run as a VM's normal system. */
+export async function bundleFixture(file: string): Promise<Uint8Array> {
   const r = await build({
-    entryPoints: [join(HERE, 'fixtures', 'normal-main.ts')],
+    entryPoints: [join(HERE, 'fixtures', file)],
     bundle: true,
     write: false,
     platform: 'node',

@@ -22,11 +22,9 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { build } from 'esbuild'
 import t from 'tap'
 import { AnchorNode } from '../../../src/anchor/anchor-node.js'
 import { loadOrCreateAnchorKey } from '../../../src/anchor/key.js'
@@ -49,7 +47,7 @@ import { createLogger } from '../../../src/runtime/log.js'
 import { vboom } from '../../cli/helpers.js'
 import { HOST_FROM_GUEST } from './anchor.js'
 import { CACHE, debianKernel, qemuSkipReason } from './env.js'
-import { buildStatelessImage, listStateDir, readStateFile } from './harness.js'
+import { buildStatelessImage, bundleFixture, listStateDir, readStateFile } from './harness.js'
 import { QemuVm } from './qemu.js'
 import { buildVmDisk, GUEST_KERNEL_ARGS } from './vm-disk.js'
 
@@ -64,26 +62,8 @@ if (skip !== null) {
 }
 
 t.setTimeout(1_200_000)
-const HERE = fileURLToPath(new URL('.', import.meta.url))
 /** Where the VM keeps the anchor's verification image (vboom agent's --verification-image default). */
 const IMAGE_ON_VM = 'var/lib/vboom/verification'
-
-async function bundleAgentProgram(): Promise<Uint8Array> {
-  const r = await build({
-    entryPoints: [join(HERE, 'fixtures', 'verify-agent-main.ts')],
-    bundle: true,
-    write: false,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20.19',
-    external: ['@napi-rs/*', 'zstd-napi', 'classic-level'],
-    banner: {
-      js: "import { createRequire as __vboomRequire } from 'node:module'; const require = __vboomRequire(import.meta.url);",
-    },
-    logLevel: 'silent',
-  })
-  return r.outputFiles[0]!.contents
-}
 
 t.test(
   'the anchor verifies a VM: it kexecs into the signed image, which attests and boots the VM again',
@@ -203,7 +183,7 @@ t.test(
       name: 'vm-alpha',
       kernel,
       image: { kernel: stateless.kernel, initramfs: stateless.initramfs, cmdline: stateless.cmdline },
-      program: await bundleAgentProgram(),
+      program: await bundleFixture('verify-agent-main.ts'),
       kexecHelper: stateless.kexecHelper,
       // node, the image and the benchmarks' files (128 MiB in the reserve) fit
       rootMiB: 320,
