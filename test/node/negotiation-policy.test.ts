@@ -37,7 +37,7 @@ t.test('defaults', async (t) => {
     negotiationTimeoutMs: DEFAULT_NEGOTIATION_TIMEOUT_MS,
     agreementTtlMs: DEFAULT_AGREEMENT_TTL_MS,
     matching: {
-      enabled: true,
+      enabled: false,
       roundMs: DEFAULT_MATCH_ROUND_MS,
       settleMs: DEFAULT_MATCH_SETTLE_MS,
       pairingRounds: DEFAULT_MATCH_PAIRING_ROUNDS,

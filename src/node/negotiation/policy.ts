@@ -61,8 +61,15 @@ export const DEFAULT_MATCH_SETTLE_MS = 10_000
  */
 export const MatchingConfigSchema = z
   .strictObject({
-    /** Off: the agent picks its own best candidate each interval and offers to it (pairwise greedy). */
-    enabled: z.boolean().default(true),
+    /**
+     * Off (the default): the agent picks its own best candidate each
+     * interval and offers to it (pairwise greedy). On: the matching picks the
+     * partner. Off by default until the matching pairs agents reliably: on a
+     * loaded machine some of six agents in one process list no candidate in
+     * any session, and an agent whose host starves it ticks its rounds
+     * seconds behind the clock and misses its partner's sessions.
+     */
+    enabled: z.boolean().default(false),
     /** One round, ms. */
     roundMs: ms.min(100).max(60_000).default(DEFAULT_MATCH_ROUND_MS),
     /** After start, how long the agent waits before its first session, ms. */
