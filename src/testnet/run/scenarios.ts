@@ -92,11 +92,16 @@ export interface Scenario {
 const SLOW_DISK_MBPS = 12
 const GOOD_DISK_MBPS = 48
 /**
- * A CPU-interfered host against a quiet one, in cores of this machine. 0.1:
- * a quota binds only below the share a process gets anyway, and a shared
- * 2-core machine under load gives each runnable process well under a core.
+ * A CPU-interfered host against a quiet one, in cores of this machine. 0.2:
+ * low enough that the quota binds on a loaded 2-core machine (at 0.3 the
+ * CPU-bound VM on the 1-core host, with the machine at load 6, measured
+ * less than it had under the quota: 204 against 253 units/s), high enough
+ * that the DFSIO worker that moves there still writes faster than on the
+ * slow disk (at 0.1 the worker, its agent and the agent's profiler starve
+ * each other: 6.6 MB/s on the 48 MB/s disk, below the 7.6 it had on the
+ * 12 MB/s one; at 0.3 it wrote 19.5).
  */
-const BUSY_CPU_CORES = 0.1
+const BUSY_CPU_CORES = 0.2
 const GOOD_CPU_CORES = 1
 /** The other hosts: good disks, middling CPU, so neither of the two main VMs gains by moving there and back. */
 const OTHER_CPU_CORES = 0.3
