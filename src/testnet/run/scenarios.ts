@@ -194,7 +194,7 @@ const PAPER_SLOW_MBPS = 9
 const PAPER_GOOD_MBPS = 15.5
 /**
  * The CPU-interfered hosts of the paper scenario: 0.3 cores, not the swap
- * scenario's 0.1, so a DFSIO worker that moves there still writes at the
+ * scenario's 0.2, so a DFSIO worker that moves there still writes at the
  * disk's 15.5 MB/s (a worker at 0.1 cores wrote ~11 MB/s here) and the
  * oracle placement is the best one; the CPU-bound VMs gain 1:0.3.
  */
