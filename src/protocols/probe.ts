@@ -74,6 +74,28 @@ export function signProbeResponse(
   })
 }
 
+/**
+ * Refusals that say "not now" rather than "no": the peer is running another
+ * prober's benchmarks (one at a time, or they would measure each other), or
+ * this prober asked more often than its rate allows. Neither tells anything
+ * about the peer's honesty.
+ */
+export const ProbeRefusal = {
+  BUSY: 'BUSY',
+  RATE_LIMITED: 'RATE_LIMITED',
+} as const
+
+/** The refusal code of a probe answer that is a refusal, or null (an answer, or bytes that do not decode). */
+export function probeRefusalCode(bytes: Uint8Array): string | null {
+  if (bytes.length > MAX_PROBE_RESPONSE_BYTES) return null
+  try {
+    const env = ProbeResponse.decode(bytes)
+    return env.failureCode.length > 0 ? env.failureCode.slice(0, 64) : null
+  } catch {
+    return null
+  }
+}
+
 export function encodeProbeFailure(code: string, message: string): Bytes {
   return ProbeResponse.encode({
     publicKey: new Uint8Array(0),

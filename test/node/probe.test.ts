@@ -56,7 +56,8 @@ t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
   await server.start()
 
   const reputation = new Reputation()
-  const client = new ProbeClient({ node: a, reputation })
+  // One wait before asking a peer that said "not now" again, short for the test.
+  const client = new ProbeClient({ node: a, reputation, notNowBackoffMs: [20] })
   const target = b.getMultiaddrs()
   const honest = await client.probe(b.peerId, target, [bench], {
     cpu: { median: 1, spread: 0, samples: 1, windowMs: 1 },
@@ -120,11 +121,71 @@ t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
   t.equal(refused.code, 'PROBE_REFUSED')
   t.equal(reputation.history(b.peerId.toString()).length, 4, 'every probe is on record')
 
-  // Past its burst, a peer is refused until its rate allows another probe.
+  // Past its burst, a peer is refused until its rate allows another probe: asked again
+  // once after the wait, still refused; "not now" is not charged to the refusing peer.
   const limited = await client.probe(b.peerId, target, [bench], {})
-  t.equal(limited.code, 'PROBE_REFUSED', 'rate limited')
+  t.equal(limited.code, 'PROBE_RATE_LIMITED', 'rate limited')
+  t.equal(limited.notNow, true)
+  t.equal(reputation.history(b.peerId.toString()).length, 4, 'and not put on record against the peer')
   const served = await metrics.getSingleMetricAsString('vboom_probes_served_total')
   t.match(served, /outcome="ok"} 4/, 'answered probes counted (the confirmation too)')
   t.match(served, /outcome="UNKNOWN_BENCHMARK"} 1/)
-  t.match(served, /outcome="RATE_LIMITED"} 1/)
+  t.match(served, /outcome="RATE_LIMITED"} 2/, 'the first ask and the one after the wait')
 })
+
+t.test(
+  'a prober turned away while another probe runs keeps its allowance, and is served after a wait',
+  async (t) => {
+    // A CPU benchmark of ~0.5-2 s here (300M iterations), so the second prober arrives while it runs.
+    const anchor = keys()
+    const cpu = STANDARD_SUITE.find((b) => b.source === 'cpu')!
+    const module = await compileWat(await readFile(join(ROOT, 'benchmarks', 'cpu.wat'), 'utf8'))
+    const manifest = {
+      ...cpu.manifest,
+      name: 'test/cpu-long',
+      parameters: [{ name: 'iterations', value: 300_000_000 }],
+    }
+    const bench = verifyBenchmark(signBenchmark(module, manifest, anchor.secretKey), module, anchor.publicKey)
+    const bPrivate = await generateKeyPair('Ed25519')
+    const metrics = new Registry()
+    const [first, second, b] = await Promise.all([clientNode(), clientNode(), clientNode(bPrivate)])
+    t.teardown(() => Promise.all([first.stop(), second.stop(), b.stop()]))
+    const server = new ProbeServer({
+      node: b,
+      key: { secretKey: bPrivate.raw.subarray(0, 32), publicKey: bPrivate.publicKey.raw },
+      anchorKey: anchor.publicKey,
+      benchmarks: [bench],
+      diskDir: t.testdir(),
+      log: createLogger('silent'),
+      metrics,
+      // one probe per prober: a refusal that spent it would leave the second prober rate limited
+      rate: { burst: 1, perSecond: 0.001 },
+    })
+    await server.start()
+    const target = b.getMultiaddrs()
+    const reputation = new Reputation()
+    const waits = Array.from({ length: 40 }, () => 250)
+    const running = new ProbeClient({ node: first, reputation: new Reputation() }).probe(
+      b.peerId,
+      target,
+      [bench],
+      {},
+    )
+    // Asked once the first probe is running (the served counter has no outcome yet, the server is busy).
+    await new Promise((r) => setTimeout(r, 150))
+    const later = await new ProbeClient({ node: second, reputation, notNowBackoffMs: waits }).probe(
+      b.peerId,
+      target,
+      [bench],
+      {},
+    )
+    const done = await running
+    t.equal(done.verdict, 'pass', 'the first prober is served')
+    t.equal(later.verdict, 'pass', 'the second is served once the first probe is done')
+    t.equal(reputation.score(b.peerId.toString()), 1, 'and the busy answers cost the peer nothing')
+    const served = await metrics.getSingleMetricAsString('vboom_probes_served_total')
+    t.match(served, /outcome="ok"} 2/)
+    t.match(served, /outcome="BUSY"} [1-9]/, 'the second prober was turned away at first')
+    t.notMatch(served, /RATE_LIMITED/, 'without spending its one probe')
+  },
+)

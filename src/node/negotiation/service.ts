@@ -1182,7 +1182,10 @@ export class NegotiationService {
     }
     const peer = peerIdFromString(advert.vm)
     const outcome = await this.probeClient.probe(peer, peer, benchmarks, advert.profile)
-    this.init.log.info({ peer: advert.vm, verdict: outcome.verdict, code: outcome.code }, 'partner probed')
+    this.init.log.info(
+      { peer: advert.vm, verdict: outcome.verdict, code: outcome.code, notNow: outcome.notNow === true },
+      'partner probed',
+    )
     return outcome.ok
   }
 

@@ -5,6 +5,7 @@
  * records the outcome in the peer's reputation.
  */
 import { randomBytes } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { Counter, type Registry } from 'prom-client'
@@ -19,7 +20,13 @@ import {
 import type { SinkOutcome } from '../../protocols/bandwidth.js'
 import { type ClaimCheck, lowerIsBetter } from '../../protocols/claims.js'
 import { ValidationError, type VBoomError } from '../../protocols/errors.js'
-import { encodeProbeRequest, type ProbeMeasurement, validateProbeResponse } from '../../protocols/probe.js'
+import {
+  encodeProbeRequest,
+  type ProbeMeasurement,
+  ProbeRefusal,
+  probeRefusalCode,
+  validateProbeResponse,
+} from '../../protocols/probe.js'
 import { rpcCall } from '../../protocols/rpc.js'
 import { BenchmarkResource, needsNetwork, type VerifiedBenchmark } from '../../runtime/sandbox/index.js'
 import type { Reputation } from '../market/reputation.js'
@@ -38,6 +45,12 @@ export interface ProbeOutcome {
   score: number
   /** Probe exchanges made: 2 when a shortfall was checked again before it was charged. */
   probes: number
+  /**
+   * True when the peer only ever said "not now" (busy with another prober's
+   * benchmarks, or this prober over its rate): nothing was learnt, and the
+   * peer's reputation was not charged.
+   */
+  notNow?: boolean
 }
 
 export interface ProbeClientInit {
@@ -56,7 +69,19 @@ export interface ProbeClientInit {
   /** Our bandwidth sink: the probed peer may push to it while a probe with network benchmarks runs. */
   sink?: BandwidthSink
   now?: () => number
+  /** The waits before asking a peer that said "not now" again, ms (default NOT_NOW_BACKOFF_MS, ±20 %). */
+  notNowBackoffMs?: readonly number[]
 }
+
+/**
+ * Waits before asking again a peer that said "not now", ms: a probe of the
+ * standard suite runs 5-30 s on the disks seen here (128 MiB written at
+ * 5-48 MB/s), so a peer busy with one is free within the first waits; ~1 min
+ * in all, well inside a negotiation's time.
+ */
+export const NOT_NOW_BACKOFF_MS: readonly number[] = [3_000, 6_000, 12_000, 15_000, 15_000]
+/** Each wait varies by this fraction, so probers turned away together do not come back together. */
+const NOT_NOW_JITTER = 0.2
 
 /**
  * The probed peer reports its bandwidth to us, but the bytes came to our
@@ -99,7 +124,7 @@ function better(resource: string, x: number, y: number): number {
 
 type Answer =
   | { ok: true; measurements: ProbeMeasurement[]; seen: SinkOutcome[] }
-  | { ok: false; outcome: Omit<ProbeOutcome, 'score' | 'peer' | 'probes'> }
+  | { ok: false; outcome: Omit<ProbeOutcome, 'score' | 'peer' | 'probes'>; notNow?: boolean }
 
 export class ProbeClient {
   private readonly made: Counter<'outcome'> | null
@@ -109,7 +134,7 @@ export class ProbeClient {
     this.made = outcomeCounter(
       init.metrics,
       PROBES_MADE_METRIC,
-      'Probes this agent made of partners, by outcome (a verdict, or mismatch-unconfirmed)',
+      'Probes this agent made of partners, by outcome (a verdict, mismatch-unconfirmed, or not-now: the peer stayed busy)',
     )
     const m = init.metrics
     this.lies =
@@ -157,14 +182,19 @@ export class ProbeClient {
       if (o.verdict === 'claim-mismatch') this.lies?.inc({ peer: id })
       return { ...o, peer: id, score, probes }
     }
-    const first = await this.ask(peer, target, benchmarks, signal)
-    if (!first.ok) return done(first.outcome)
+    const notNow = (o: Omit<ProbeOutcome, 'score' | 'peer' | 'probes'>): ProbeOutcome => {
+      this.made?.inc({ outcome: 'not-now' })
+      return { ...o, peer: id, score: this.init.reputation.score(id), probes, notNow: true }
+    }
+    const first = await this.askPatiently(peer, target, benchmarks, signal)
+    if (!first.ok) return first.notNow ? notNow(first.outcome) : done(first.outcome)
     const checked = this.check(benchmarks, claims, first.measurements, first.seen)
     if (checked.ok || checked.verdict !== 'claim-mismatch' || this.init.confirmMismatch === false)
       return done(checked)
     probes = 2
-    const second = await this.ask(peer, target, benchmarks, signal)
-    if (!second.ok) return done(second.outcome)
+    const second = await this.askPatiently(peer, target, benchmarks, signal)
+    // A peer busy for the confirmation: the shortfall stays unconfirmed, so it is not charged.
+    if (!second.ok) return second.notNow ? notNow(second.outcome) : done(second.outcome)
     const best = first.measurements.map((m, i) => ({
       ...m,
       value: better(
@@ -175,6 +205,26 @@ export class ProbeClient {
     }))
     const confirmed = this.check(benchmarks, claims, best, [...first.seen, ...second.seen])
     return done(confirmed, confirmed.ok ? 'mismatch-unconfirmed' : confirmed.verdict)
+  }
+
+  /** One probe exchange, asked again after a back-off while the peer says "not now" (NOT_NOW_BACKOFF_MS). */
+  private async askPatiently(
+    peer: PeerId,
+    target: PeerId | Multiaddr[],
+    benchmarks: VerifiedBenchmark[],
+    signal?: AbortSignal,
+  ): Promise<Answer> {
+    const waits = this.init.notNowBackoffMs ?? NOT_NOW_BACKOFF_MS
+    for (let i = 0; ; i++) {
+      const answer = await this.ask(peer, target, benchmarks, signal)
+      if (answer.ok || !answer.notNow || i >= waits.length) return answer
+      const wait = waits[i]! * (1 + NOT_NOW_JITTER * (2 * Math.random() - 1))
+      try {
+        await sleep(wait, undefined, { signal })
+      } catch {
+        return answer
+      }
+    }
   }
 
   /** One probe exchange: the peer's signed measurements, or why there are none. */
@@ -221,8 +271,24 @@ export class ProbeClient {
       return { ok: true, measurements, seen }
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err
-      const verdict = err.code === 'PROBE_REFUSED' ? 'no-answer' : 'invalid-answer'
-      return { ok: false, outcome: { ok: false, verdict, measurements: [], checks: [], code: err.code } }
+      if (err.code !== 'PROBE_REFUSED')
+        return {
+          ok: false,
+          outcome: { ok: false, verdict: 'invalid-answer', measurements: [], checks: [], code: err.code },
+        }
+      const refusal = probeRefusalCode(bytes)
+      const notNow = refusal === ProbeRefusal.BUSY || refusal === ProbeRefusal.RATE_LIMITED
+      return {
+        ok: false,
+        notNow,
+        outcome: {
+          ok: false,
+          verdict: 'no-answer',
+          measurements: [],
+          checks: [],
+          code: notNow ? `PROBE_${refusal}` : err.code,
+        },
+      }
     }
   }
 

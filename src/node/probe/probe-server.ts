@@ -16,6 +16,7 @@ import type { VBoomError } from '../../protocols/errors.js'
 import {
   encodeProbeFailure,
   type ProbeMeasurement,
+  ProbeRefusal,
   signProbeResponse,
   validateProbeRequest,
 } from '../../protocols/probe.js'
@@ -109,9 +110,12 @@ export class ProbeServer {
 
   private async answer(req: Uint8Array, peer: PeerId): Promise<Uint8Array> {
     const now = (this.init.now ?? Date.now)()
-    // Rule: per-peer rate first, the cheapest check.
+    // Rule: busy first, the cheapest check, and before the rate: a prober told "not now" may ask
+    // again after a back-off without spending its allowance on answers it never got.
+    if (this.busy) return this.refuse(ProbeRefusal.BUSY, 'another probe is running')
+    // Rule: per-peer rate.
     if (!this.limiter.take(peer.toString(), now))
-      return this.refuse('RATE_LIMITED', 'too many probes; retry later')
+      return this.refuse(ProbeRefusal.RATE_LIMITED, 'too many probes; retry later')
     this.limiter.prune(now)
     let request: { nonce: Uint8Array; modules: Uint8Array[] }
     try {
@@ -121,7 +125,7 @@ export class ProbeServer {
     }
     const wanted = request.modules.map((m) => this.byHash.get(hex(m)))
     if (wanted.some((b) => b === undefined)) return this.refuse('UNKNOWN_BENCHMARK', 'not a benchmark I run')
-    if (this.busy) return this.refuse('BUSY', 'another probe is running')
+    // Nothing above awaited: the busy check still holds.
     this.busy = true
     const lease = await this.init.gate?.acquire('probe')
     try {
