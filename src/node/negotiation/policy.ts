@@ -13,8 +13,10 @@ const DAY_MS = 24 * 3600_000
 
 /**
  * A negotiation's whole exchange (offer, the partner's probe of us, its
- * answer, the anchor's registration) within 4 minutes: the probe alone may
- * take DEFAULT_PROBE_TIMEOUT_MS (3 min), and one minute more covers the rest.
+ * answer, the anchor's registration) within 4 minutes: one probe exchange
+ * may take DEFAULT_PROBE_TIMEOUT_MS (3 min), and one minute more covers the
+ * rest; the answering side's probing is cut at this less its reply margin
+ * (service.ts RESPONDER_PROBE_MARGIN_MS), so the answer always arrives.
  */
 export const DEFAULT_NEGOTIATION_TIMEOUT_MS = 240_000
 /** One look at the market a minute: adverts are republished every few minutes at most. */

@@ -93,6 +93,8 @@ import { RevocationCheck } from './revocation-check.js'
 const NEGOTIATE_STREAMS = 8
 /** The rpc deadline of an answer that needs no probe or registration: a local decision. */
 const QUICK_ANSWER_MS = 30_000
+/** What the answering side keeps of the offer's deadline for its reply after probing the offering side, ms. */
+const RESPONDER_PROBE_MARGIN_MS = 15_000
 /** Interval jitter: each wait is interval x (1 + JITTER x u), u uniform in [-1, 1], so agents do not move in step. */
 const JITTER = 0.2
 /**
@@ -835,7 +837,13 @@ export class NegotiationService {
       counter = true
     }
     if (!d.accept) return refuse('unacceptable', 'offer refused')
-    if (d.needsProbe && !(await this.probeOk(advert)))
+    // The offering side waits negotiationTimeoutMs for this answer: the probe (two exchanges when a
+    // shortfall is checked again, and the waits for a busy partner) ends in time for a refusal to
+    // reach it, or its wait would end in a timeout it charges to this honest side.
+    const probeBudget = AbortSignal.timeout(
+      Math.max(1_000, this.init.config.negotiationTimeoutMs - RESPONDER_PROBE_MARGIN_MS),
+    )
+    if (d.needsProbe && !(await this.probeOk(advert, probeBudget)))
       return refuse('probe-failed', 'the probe of the partner failed')
     const swapSecretKey = generateSecretKey()
     const pending: Pending = {
@@ -1162,7 +1170,7 @@ export class NegotiationService {
   // ---- probes and outcomes
 
   /** Probes the partner's claims on the resources this side weighs; false on any failure. */
-  private async probeOk(advert: Advert): Promise<boolean> {
+  private async probeOk(advert: Advert, signal?: AbortSignal): Promise<boolean> {
     const probe = this.init.probe
     if (probe === null || this.probeClient === null) return false
     const needs = this.init.ownAdvert()?.needs ?? {}
@@ -1181,7 +1189,7 @@ export class NegotiationService {
       return false
     }
     const peer = peerIdFromString(advert.vm)
-    const outcome = await this.probeClient.probe(peer, peer, benchmarks, advert.profile)
+    const outcome = await this.probeClient.probe(peer, peer, benchmarks, advert.profile, signal)
     this.init.log.info(
       { peer: advert.vm, verdict: outcome.verdict, code: outcome.code, notNow: outcome.notNow === true },
       'partner probed',
