@@ -21,7 +21,8 @@
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type BootParams, decodeBootParams, encodeBootParams } from '../node/lifecycle/boot-params.js'
-import type { Platform } from '../node/platform/platform.js'
+import type { LeaveHooks, Platform } from '../node/platform/platform.js'
+import type { Logger } from '../runtime/log.js'
 import type { RemoteSession, VerificationImage } from '../runtime/platform.js'
 import type { SwapProgressEvent } from '../swapper/events.js'
 import { readSignedImageDir, verifyBootImage } from './boot-image/signature.js'
@@ -84,6 +85,8 @@ export interface LinuxPlatformInit {
   runDir?: string
   /** The machine-level actions (tests replace them). */
   machine?: MachineActions
+  /** Where the leave's steps are logged (each with the ms since the leave began); default: not logged. */
+  log?: Logger
 }
 
 /** The running kernel's console= arguments, kept for the stateless kernel so the owner's console shows it. */
@@ -267,13 +270,16 @@ export class LinuxPlatform implements Platform {
 
   /**
    * Leaves the running system for the stateless image. Order: (1) with
-   * kexec, check it can work and load the image: nothing changed yet, and a
-   * refusal is thrown here; (2) refresh the record's network configuration;
+   * kexec, check it can work (a refusal is thrown here, nothing changed),
+   * quiet the agent (`hooks.quiet`: the load reads and hashes the whole
+   * image, ~45 MB, and competed with the agent for the CPU) and load the
+   * image: still nothing changed, and a failed load is thrown here (the
+   * agent starts its services again); (2) refresh the record's network configuration;
    * (3) save the boot area and redirect sector 0 (from here every boot lands
    * in the stateless image); (4) record the boot area's hash; (5) sync and
    * jump. If the jump fails after (3), a firmware reboot gets there too.
    */
-  async rebootStateless(): Promise<never> {
+  async rebootStateless(hooks: LeaveHooks = {}): Promise<never> {
     if (this.mode !== 'running')
       throw new BootRecordError(
         BootRecordCode.PHASE,
@@ -291,9 +297,14 @@ export class LinuxPlatform implements Platform {
         `the boot record's phase is ${record.params.phase}, not stateless: there is no swap to leave for; nothing was changed`,
       )
     const entry = this.init.entry ?? 'kexec'
+    const step = stepLog(this.init.log)
+    step('leaving the running system', { entry })
     let kexec: { tool: KexecTool } | null = null
     if (entry === 'kexec') {
       const { tool, capability } = await this.kexecReady()
+      step('kexec can work here', { tool: tool.kind })
+      await hooks.quiet?.()
+      step('agent quiet')
       await this.machine.loadKexec(
         tool,
         {
@@ -303,11 +314,16 @@ export class LinuxPlatform implements Platform {
         },
         capability.lockdown,
       )
+      step('stateless image loaded')
       kexec = { tool }
+    } else {
+      await hooks.quiet?.()
+      step('agent quiet')
     }
     let redirect: Awaited<ReturnType<typeof redirectBoot>>
     try {
       await this.storeRecordParams(record.params)
+      step('network configuration stored')
       const mbrCode = await readFile(join(this.stateDir, STATE_FILES.mbrCode))
       redirect = await redirectBoot({
         devicePath: this.diskPath,
@@ -319,13 +335,16 @@ export class LinuxPlatform implements Platform {
       if (kexec !== null) await this.machine.unloadKexec(kexec.tool).catch(() => undefined)
       throw err
     }
+    step('boot area saved, sector 0 redirected')
     const now = await this.loadBootRecord()
     if (now !== null)
       await storeBootRecord(this.stateDir, { ...now, bootAreaSha256: redirect.bootAreaSha256 })
     await this.machine.sync()
+    step('synced')
     if (kexec !== null) {
       const systemd = await this.machine.systemd()
       if (!systemd) await this.machine.quiesce()
+      step('jumping into the stateless image', { systemd })
       try {
         return await this.machine.execKexec(kexec.tool, { systemd })
       } catch {
@@ -395,6 +414,18 @@ export class LinuxPlatform implements Platform {
     const systemd = await this.machine.systemd()
     if (!systemd) await this.machine.quiesce()
     return this.machine.execKexec(tool, { systemd })
+  }
+}
+
+/** Logs one step of the leave with the ms since the first; a log that fails never stops the leave. */
+function stepLog(log: Logger | undefined): (msg: string, fields?: Record<string, unknown>) => void {
+  const t0 = performance.now()
+  return (msg, fields = {}) => {
+    try {
+      log?.info({ ...fields, ms: Math.round(performance.now() - t0) }, msg)
+    } catch {
+      // the leave goes on without its log
+    }
   }
 }
 

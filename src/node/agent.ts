@@ -19,7 +19,7 @@ import { type Advert, advertToJson, classId, type Profile } from '../protocols/a
 import { DEFAULT_PROBE_TOLERANCE } from '../protocols/anchor-constants.js'
 import { type Attestation, checkAdvertAttestations } from '../protocols/attestation.js'
 import { DelegationError, type VerifiedDelegation, validateDelegation } from '../protocols/delegation.js'
-import { UsageError } from '../protocols/errors.js'
+import { UsageError, VBoomError } from '../protocols/errors.js'
 import type { Bytes } from '../protocols/signing.js'
 import { type DataDir, openDataDir } from '../runtime/data-dir.js'
 import { loadOrCreateKey } from '../runtime/key-store.js'
@@ -55,6 +55,7 @@ import type { Platform } from './platform/platform.js'
 import { AgentProbeService } from './probe/index.js'
 import {
   ActivityGate,
+  type ActivityLease,
   advertisedProfile,
   gateBootTarget,
   Profiler,
@@ -481,17 +482,71 @@ export class Agent {
 
   private async stopNow(): Promise<void> {
     this.leaves?.stop()
-    this.matching?.driver.stop()
-    await this.matching?.transport.stop()
-    await this.negotiation?.stop()
+    if (this.quiet === null) await this.stopNetwork()
+    this.quiet?.release()
     await this.profiler?.stop()
     await this.needs.stop()
     await this.probe?.stop()
+    await this.dataDir.close()
+  }
+
+  /** The libp2p node and what runs over it (the market, discovery, adverts, gossip): what a failed leave starts again. */
+  private async startNetwork(): Promise<void> {
+    await this.host.start()
+    this.gossip.start()
+    await this.publisher.start()
+    this.discovery.start()
+    await this.negotiation?.start()
+    await this.matching?.transport.start()
+    this.matching?.driver.start()
+  }
+
+  /** What startNetwork starts, in reverse. */
+  private async stopNetwork(): Promise<void> {
+    this.matching?.driver.stop()
+    await this.matching?.transport.stop()
+    await this.negotiation?.stop()
     this.discovery.stop()
     this.publisher.stop()
     this.gossip.stop()
     await this.host.stop()
-    await this.dataDir.close()
+  }
+
+  /** Held while the agent is quiet for a leave (quietForLeave): no profiling run starts. */
+  private quiet: ActivityLease | null = null
+
+  /**
+   * The leave's quiet step (LeaveHooks.quiet): holds the activity gate (a
+   * profiling run in progress is aborted, none starts) and stops the matching,
+   * the market rounds, discovery, adverts, gossip and the libp2p node (so no
+   * inbound probe or negotiation either): the machine's CPU and memory go to
+   * loading the stateless image. Keeps the data dir (the lifecycle's record),
+   * the leave itself and the needs sampling (a read of /proc now and then).
+   * Best effort: a service that fails to stop is logged, and the leave goes on.
+   */
+  private async quietForLeave(): Promise<void> {
+    if (this.quiet !== null || this.stopping !== undefined) return
+    const t0 = performance.now()
+    this.quiet = await this.activity.acquire('swap')
+    try {
+      await this.stopNetwork()
+    } catch (err) {
+      this.log.warn({ err }, 'a service did not stop for the leave; leaving anyway')
+    }
+    this.log.info(
+      { ms: Math.round(performance.now() - t0) },
+      'agent quiet for the leave: its network and market are stopped',
+    )
+  }
+
+  /** After a failed leave: starts again what quietForLeave stopped. */
+  private async wakeAfterFailedLeave(): Promise<void> {
+    const lease = this.quiet
+    if (lease === null || this.stopping !== undefined) return
+    this.quiet = null
+    lease.release()
+    await this.startNetwork()
+    this.log.info('the leave failed: the agent runs its network and market again')
   }
 
   /**
@@ -516,9 +571,33 @@ export class Agent {
     })
   }
 
-  /** Leaves the running system for the stateless swapper (the boot parameters stored). Never resolves. */
+  /**
+   * Leaves the running system for the stateless swapper (the boot parameters
+   * stored). Never resolves. The platform quiets the agent just before the
+   * heavy part of the leave (LeaveHooks.quiet); a leave that fails after that
+   * starts the services again and throws LifecycleError LEAVE_FAILED with the
+   * platform's error as its cause. A refusal before it (nothing changed, the
+   * services never stopped) is the platform's error as it is.
+   */
   async rebootStateless(): Promise<never> {
-    return this.requirePlatform().rebootStateless()
+    const platform = this.requirePlatform()
+    try {
+      return await platform.rebootStateless({ quiet: () => this.quietForLeave() })
+    } catch (err) {
+      if (this.quiet === null) throw err
+      const cause = err instanceof VBoomError ? `${err.code}: ${err.message}` : (err as Error).message
+      await this.wakeAfterFailedLeave().catch((wakeErr: unknown) =>
+        this.log.error(
+          { err: wakeErr },
+          'the leave failed and the services did not start again; restart the agent',
+        ),
+      )
+      throw new LifecycleError(
+        LifecycleErrorCode.LEAVE_FAILED,
+        `the machine could not leave for the stateless image (${cause}); the agent runs its services again and the swap's boot parameters stay stored: fix the cause, then restart the agent (at its start it leaves for the swap again), or let the swap abort at its coordinator's timeout`,
+        { cause: err },
+      )
+    }
   }
 
   /** Step 1 whole: prepare, then reboot stateless. Never resolves. */

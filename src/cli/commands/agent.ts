@@ -52,6 +52,7 @@ export function registerAgent(program: Command): void {
         flags.platform === 'linux'
           ? await (await import('../../linux/platform.js')).LinuxPlatform.open({
               mode: 'running',
+              log: componentLogger(log, 'vboom:linux:platform'),
               ...(config.anchorKey === undefined
                 ? {}
                 : { anchorKey: new Uint8Array(Buffer.from(config.anchorKey, 'hex')) }),

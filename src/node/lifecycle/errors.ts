@@ -43,6 +43,8 @@ export const LifecycleErrorCode = {
   NO_PEER_ADDRESS: 'NO_PEER_ADDRESS',
   /** The stored agreement no longer validates (damaged record, or signed for another anchor). */
   BAD_AGREEMENT: 'BAD_AGREEMENT',
+  /** The platform failed to leave after the agent quieted its services (a kexec load refused, say); they run again. */
+  LEAVE_FAILED: 'LEAVE_FAILED',
 } as const
 export type LifecycleErrorCode = (typeof LifecycleErrorCode)[keyof typeof LifecycleErrorCode]
 

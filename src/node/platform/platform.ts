@@ -41,6 +41,19 @@ export interface StatelessPlatform {
   reportSwapProgress?(e: SwapProgressEvent): void
 }
 
+/** What the agent hands the platform when it leaves its running system. */
+export interface LeaveHooks {
+  /**
+   * Called once, after the platform's cheap refusals (nothing changed yet)
+   * and before the heavy part of the leave (Linux: the kexec load, which
+   * reads, hashes and copies the stateless image): the agent stops its
+   * services so the machine's CPU and memory go to the leave. If the leave
+   * then fails and the machine stays up, the platform throws and the agent
+   * starts them again.
+   */
+  quiet?: () => Promise<void>
+}
+
 /** The agent's platform: its host, as the running VM sees it. */
 export interface Platform extends BootTarget, StatelessPlatform {
   /** A directory where disk benchmarks put their scratch files: on the disk the location's VM is measured by. */
@@ -57,5 +70,5 @@ export interface Platform extends BootTarget, StatelessPlatform {
    * phase 'stateless' must be stored first). Never resolves: on the testnet the
    * host's supervisor stops the VM's processes; on Linux, kexec.
    */
-  rebootStateless(): Promise<never>
+  rebootStateless(hooks?: LeaveHooks): Promise<never>
 }

@@ -53,8 +53,8 @@ import { openDisk } from '../../../src/swapper/disk.js'
 import { indexDisk } from '../../../src/swapper/index/block-index.js'
 import { agentRootFiles, nodeKeyFile } from './agent-install.js'
 import { QemuAnchor, STATELESS_PORT } from './anchor.js'
-import { CACHE, debianKernel, qemuSkipReason } from './env.js'
-import { buildStatelessImage, bundleNormalProgram, readStateFile } from './harness.js'
+import { CACHE, type DebianKernel, debianKernel, qemuSkipReason } from './env.js'
+import { type BuiltImage, buildStatelessImage, bundleNormalProgram, readStateFile } from './harness.js'
 import { AdvertObserver } from './observer.js'
 import { QemuVm, type VmSlot, waitListening } from './qemu.js'
 import { buildVmDisk, type VmDisk } from './vm-disk.js'
@@ -72,6 +72,21 @@ if (skip !== null) {
 t.setTimeout(20 * 60_000)
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+
+/**
+ * The stateless image, built once for both runs (the same kernel and code):
+ * a second `vboom image build` would only repeat the first.
+ */
+let sharedImage: Promise<BuiltImage> | null = null
+function statelessImage(kernel: DebianKernel): Promise<BuiltImage> {
+  sharedImage ??= (async () => {
+    await mkdir(CACHE, { recursive: true })
+    const dir = await mkdtemp(join(CACHE, 'swap-image-'))
+    t.teardown(() => rm(dir, { recursive: true, force: true }))
+    return buildStatelessImage(kernel, dir)
+  })()
+  return sharedImage
+}
 
 interface Outcome {
   phase: string
@@ -153,7 +168,7 @@ async function swapPair(t: Test, o: { resetAfterCommit: boolean; market: boolean
 
   const kernel = await debianKernel()
   let t0 = Date.now()
-  const image = await buildStatelessImage(kernel, join(dir, 'image'))
+  const image = await statelessImage(kernel)
   timings.imageBuild = since(t0)
   t.comment(
     `stateless image: initramfs ${(image.report.initramfs.bytes / 2 ** 20).toFixed(1)} MiB zstd (${(image.report.initramfs.rawBytes / 2 ** 20).toFixed(1)} MiB raw), kernel ${(image.report.kernel.bytes / 2 ** 20).toFixed(1)} MiB, built in ${(image.report.totalMs / 1000).toFixed(1)} s`,

@@ -1,0 +1,197 @@
+/**
+ * The leave's quiet step: the Linux platform asks the agent to quiet itself
+ * once kexec is known to work and before the kexec load (the heavy part:
+ * the kernel reads, hashes and copies the stateless image), never before a
+ * refusal; the agent then stops its network and market, and a leave that
+ * fails after that (a refused load) brings them back and says what to do.
+ * The machine is replaced (nothing is loaded or rebooted); the agent runs a
+ * real libp2p node on loopback.
+ */
+import '../../src/polyfill.js'
+import { randomBytes } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { KexecUnavailableCode, KexecUnavailableError } from '../../src/linux/errors.js'
+import { loadFailure } from '../../src/linux/kexec/loader.js'
+import type { MachineActions } from '../../src/linux/machine/actions.js'
+import { realMachine } from '../../src/linux/machine/actions.js'
+import { LinuxPlatform } from '../../src/linux/platform.js'
+import { Agent } from '../../src/node/agent.js'
+import { parseAgentConfig } from '../../src/node/config.js'
+import { type BootParams, LifecycleError, LifecycleErrorCode } from '../../src/node/lifecycle/index.js'
+import type { LeaveHooks } from '../../src/node/platform/platform.js'
+import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
+import { createLogger } from '../../src/runtime/log.js'
+import type { RemoteSession, VerificationImage } from '../../src/runtime/platform.js'
+import { CLS } from '../node/fixtures/market-sides.js'
+import { fakeStateDir, fakeSys, fakeVboomDisk, tempDir } from './helpers.js'
+
+function params(): BootParams {
+  const a = generateSecretKey()
+  return {
+    version: 1,
+    phase: 'stateless',
+    swap: {
+      swapId: new Uint8Array(randomBytes(32)),
+      role: 'a',
+      swapKeys: { a: publicKeyOf(a), b: publicKeyOf(generateSecretKey()) },
+      agreement: new Uint8Array(0),
+    },
+    swapSecretKey: a,
+    peerAddrs: ['/ip4/10.0.0.2/tcp/4300'],
+    anchor: { publicKey: publicKeyOf(generateSecretKey()), addrs: ['/ip4/10.0.2.2/tcp/4100/p2p/12D3KooW'] },
+    network: { listen: ['/ip4/0.0.0.0/tcp/4300'], announce: [] },
+    tuning: {},
+    leftAtMs: 1,
+  }
+}
+
+/** A running-mode platform on a fake disk whose record holds a pending swap; the machine's kexec recorded. */
+async function runningPlatform(t: Test, o: { disabled?: boolean }) {
+  const dir = await tempDir(t)
+  const d = await fakeVboomDisk(dir)
+  const stateDir = await fakeStateDir(dir)
+  const sysRoot = await fakeSys(dir, { uuid: '0b3f9c1e-5d2a-4f7e-9a61-2c8d4e6f1a20' })
+  // the record is written as the stateless side writes it (no network capture from the test host)
+  const writer = await LinuxPlatform.open({ mode: 'stateless', disk: d.path, stateDir, sysRoot })
+  await writer.storeBootParams(params())
+  const calls: string[] = []
+  const machine: MachineActions = {
+    ...realMachine,
+    probeKexec: async () => {
+      calls.push('probe')
+      return { built: true, disabled: o.disabled === true, lockdown: 'none', root: true }
+    },
+    findKexecTool: async () => ({ kind: 'vboom-kexec', path: '/usr/local/lib/vboom/vboom-kexec' }),
+    loadKexec: async () => {
+      calls.push('load')
+      throw loadFailure(12, 'kexec_file_load: errno=12 (Cannot allocate memory)', 'none')
+    },
+    unloadKexec: async () => {
+      calls.push('unload')
+    },
+    sync: async () => undefined,
+    reboot: async () => {
+      calls.push('reboot')
+      throw new Error('the machine rebooted')
+    },
+  }
+  const platform = await LinuxPlatform.open({ mode: 'running', disk: d.path, stateDir, sysRoot, machine })
+  const hooks: LeaveHooks = {
+    quiet: async () => {
+      calls.push('quiet')
+    },
+  }
+  return { d, platform, calls, hooks }
+}
+
+t.test('the platform quiets the agent after the kexec checks and before the load', async (t) => {
+  const { d, platform, calls, hooks } = await runningPlatform(t, {})
+  const err = await platform.rebootStateless(hooks).catch((e: unknown) => e)
+  t.type(err, KexecUnavailableError, "a refused load is the platform's typed error")
+  t.equal((err as KexecUnavailableError).code, KexecUnavailableCode.LOAD_FAILED, 'naming the load')
+  t.same(calls, ['probe', 'quiet', 'load'], 'checked, quieted, then loaded; no reboot')
+  t.same((await readFile(d.path)).subarray(0, 4096), d.bootArea, 'sector 0 is not redirected')
+})
+
+t.test('a machine that cannot kexec is refused before the agent is quieted', async (t) => {
+  const { platform, calls, hooks } = await runningPlatform(t, { disabled: true })
+  await t.rejects(
+    platform.rebootStateless(hooks),
+    { code: KexecUnavailableCode.DISABLED },
+    'kexec is disabled',
+  )
+  t.same(calls, ['probe'], 'the agent was never quieted')
+})
+
+/** A platform whose leave quiets the agent, then fails as a refused kexec load does (or refuses before). */
+class FailingLeavePlatform {
+  readonly kind = 'linux' as const
+  readonly location = 'dmi-uuid:leave-quiet-test'
+  /** Whether the agent's libp2p node ran when the platform would have loaded the image. */
+  readonly nodeRunningAtLoad: boolean[] = []
+  constructor(
+    private readonly hostDir: string,
+    private readonly refuseBeforeQuiet: boolean,
+    private readonly agent: () => Agent,
+  ) {}
+  get diskPath(): string {
+    return join(this.hostDir, 'disk.img')
+  }
+  get swapStateDir(): string {
+    return join(this.hostDir, 'swap-state')
+  }
+  get diskDir(): string {
+    return join(this.hostDir, 'scratch')
+  }
+  async storeBootParams(): Promise<void> {}
+  async loadBootParams(): Promise<BootParams | null> {
+    return null
+  }
+  async rebootNormal(): Promise<never> {
+    throw new Error('not in this test')
+  }
+  async bootRemote(_image: VerificationImage): Promise<RemoteSession> {
+    throw new Error('not in this test')
+  }
+  async rebootStateless(hooks: LeaveHooks = {}): Promise<never> {
+    if (this.refuseBeforeQuiet)
+      throw new KexecUnavailableError(KexecUnavailableCode.NOT_ROOT, 'kexec needs root; nothing was changed')
+    await hooks.quiet?.()
+    this.nodeRunningAtLoad.push(this.agent().host.status === 'started')
+    throw loadFailure(12, 'kexec_file_load: errno=12 (Cannot allocate memory)', 'none')
+  }
+}
+
+async function agentOn(t: Test, refuseBeforeQuiet: boolean, name = 'vm') {
+  const dir = join(t.testdir(), name)
+  await mkdir(join(dir, 'host', 'scratch'), { recursive: true })
+  let agent: Agent | null = null
+  const platform = new FailingLeavePlatform(join(dir, 'host'), refuseBeforeQuiet, () => agent!)
+  const config = parseAgentConfig({
+    instanceClass: CLS,
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    profiler: { enabled: false },
+    needsMode: 'config',
+    needs: { cpu: 0.5 },
+  })
+  agent = await Agent.create({ dataDir: join(dir, 'agent'), config, log: createLogger('silent'), platform })
+  await agent.start()
+  t.teardown(() => agent!.stop())
+  return { agent, platform }
+}
+
+t.test('a leave that fails after the quiet brings the agent back and says what to do', async (t) => {
+  const { agent, platform } = await agentOn(t, false)
+  const topicsBefore = agent.host.services.pubsub!.getTopics()
+  t.ok(topicsBefore.length > 0, 'the agent gossips its class topic before the leave')
+  const err = await agent.rebootStateless().catch((e: unknown) => e)
+  t.same(platform.nodeRunningAtLoad, [false], 'the libp2p node was stopped when the image would load')
+  t.type(err, LifecycleError, 'a typed lifecycle error')
+  t.equal((err as LifecycleError).code, LifecycleErrorCode.LEAVE_FAILED, 'LEAVE_FAILED')
+  t.equal(
+    ((err as LifecycleError).cause as KexecUnavailableError).code,
+    KexecUnavailableCode.LOAD_FAILED,
+    "the platform's error is its cause",
+  )
+  t.match((err as Error).message, /restart the agent/, 'saying what to do')
+  t.equal(agent.host.status, 'started', 'the libp2p node runs again')
+  t.ok(agent.host.getMultiaddrs().length > 0, 'listening')
+  t.same(agent.host.services.pubsub!.getTopics(), topicsBefore, 'gossiping its class topic again')
+  // a second agent reaches it: the node answers, not just reports itself started
+  const other = await agentOn(t, false, 'other-vm')
+  await other.agent.host.dial(agent.host.getMultiaddrs()[0]!)
+  t.ok(other.agent.host.getConnections(agent.peerId).length > 0, 'another node connects to it')
+})
+
+t.test('a refusal before the quiet is the platform’s error, the agent untouched', async (t) => {
+  const { agent, platform } = await agentOn(t, true)
+  await t.rejects(
+    agent.rebootStateless(),
+    { code: KexecUnavailableCode.NOT_ROOT },
+    'as the platform threw it',
+  )
+  t.same(platform.nodeRunningAtLoad, [], 'the platform never got to the load')
+  t.equal(agent.host.status, 'started', 'the node never stopped')
+})
