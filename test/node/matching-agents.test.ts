@@ -138,7 +138,7 @@ const SIX_AGENTS_TODO =
   'in about half the runs under load, four of the six agents list no candidate in every session; cause not yet found'
 t.test(
   'six agents pair as the in-memory simulation says, then register those agreements',
-  { todo: SIX_AGENTS_TODO },
+  { todo: process.env.MD_STRICT ? false : SIX_AGENTS_TODO },
   async (t) => {
     const dir = t.testdir()
     const w = await marketWorld(t, dir)
@@ -154,9 +154,7 @@ t.test(
       'every agent holds an agreement',
     )
     t.comment(
-      JSON.stringify(
-        await Promise.all(agents.map(async (a) => (await a.matching!.transport.counts()).refused)),
-      ),
+      JSON.stringify(await Promise.all(agents.map(async (a) => await a.matching!.transport.counts()))),
     )
     // Every session, simulated in memory with the agents that ran it and the candidates each listed
     // (an agent that had not started yet is absent there too; a committed one lists none).
@@ -170,6 +168,13 @@ t.test(
             r.report.state,
             r.candidates.length,
             r.report.partner?.slice(-6),
+            r.report.sent,
+            r.report.received,
+            r.report.dropped,
+            r.inputs.viewed,
+            r.inputs.fresh,
+            r.inputs.ownSeq,
+            r.inputs.peers.map((p) => [p.peer.slice(-6), p.verdict.slice(0, 60), p.ranksMe]),
           ]),
         ),
       )
@@ -217,126 +222,134 @@ t.test(
   },
 )
 
-t.test('an agent that crashes mid-session stalls no one', async (t) => {
-  const dir = t.testdir()
-  const w = await marketWorld(t, dir)
-  const four = SITES.slice(0, 4)
-  const agents: Agent[] = []
-  for (const site of four) agents.push(await startSite(t, w, dir, site))
-  t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
-  const [disk1, cpu1, disk2, cpu2] = agents as [Agent, Agent, Agent, Agent]
-  // disk-1 crashes in the first round of a session all four run: its matching and negotiation go, without a word.
-  const running = (a: Agent) => a.matching!.driver.lastSession()
-  t.ok(
-    await waitFor(
-      () =>
-        agents.every((a) => running(a)?.state === 'running') &&
-        new Set(agents.map((a) => running(a)?.session)).size === 1,
-      90_000,
-    ),
-    'a session runs on all four',
-  )
-  const session = running(disk1)!.session
-  await disk1.matching!.transport.stop()
-  disk1.matching!.driver.stop()
-  await disk1.negotiation!.stop()
-  // The others end that session on time, and the pair that does not involve it agrees.
-  for (const a of [cpu1, disk2, cpu2]) {
+t.test(
+  'an agent that crashes mid-session stalls no one',
+  { skip: process.env.MD_ONLY_SIX !== undefined },
+  async (t) => {
+    const dir = t.testdir()
+    const w = await marketWorld(t, dir)
+    const four = SITES.slice(0, 4)
+    const agents: Agent[] = []
+    for (const site of four) agents.push(await startSite(t, w, dir, site))
+    t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
+    const [disk1, cpu1, disk2, cpu2] = agents as [Agent, Agent, Agent, Agent]
+    // disk-1 crashes in the first round of a session all four run: its matching and negotiation go, without a word.
+    const running = (a: Agent) => a.matching!.driver.lastSession()
     t.ok(
-      await waitFor(() => {
-        const run = runsOf(a).find((r) => r.report.session === session)
-        return run?.report.state === 'ended'
-      }, 60_000),
-      'the session ends for the live agents',
+      await waitFor(
+        () =>
+          agents.every((a) => running(a)?.state === 'running') &&
+          new Set(agents.map((a) => running(a)?.session)).size === 1,
+        90_000,
+      ),
+      'a session runs on all four',
     )
-  }
-  // The pairing after the crash is the same known failure as the six agents' (SIX_AGENTS_TODO): kept
-  // running, not counted, until the matching pairs agents reliably.
-  const pairing = { todo: SIX_AGENTS_TODO }
-  t.ok(
-    await waitFor(async () => (await disk2.agreements()).length > 0, 240_000),
-    'disk-2 agrees a swap',
-    pairing,
-  )
-  // With disk-1 gone, disk-2's best partner is cpu-1 (the heavier edge), else cpu-2.
-  const [agreement] = await disk2.agreements()
-  t.ok(
-    [id(cpu1), id(cpu2)].includes(agreement?.partner ?? ''),
-    'with a live agent of the other kind',
-    pairing,
-  )
-  // cpu-1's partner is gone: it is free again and runs later sessions.
-  t.ok(
-    await waitFor(() => runsOf(cpu1).some((r) => r.report.session > session), 120_000),
-    'cpu-1 runs a later session',
-  )
-})
+    const session = running(disk1)!.session
+    await disk1.matching!.transport.stop()
+    disk1.matching!.driver.stop()
+    await disk1.negotiation!.stop()
+    // The others end that session on time, and the pair that does not involve it agrees.
+    for (const a of [cpu1, disk2, cpu2]) {
+      t.ok(
+        await waitFor(() => {
+          const run = runsOf(a).find((r) => r.report.session === session)
+          return run?.report.state === 'ended'
+        }, 60_000),
+        'the session ends for the live agents',
+      )
+    }
+    // The pairing after the crash is the same known failure as the six agents' (SIX_AGENTS_TODO): kept
+    // running, not counted, until the matching pairs agents reliably.
+    const pairing = { todo: process.env.MD_STRICT ? false : SIX_AGENTS_TODO }
+    t.ok(
+      await waitFor(async () => (await disk2.agreements()).length > 0, 240_000),
+      'disk-2 agrees a swap',
+      pairing,
+    )
+    // With disk-1 gone, disk-2's best partner is cpu-1 (the heavier edge), else cpu-2.
+    const [agreement] = await disk2.agreements()
+    t.ok(
+      [id(cpu1), id(cpu2)].includes(agreement?.partner ?? ''),
+      'with a live agent of the other kind',
+      pairing,
+    )
+    // cpu-1's partner is gone: it is free again and runs later sessions.
+    t.ok(
+      await waitFor(() => runsOf(cpu1).some((r) => r.report.session > session), 120_000),
+      'cpu-1 runs a later session',
+    )
+  },
+)
 
-t.test('forged, malformed and oversized matching messages are refused and counted', async (t) => {
-  const dir = t.testdir()
-  const w = await marketWorld(t, dir)
-  const agents: Agent[] = []
-  for (const site of SITES.slice(0, 3)) agents.push(await startSite(t, w, dir, site))
-  t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
-  const [target, relay, victim] = agents as [Agent, Agent, Agent]
-  const refused = async (): Promise<Record<string, number>> =>
-    (await target.matching!.transport.counts()).refused
-  const sendRaw = async (frame: Uint8Array): Promise<void> => {
-    const ch = await open(relay.host, target.peerId, MATCH_PROTOCOL, {
-      signal: AbortSignal.timeout(10_000),
-      maxFrameBytes: 0,
-    })
-    await ch.send(frame).catch(() => {})
-    await ch.close().catch(() => {})
-  }
+t.test(
+  'forged, malformed and oversized matching messages are refused and counted',
+  { skip: process.env.MD_ONLY_SIX !== undefined },
+  async (t) => {
+    const dir = t.testdir()
+    const w = await marketWorld(t, dir)
+    const agents: Agent[] = []
+    for (const site of SITES.slice(0, 3)) agents.push(await startSite(t, w, dir, site))
+    t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
+    const [target, relay, victim] = agents as [Agent, Agent, Agent]
+    const refused = async (): Promise<Record<string, number>> =>
+      (await target.matching!.transport.counts()).refused
+    const sendRaw = async (frame: Uint8Array): Promise<void> => {
+      const ch = await open(relay.host, target.peerId, MATCH_PROTOCOL, {
+        signal: AbortSignal.timeout(10_000),
+        maxFrameBytes: 0,
+      })
+      await ch.send(frame).catch(() => {})
+      await ch.close().catch(() => {})
+    }
 
-  // Forged: a message validly signed by the victim's agent key, sent over the relay's connection.
-  const victimKey = await loadOrCreateKey(join(dir, SITES[2]!.name))
-  const victimDelegation = await readFile(join(dir, SITES[2]!.name, 'delegation.bin'))
-  const now = Date.now()
-  const forged = encodeMatchMessage(
-    {
-      from: id(victim),
-      to: id(target),
-      round: 1,
-      seq: 1,
-      phase: 1,
-      kind: 'propose',
-      terms: { payer: null, priceMicros: 0n },
-      welfareMicros: 1_000,
-    },
-    {
-      fromAdvertSeq: target.market.get(id(victim))!.sequence,
-      toAdvertSeq: relay.market.get(id(target))!.sequence,
-      nowMs: now,
-      sessionEndMs: now + 30_000,
-    },
-    { signed: new Uint8Array(victimDelegation), full: true },
-    { secretKey: victimKey.raw.subarray(0, 32), publicKey: victimKey.publicKey.raw },
-  )
-  await sendRaw(forged)
-  t.ok(
-    await waitFor(async () => (await refused())['MatchWireError.WRONG_SENDER'] === 1, 30_000),
-    `a relayed message (from field not the sender) is refused: WRONG_SENDER ${JSON.stringify(await refused())}`,
-  )
-  await sendRaw(new Uint8Array([0x0a, 0xff, 0xff, 0x01, 0x02, 0x03]))
-  t.ok(
-    await waitFor(async () => (await refused())['NegotiationError.MALFORMED'] === 1, 30_000),
-    'a malformed message is refused: MALFORMED',
-  )
-  await sendRaw(new Uint8Array(MAX_NEGOTIATION_MESSAGE_BYTES + 1))
-  t.ok(
-    await waitFor(
-      async () => (await refused())[`StreamError.${StreamErrorCode.FRAME_TOO_LARGE}`] === 1,
-      30_000,
-    ),
-    `an oversized message is refused before its body is read: FRAME_TOO_LARGE ${JSON.stringify(await refused())}`,
-  )
-  // The target goes on: its sessions run, and the market report says how the last one went.
-  t.ok(
-    await waitFor(() => target.matching!.driver.lastSession() !== null, 60_000),
-    'the target runs its sessions',
-  )
-  const shown = await target.marketReport()
-  t.ok(shown?.matching !== undefined, 'the market report has the matching session')
-})
+    // Forged: a message validly signed by the victim's agent key, sent over the relay's connection.
+    const victimKey = await loadOrCreateKey(join(dir, SITES[2]!.name))
+    const victimDelegation = await readFile(join(dir, SITES[2]!.name, 'delegation.bin'))
+    const now = Date.now()
+    const forged = encodeMatchMessage(
+      {
+        from: id(victim),
+        to: id(target),
+        round: 1,
+        seq: 1,
+        phase: 1,
+        kind: 'propose',
+        terms: { payer: null, priceMicros: 0n },
+        welfareMicros: 1_000,
+      },
+      {
+        fromAdvertSeq: target.market.get(id(victim))!.sequence,
+        toAdvertSeq: relay.market.get(id(target))!.sequence,
+        nowMs: now,
+        sessionEndMs: now + 30_000,
+      },
+      { signed: new Uint8Array(victimDelegation), full: true },
+      { secretKey: victimKey.raw.subarray(0, 32), publicKey: victimKey.publicKey.raw },
+    )
+    await sendRaw(forged)
+    t.ok(
+      await waitFor(async () => (await refused())['MatchWireError.WRONG_SENDER'] === 1, 30_000),
+      `a relayed message (from field not the sender) is refused: WRONG_SENDER ${JSON.stringify(await refused())}`,
+    )
+    await sendRaw(new Uint8Array([0x0a, 0xff, 0xff, 0x01, 0x02, 0x03]))
+    t.ok(
+      await waitFor(async () => (await refused())['NegotiationError.MALFORMED'] === 1, 30_000),
+      'a malformed message is refused: MALFORMED',
+    )
+    await sendRaw(new Uint8Array(MAX_NEGOTIATION_MESSAGE_BYTES + 1))
+    t.ok(
+      await waitFor(
+        async () => (await refused())[`StreamError.${StreamErrorCode.FRAME_TOO_LARGE}`] === 1,
+        30_000,
+      ),
+      `an oversized message is refused before its body is read: FRAME_TOO_LARGE ${JSON.stringify(await refused())}`,
+    )
+    // The target goes on: its sessions run, and the market report says how the last one went.
+    t.ok(
+      await waitFor(() => target.matching!.driver.lastSession() !== null, 60_000),
+      'the target runs its sessions',
+    )
+    const shown = await target.marketReport()
+    t.ok(shown?.matching !== undefined, 'the market report has the matching session')
+  },
+)
