@@ -22,8 +22,8 @@
  * Tolerance for agents out of step (a clock a little off, timers that fire
  * late on a loaded or stalled host): a message of the session the driver
  * expects next (expect()) that arrives before it begins here is held, at
- * most MAX_HELD, and handed to the session when it begins, before its first
- * round; without this, the proposals of agents a few hundred ms ahead were
+ * most MAX_HELD, and handed to the session once it has begun and ticked
+ * its first round; without this, the proposals of agents a few hundred ms ahead were
  * refused as STALE_SESSION and their senders waited out proposalTtlRounds
  * for answers that never came. A message may name any of our adverts still
  * in force when the session began (published within one advert lifetime
@@ -154,13 +154,18 @@ export class Libp2pMatchTransport implements MatchTransport {
 
   /**
    * Messages of `session` go out bound to it, and those that belong to it go
-   * to `receiver`: first those held for it, in their order of arrival.
+   * to `receiver`; those held for it wait for releaseHeld().
    */
   begin(session: MatchSession, receiver: (m: MatchMessage) => void): void {
     this.session = session
     this.receiver = receiver
-    const held = this.next?.endMs === session.endMs ? this.held : []
+    if (this.next?.endMs !== session.endMs) this.held = []
     this.next = null
+  }
+
+  /** Hands the session begun the messages held for it, in their order of arrival. */
+  releaseHeld(): void {
+    const held = this.held
     this.held = []
     for (const m of held) this.hand(m)
   }

@@ -20,10 +20,11 @@
  * (the judge reads this agent's state, which on a slow disk took seconds
  * and made every session start late), begun on the clock with no I/O, and
  * the messages of it that came before it began here (a peer's clock or
- * timers ahead of ours) are held by the transport and handed over before
- * the first round. An agent that begins late (its timers held back by a
- * stalled event loop) enters at the round the clock is in, with what was
- * held; one that ends a session more than a round late joins the next
+ * timers ahead of ours) are held by the transport and handed over right
+ * after the first round is ticked. An agent that begins late (its timers
+ * held back by a stalled event loop) enters at the round the clock is in,
+ * then takes what was held (what is more than staleAfterRounds old is
+ * dropped: its senders have moved on); one that ends a session more than a round late joins the next
  * session to start, on time, rather than one already under way.
  *
  * At the session's end, the pair found is negotiated: the leader, the
@@ -84,6 +85,8 @@ export interface SessionInputs {
 export interface SessionTransport extends MatchTransport {
   expect(next: MatchSession | null): void
   begin(session: MatchSession, receiver: (m: MatchMessage) => void): void
+  /** Hands the session begun what was held for it. */
+  releaseHeld(): void
   end(): void
 }
 
@@ -277,12 +280,17 @@ export class MatchingDriver {
     this.runs.push({ report, candidates, inputs })
     if (this.runs.length > RUNS_KEPT) this.runs.shift()
     this.init.transport.begin(s, (m) => agent.receive(m))
+    // The round the clock is in first (round 1 when on time), then what came before the session began
+    // here: an accept made before the first tick would count its wait from round 0 and lapse at once.
+    this.tickRound(c, 1)
+    this.init.transport.releaseHeld()
+    // Peers whose clocks or timers run a little ahead begin the next session before this one ends here.
+    this.init.transport.expect(sessionNumbered(this.schedule, s.k + 1))
     const lateMs = this.now() - s.startMs
     this.init.log.debug(
       { session: s.k, candidates: candidates.length, lateMs, inputs },
       'matching session started',
     )
-    this.nextRound(c, 1)
   }
 
   /**
@@ -296,13 +304,17 @@ export class MatchingDriver {
       return
     }
     this.at(roundStartMs(this.schedule, c.session, round), () => {
-      if (this.current !== c) return
-      const byClock = Math.floor((this.now() - c.session.startMs) / this.schedule.roundMs) + 1
-      const r = Math.min(this.schedule.rounds, Math.max(round, byClock))
-      c.agent.tick(r)
-      c.report.rounds = r
-      this.nextRound(c, r + 1)
+      if (this.current === c) this.tickRound(c, round)
     })
+  }
+
+  /** Ticks `round`, or the later round the clock is in, and plans the next. */
+  private tickRound(c: Running, round: number): void {
+    const byClock = Math.floor((this.now() - c.session.startMs) / this.schedule.roundMs) + 1
+    const r = Math.min(this.schedule.rounds, Math.max(round, byClock))
+    c.agent.tick(r)
+    c.report.rounds = r
+    this.nextRound(c, r + 1)
   }
 
   private refresh(c: Running): void {

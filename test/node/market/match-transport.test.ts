@@ -100,10 +100,12 @@ t.test(
     t.equal(b.got.length, 10, 'not handed to the current session')
     b.transport.end()
     b.transport.begin(next, (m) => b.got.push(m))
+    t.equal(b.got.length, 10, 'held until released')
+    b.transport.releaseHeld()
     t.same(
       b.got.map((m) => m.seq),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-      'handed over when its session begins',
+      'handed over once its session has begun',
     )
     t.same((await b.transport.counts()).refused, {}, 'nothing refused')
   },
