@@ -16,9 +16,10 @@
  * refusing every proposal at once: an agent that sat out would hold its
  * listers' proposals until their deadlines, session after session.
  *
- * Agents out of step: the session is prepared a round before its start
- * (the judge reads this agent's state, which on a slow disk took seconds
- * and made every session start late), begun on the clock with no I/O, and
+ * Agents out of step: the session is prepared when it is planned, at the
+ * end of the one before (the judge reads this agent's state, which on a
+ * slow disk took seconds and made every session start late), begun on the
+ * clock with no I/O, and
  * the messages of it that came before it began here (a peer's clock or
  * timers ahead of ours) are held by the transport and handed over right
  * after the first round is ticked. An agent that begins late (its timers
@@ -235,14 +236,20 @@ export class MatchingDriver {
       this.init.log.warn({ err, session: s.k }, 'a matching session failed to start')
       this.planNext()
     }
-    this.at(s.startMs - this.schedule.roundMs, () => {
-      this.prepare()
-        .then((judge) => this.at(s.startMs, () => this.begin(s, judge).catch(failed)))
-        .catch(failed)
-    })
+    // A judge that cannot be prepared now is asked again at the start (begin), on the timer.
+    this.prepare()
+      .catch((err: unknown) => {
+        this.init.log.debug({ err, session: s.k }, 'the matching session could not be prepared ahead')
+        return null
+      })
+      .then((judge) => this.at(s.startMs, () => this.begin(s, judge).catch(failed)))
   }
 
-  /** This side's judgement, asked a round ahead: it reads the agent's state (disk), the start must not wait on it. */
+  /**
+   * This side's judgement, asked when the session is planned (at the end of
+   * the one before): it reads the agent's state from disk, which a throttled
+   * disk made take seconds, and the start must not wait on it.
+   */
   private async prepare(): Promise<PartnerJudge | null> {
     if (!this.running || this.init.busy()) return null
     return await this.init.judge()
