@@ -18,15 +18,15 @@
  *
  * Agents out of step: the session is prepared when it is planned, at the
  * end of the one before (the judge reads this agent's state, which on a
- * slow disk took seconds and made every session start late), begun on the
- * clock with no I/O, and
- * the messages of it that came before it began here (a peer's clock or
- * timers ahead of ours) are held by the transport and handed over right
- * after the first round is ticked. An agent that begins late (its timers
- * held back by a stalled event loop) enters at the round the clock is in,
- * then takes what was held (what is more than staleAfterRounds old is
- * dropped: its senders have moved on); one that ends a session more than a round late joins the next
- * session to start, on time, rather than one already under way.
+ * slow disk took seconds and made every session start late), and begun on
+ * the clock with no I/O. The messages of a session that came before it
+ * began here (a peer's clock or timers ahead of ours) are held by the
+ * transport and handed over right after the first round is ticked. An
+ * agent that begins late (its timers held back by a stalled event loop)
+ * enters at the round the clock is in, then takes what was held (what is
+ * more than staleAfterRounds old is dropped: its senders have moved on);
+ * one that ends a session more than a round late joins the next session
+ * to start, on time, rather than one already under way.
  *
  * At the session's end, the pair found is negotiated: the leader, the
  * smaller VM id of the two (the matching's own leader rule), offers; the
