@@ -95,11 +95,19 @@ export interface MatchValidationContext {
   peerAdvertSeq: bigint | undefined
   /** The end of our current session, ms since the epoch; null between sessions. */
   sessionEndMs: number | null
+  /**
+   * The end of our next session, ms since the epoch, when its messages are
+   * taken early (a sender whose clock or timers run ahead of ours); null or
+   * absent: only the current session's are.
+   */
+  nextSessionEndMs?: number | null
 }
 
 export interface ValidatedMatch {
   message: MatchWireMessage
   validated: ValidatedNegotiation
+  /** The message belongs to our next session, not the current one: the receiver holds it until then. */
+  early: boolean
 }
 
 /**
@@ -132,8 +140,13 @@ export function validateMatchMessage(data: Uint8Array, ctx: MatchValidationConte
   // Rule: the signer is the peer at the other end of the stream.
   if (m.from !== ctx.remotePeer)
     throw new MatchWireError('WRONG_SENDER', `a message signed by ${m.from} came from ${ctx.remotePeer}`)
-  // Rule: the message belongs to our session (it expires when the session ends).
-  if (m.expiresAtMs !== ctx.sessionEndMs)
+  // Rule: the message belongs to our session (it expires when the session ends), or to the next
+  // one when the receiver takes those early.
+  const early =
+    m.expiresAtMs !== ctx.sessionEndMs &&
+    ctx.nextSessionEndMs != null &&
+    m.expiresAtMs === ctx.nextSessionEndMs
+  if (m.expiresAtMs !== ctx.sessionEndMs && !early)
     throw new MatchWireError(
       'STALE_SESSION',
       `the message belongs to a session ending at ${m.expiresAtMs}; ${ctx.sessionEndMs === null ? 'no session runs here now' : `ours ends at ${ctx.sessionEndMs}`}`,
@@ -142,5 +155,5 @@ export function validateMatchMessage(data: Uint8Array, ctx: MatchValidationConte
   const match = asMatchMessage(m)
   if (match === null)
     throw new MatchWireError('WRONG_KIND', `a ${m.kind} in phase ${m.phase} is not a matching message`)
-  return { message: match, validated: v }
+  return { message: match, validated: v, early }
 }

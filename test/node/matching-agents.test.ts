@@ -131,91 +131,85 @@ function simulate(runs: Map<string, SessionRun>): Map<string, string | null> {
   return new Map(matchers.map((m) => [m.id, m.result()?.partner ?? null]))
 }
 
-// A known failure, kept running so it shows: in about half the runs under load, four of the six
-// agents list no candidate in every session (their views judge no partner acceptable) and the two
-// others never pair, while in the other runs all six pair as the simulation says.
-const SIX_AGENTS_TODO =
-  'in about half the runs under load, four of the six agents list no candidate in every session; cause not yet found'
-t.test(
-  'six agents pair as the in-memory simulation says, then register those agreements',
-  { todo: SIX_AGENTS_TODO },
-  async (t) => {
-    const dir = t.testdir()
-    const w = await marketWorld(t, dir)
-    const agents: Agent[] = []
-    for (const site of SITES) agents.push(await startSite(t, w, dir, site))
-    t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
+t.test('six agents pair as the in-memory simulation says, then register those agreements', async (t) => {
+  const dir = t.testdir()
+  const w = await marketWorld(t, dir)
+  const agents: Agent[] = []
+  for (const site of SITES) agents.push(await startSite(t, w, dir, site))
+  t.ok(await waitFor(() => seesAll(agents), 60_000), 'every agent sees the whole class market')
 
-    t.ok(
-      await waitFor(
-        async () => (await Promise.all(agents.map((a) => a.agreements()))).every((l) => l.length > 0),
-        360_000,
-      ),
-      'every agent holds an agreement',
-    )
+  t.ok(
+    await waitFor(
+      async () => (await Promise.all(agents.map((a) => a.agreements()))).every((l) => l.length > 0),
+      360_000,
+    ),
+    'every agent holds an agreement',
+  )
+  t.comment(JSON.stringify(await Promise.all(agents.map(async (a) => await a.matching!.transport.counts()))))
+  // Every session, simulated in memory with the agents that ran it and the candidates each listed
+  // (an agent that had not started yet is absent there too; a committed one lists none).
+  const byVm = new Map(agents.map((a) => [id(a), runsOf(a)]))
+  for (const [vm, runs] of byVm)
     t.comment(
+      vm.slice(-6),
       JSON.stringify(
-        await Promise.all(agents.map(async (a) => (await a.matching!.transport.counts()).refused)),
+        runs.map((r) => [
+          r.report.session,
+          r.report.state,
+          r.candidates.length,
+          r.report.partner?.slice(-6),
+          r.report.sent,
+          r.report.received,
+          r.report.dropped,
+          r.inputs.viewed,
+          r.inputs.fresh,
+          r.inputs.ownSeq,
+          r.inputs.peers.map((p) => [p.peer.slice(-6), p.verdict.slice(0, 60), p.ranksMe]),
+        ]),
       ),
     )
-    // Every session, simulated in memory with the agents that ran it and the candidates each listed
-    // (an agent that had not started yet is absent there too; a committed one lists none).
-    const byVm = new Map(agents.map((a) => [id(a), runsOf(a)]))
-    for (const [vm, runs] of byVm)
-      t.comment(
-        vm.slice(-6),
-        JSON.stringify(
-          runs.map((r) => [
-            r.report.session,
-            r.report.state,
-            r.candidates.length,
-            r.report.partner?.slice(-6),
-          ]),
-        ),
-      )
-    // The first session, simulated in memory with the agents that ran it and the candidates each
-    // listed: no agent is committed while it runs (commitments follow a session's end), so the real
-    // agents must pair exactly as the simulation does. Later sessions are not compared: an agent that
-    // commits mid-session (its negotiation from the session before ends) refuses from that moment on,
-    // which the simulation cannot know.
-    const first = Math.min(...[...byVm.values()].flatMap((runs) => runs.map((r) => r.report.session)))
-    const runs = new Map<string, SessionRun>()
-    for (const [vm, list] of byVm) {
-      const run = list.find((r) => r.report.session === first && r.report.state === 'ended')
-      if (run !== undefined) runs.set(vm, run)
-    }
-    t.ok(runs.size >= 2, `the first session ran on ${runs.size} agents`)
-    const simulated = simulate(runs)
-    for (const [vm, run] of runs)
-      t.equal(
-        run.report.partner,
-        simulated.get(vm),
-        `session ${first}: ${vm.slice(-6)} paired as the simulation says`,
-      )
-    // Each agreement is with a partner a matching session found for it, registered at the anchor.
-    for (const a of agents) {
-      const [agreement] = await a.agreements()
-      const found = (byVm.get(id(a)) ?? []).map((r) => r.report.partner)
-      t.ok(
-        agreement !== undefined && found.includes(agreement.partner),
-        `${id(a).slice(-6)}'s agreement is with a partner its matching found`,
-      )
-    }
-    t.ok(
-      await waitFor(
-        async () => /commitment/.test((await agents[0]!.marketReport())?.matching?.why ?? ''),
-        120_000,
-      ),
-      'a committed agent refuses every proposal in later sessions, and its market report says so',
+  // The first session, simulated in memory with the agents that ran it and the candidates each
+  // listed: no agent is committed while it runs (commitments follow a session's end), so the real
+  // agents must pair exactly as the simulation does. Later sessions are not compared: an agent that
+  // commits mid-session (its negotiation from the session before ends) refuses from that moment on,
+  // which the simulation cannot know.
+  const first = Math.min(...[...byVm.values()].flatMap((runs) => runs.map((r) => r.report.session)))
+  const runs = new Map<string, SessionRun>()
+  for (const [vm, list] of byVm) {
+    const run = list.find((r) => r.report.session === first && r.report.state === 'ended')
+    if (run !== undefined) runs.set(vm, run)
+  }
+  t.ok(runs.size >= 2, `the first session ran on ${runs.size} agents`)
+  const simulated = simulate(runs)
+  for (const [vm, run] of runs)
+    t.equal(
+      run.report.partner,
+      simulated.get(vm),
+      `session ${first}: ${vm.slice(-6)} paired as the simulation says`,
     )
-    const counts = await agents[0]!.matching!.transport.counts()
+  // Each agreement is with a partner a matching session found for it, registered at the anchor.
+  for (const a of agents) {
+    const [agreement] = await a.agreements()
+    const found = (byVm.get(id(a)) ?? []).map((r) => r.report.partner)
     t.ok(
-      (counts.sent.sent ?? 0) > 0 && (counts.received.delivered ?? 0) > 0,
-      'messages went over libp2p both ways',
+      agreement !== undefined && found.includes(agreement.partner),
+      `${id(a).slice(-6)}'s agreement is with a partner its matching found`,
     )
-    t.same(counts.refused, {}, 'none refused among honest agents')
-  },
-)
+  }
+  t.ok(
+    await waitFor(
+      async () => /commitment/.test((await agents[0]!.marketReport())?.matching?.why ?? ''),
+      120_000,
+    ),
+    'a committed agent refuses every proposal in later sessions, and its market report says so',
+  )
+  const counts = await agents[0]!.matching!.transport.counts()
+  t.ok(
+    (counts.sent.sent ?? 0) > 0 && (counts.received.delivered ?? 0) > 0,
+    'messages went over libp2p both ways',
+  )
+  t.same(counts.refused, {}, 'none refused among honest agents')
+})
 
 t.test('an agent that crashes mid-session stalls no one', async (t) => {
   const dir = t.testdir()
@@ -250,21 +244,10 @@ t.test('an agent that crashes mid-session stalls no one', async (t) => {
       'the session ends for the live agents',
     )
   }
-  // The pairing after the crash is the same known failure as the six agents' (SIX_AGENTS_TODO): kept
-  // running, not counted, until the matching pairs agents reliably.
-  const pairing = { todo: SIX_AGENTS_TODO }
-  t.ok(
-    await waitFor(async () => (await disk2.agreements()).length > 0, 240_000),
-    'disk-2 agrees a swap',
-    pairing,
-  )
+  t.ok(await waitFor(async () => (await disk2.agreements()).length > 0, 240_000), 'disk-2 agrees a swap')
   // With disk-1 gone, disk-2's best partner is cpu-1 (the heavier edge), else cpu-2.
   const [agreement] = await disk2.agreements()
-  t.ok(
-    [id(cpu1), id(cpu2)].includes(agreement?.partner ?? ''),
-    'with a live agent of the other kind',
-    pairing,
-  )
+  t.ok([id(cpu1), id(cpu2)].includes(agreement?.partner ?? ''), 'with a live agent of the other kind')
   // cpu-1's partner is gone: it is free again and runs later sessions.
   t.ok(
     await waitFor(() => runsOf(cpu1).some((r) => r.report.session > session), 120_000),

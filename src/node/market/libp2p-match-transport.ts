@@ -9,13 +9,26 @@
  * dial timeout and its queued messages, never a round: nothing here is
  * awaited by the matching, whose deadlines recover from what is lost.
  *
- * Receiving: each inbound stream carries up to MAX_FRAMES_PER_STREAM frames,
+ * Receiving: each inbound stream carries up to MAX_FRAMES_PER_STREAM frames
+ * and is closed from our side once the sender's side ends (a half-closed
+ * stream left open counts against the connection's MATCH_STREAMS),
  * each at most MAX_NEGOTIATION_MESSAGE_BYTES (a longer one fails the stream
  * before its body is kept, counted as oversized). Every frame is validated
  * (validateMatchMessage: signature, delegation, adverts, sender = the
  * stream's peer, the receiver's session); a refusal is counted by class and
  * code and the frame dropped, never a crash. What passes goes to the
  * session's receiver.
+ *
+ * Tolerance for agents out of step (a clock a little off, timers that fire
+ * late on a loaded or stalled host): a message of the session the driver
+ * expects next (expect()) that arrives before it begins here is held, at
+ * most MAX_HELD, and handed to the session once it has begun and ticked
+ * its first round; without this, the proposals of agents a few hundred ms ahead were
+ * refused as STALE_SESSION and their senders waited out proposalTtlRounds
+ * for answers that never came. A message may name any of our adverts still
+ * in force when the session began (published within one advert lifetime
+ * before it), not only those published since: a republish just after the
+ * start no longer makes the senders' views stale mid-session.
  */
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -46,6 +59,12 @@ export const MAX_FRAMES_PER_STREAM = MAX_QUEUED_PER_PEER
 export function sendTimeoutFor(roundMs: number): number {
   return Math.max(2_000, 4 * roundMs)
 }
+/**
+ * Messages of the next session held until it begins: what the agents of a
+ * class send one agent in its first rounds (a proposal, an accept, a notice
+ * each, from up to candidateLimit + extraCandidates peers) fits in 256.
+ */
+export const MAX_HELD = 256
 /** Concurrent matching streams per connection: one pump each way, and one overlapping. */
 const MATCH_STREAMS = 4
 
@@ -78,6 +97,9 @@ export class Libp2pMatchTransport implements MatchTransport {
   private readonly queues = new Map<string, Queue>()
   private session: MatchSession | null = null
   private receiver: ((m: MatchMessage) => void) | null = null
+  /** The session the driver runs next, and its messages that came before it began here. */
+  private next: MatchSession | null = null
+  private held: MatchMessage[] = []
   private started = false
   private readonly sent: Counter<'outcome'>
   private readonly received: Counter<'outcome'>
@@ -94,7 +116,7 @@ export class Libp2pMatchTransport implements MatchTransport {
     })
     this.received = new Counter({
       name: 'vboom_match_received_total',
-      help: 'Matching messages received, valid and handed to the session (delivered)',
+      help: 'Matching messages received and valid: handed to the session (delivered), held for the next one (held), or dropped with the hold full (held-full)',
       labelNames: ['outcome'],
       registers: [init.metrics],
     })
@@ -124,13 +146,31 @@ export class Libp2pMatchTransport implements MatchTransport {
     await unhandle(this.init.node, MATCH_PROTOCOL).catch(() => {})
   }
 
-  /** Messages of `session` go out bound to it, and those that belong to it go to `receiver`. */
+  /** The session the driver will run next: its messages that arrive before it begins are held. */
+  expect(next: MatchSession | null): void {
+    if (next?.endMs !== this.next?.endMs) this.held = []
+    this.next = next
+  }
+
+  /**
+   * Messages of `session` go out bound to it, and those that belong to it go
+   * to `receiver`; those held for it wait for releaseHeld().
+   */
   begin(session: MatchSession, receiver: (m: MatchMessage) => void): void {
     this.session = session
     this.receiver = receiver
+    if (this.next?.endMs !== session.endMs) this.held = []
+    this.next = null
   }
 
-  /** Between sessions: nothing is sent, what arrives is dropped. */
+  /** Hands the session begun the messages held for it, in their order of arrival. */
+  releaseHeld(): void {
+    const held = this.held
+    this.held = []
+    for (const m of held) this.hand(m)
+  }
+
+  /** Between sessions: nothing is sent; what arrives is dropped, unless it belongs to the next session. */
   end(): void {
     this.session = null
     this.receiver = null
@@ -233,7 +273,13 @@ export class Libp2pMatchTransport implements MatchTransport {
     const remote = ch.remotePeer.toString()
     for (let i = 0; i < MAX_FRAMES_PER_STREAM; i++) {
       const frame = await ch.receive()
-      if (frame === null) return
+      if (frame === null) {
+        // Our side closes too: a stream the sender half-closed stays open until we do, and counts
+        // against MATCH_STREAMS on the connection; after four batches every later one was reset
+        // (STREAM_CLOSED at the sender) and two agents could no longer reach each other at all.
+        await ch.close({ timeoutMs: this.init.sendTimeoutMs })
+        return
+      }
       this.deliver(frame.subarray(), remote)
     }
     // More frames than a pump sends at once: the rest are not read.
@@ -244,27 +290,53 @@ export class Libp2pMatchTransport implements MatchTransport {
   deliver(frame: Uint8Array, remote: string): void {
     const session = this.session
     const receiver = this.receiver
+    const next = this.next
     let message: MatchMessage
+    let early: boolean
     try {
-      // Between sessions every message is of another session (STALE_SESSION), once it passes the rest.
-      const own = this.init.ownAdvertSequencesSince(session?.startMs ?? this.now())
-      const current = this.init.ownAdvert()?.sequence
-      if (current !== undefined && !own.includes(current)) own.push(current)
-      message = validateMatchMessage(frame, {
+      // Between sessions every message is of another session (STALE_SESSION), once it passes the
+      // rest, unless it is of the next one. Our adverts a sender may name: those in force at the
+      // session's start (published within one advert lifetime before it), and the current one.
+      const current = this.init.ownAdvert()
+      const lifetimeMs = current === undefined ? 0 : current.expiresAtMs - current.issuedAtMs
+      const startMs = Math.min(session?.startMs ?? this.now(), next?.startMs ?? this.now())
+      const own = this.init.ownAdvertSequencesSince(startMs - lifetimeMs)
+      if (current !== undefined && !own.includes(current.sequence)) own.push(current.sequence)
+      const v = validateMatchMessage(frame, {
         nowMs: this.now(),
         self: this.self,
         remotePeer: remote,
         ownAdvertSeqs: own,
         peerAdvertSeq: this.init.market.get(remote)?.sequence,
         sessionEndMs: session?.endMs ?? null,
-      }).message as MatchMessage
+        nextSessionEndMs: next?.endMs ?? null,
+      })
+      message = v.message as MatchMessage
+      early = v.early
     } catch (err) {
       if (!(err instanceof VBoomError)) throw err
       this.refused.inc({ reason: `${err.name}.${err.code}` })
       this.init.log.debug({ peer: remote, reason: `${err.name}.${err.code}` }, 'matching message refused')
       return
     }
+    if (early) {
+      if (this.held.length >= MAX_HELD) {
+        this.received.inc({ outcome: 'held-full' })
+        return
+      }
+      this.received.inc({ outcome: 'held' })
+      this.held.push(message)
+      return
+    }
     if (receiver === null) return
+    this.hand(message)
+  }
+
+  /** Hands a valid message of the running session to its receiver. */
+  private hand(message: MatchMessage): void {
+    const receiver = this.receiver
+    if (receiver === null) return
+    const remote = message.from
     this.received.inc({ outcome: 'delivered' })
     try {
       receiver(message)

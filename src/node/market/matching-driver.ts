@@ -16,6 +16,18 @@
  * refusing every proposal at once: an agent that sat out would hold its
  * listers' proposals until their deadlines, session after session.
  *
+ * Agents out of step: the session is prepared when it is planned, at the
+ * end of the one before (the judge reads this agent's state, which on a
+ * slow disk took seconds and made every session start late), and begun on
+ * the clock with no I/O. The messages of a session that came before it
+ * began here (a peer's clock or timers ahead of ours) are held by the
+ * transport and handed over right after the first round is ticked. An
+ * agent that begins late (its timers held back by a stalled event loop)
+ * enters at the round the clock is in, then takes what was held (what is
+ * more than staleAfterRounds old is dropped: its senders have moved on);
+ * one that ends a session more than a round late joins the next session
+ * to start, on time, rather than one already under way.
+ *
  * At the session's end, the pair found is negotiated: the leader, the
  * smaller VM id of the two (the matching's own leader rule), offers; the
  * other side answers with the normal offer checks (its decision, limits,
@@ -47,12 +59,35 @@ import {
 import type { MatchMessage, MatchTransport } from './matching-messages.js'
 import { DEFAULT_UTILITY_MODEL } from './utility.js'
 
-/** This side's verdict on a partner: the public pair when it would pursue it, else null. */
-export type PartnerJudge = (advert: Advert) => { welfareMicros: number; terms: PairTerms } | null
+/** This side's verdict on a partner: the public pair when it would pursue it, else why not. */
+export type PartnerVerdict =
+  | { pursued: true; welfareMicros: number; terms: PairTerms }
+  | { pursued: false; why: string }
+export type PartnerJudge = (advert: Advert) => PartnerVerdict
 
-/** The transport as the driver uses it: bound to one session at a time. */
+/**
+ * What a session's candidates were built from (debug log, tests, diagnosis):
+ * the adverts seen, this agent's own, and per other VM of the class this
+ * side's verdict and whether it ranks this agent within its public top L.
+ */
+export interface SessionInputs {
+  /** Adverts in the market view, and those of them not expired. */
+  viewed: number
+  fresh: number
+  /** The own advert's sequence number, or null without one. */
+  ownSeq: string | null
+  peers: { peer: string; verdict: string; ranksMe: boolean }[]
+}
+
+/**
+ * The transport as the driver uses it: bound to one session at a time, and
+ * holding what arrives early for the session expected next.
+ */
 export interface SessionTransport extends MatchTransport {
+  expect(next: MatchSession | null): void
   begin(session: MatchSession, receiver: (m: MatchMessage) => void): void
+  /** Hands the session begun what was held for it. */
+  releaseHeld(): void
   end(): void
 }
 
@@ -111,6 +146,7 @@ interface Running {
 export interface SessionRun {
   report: MatchingSessionReport
   candidates: MatchCandidate[]
+  inputs: SessionInputs
 }
 
 /** Sessions run kept for inspection: the last few are what a diagnosis needs. */
@@ -144,6 +180,7 @@ export class MatchingDriver {
   stop(): void {
     this.running = false
     clearTimeout(this.timer)
+    this.init.transport.expect(null)
     const c = this.current
     if (c !== null) {
       c.agent.leave()
@@ -163,7 +200,11 @@ export class MatchingDriver {
   sessionRuns(): SessionRun[] {
     const c = this.current
     if (c !== null) this.refresh(c)
-    return this.runs.map((r) => ({ report: { ...r.report }, candidates: [...r.candidates] }))
+    return this.runs.map((r) => ({
+      report: { ...r.report },
+      candidates: [...r.candidates],
+      inputs: r.inputs,
+    }))
   }
 
   /** The session schedule this driver keeps (tests, reports). */
@@ -190,12 +231,28 @@ export class MatchingDriver {
       following !== null && following.startMs >= from - this.schedule.roundMs
         ? following
         : nextSession(this.schedule, from)
-    this.at(s.startMs, () => {
-      this.begin(s).catch((err: unknown) => {
-        this.init.log.warn({ err, session: s.k }, 'a matching session failed to start')
-        this.planNext()
+    this.init.transport.expect(s)
+    const failed = (err: unknown): void => {
+      this.init.log.warn({ err, session: s.k }, 'a matching session failed to start')
+      this.planNext()
+    }
+    // A judge that cannot be prepared now is asked again at the start (begin), on the timer.
+    this.prepare()
+      .catch((err: unknown) => {
+        this.init.log.debug({ err, session: s.k }, 'the matching session could not be prepared ahead')
+        return null
       })
-    })
+      .then((judge) => this.at(s.startMs, () => this.begin(s, judge).catch(failed)))
+  }
+
+  /**
+   * This side's judgement, asked when the session is planned (at the end of
+   * the one before): it reads the agent's state from disk, which a throttled
+   * disk made take seconds, and the start must not wait on it.
+   */
+  private async prepare(): Promise<PartnerJudge | null> {
+    if (!this.running || this.init.busy()) return null
+    return await this.init.judge()
   }
 
   private skip(s: MatchSession, why: string): void {
@@ -203,15 +260,18 @@ export class MatchingDriver {
     this.at(s.endMs, () => this.planNext(s.k))
   }
 
-  private async begin(s: MatchSession): Promise<void> {
+  private async begin(s: MatchSession, prepared: PartnerJudge | null): Promise<void> {
     if (!this.running) return
     // A committed agent still takes part, with no candidates: it refuses every proposal at once
     // (not-listed), so the agents that list it move on instead of waiting out their proposals.
+    // One that was committed when the session was prepared and is free now asks its judge here.
     const busy = this.init.busy()
-    const judge: PartnerJudge | null = busy ? () => null : await this.init.judge()
+    const judge: PartnerJudge | null = busy
+      ? () => ({ pursued: false, why: 'this agent holds a commitment' })
+      : (prepared ?? (await this.init.judge()))
     if (judge === null) return this.skip(s, 'this agent has not published its own advert yet')
     if (!this.running) return
-    const { candidates, evaluate } = this.candidatesOf(judge)
+    const { candidates, evaluate, inputs } = this.candidatesOf(judge)
     const agent = new MatchingAgent({
       id: this.init.self,
       candidates,
@@ -224,11 +284,20 @@ export class MatchingDriver {
     const c: Running = { session: s, agent, report }
     this.current = c
     this.last = report
-    this.runs.push({ report, candidates })
+    this.runs.push({ report, candidates, inputs })
     if (this.runs.length > RUNS_KEPT) this.runs.shift()
     this.init.transport.begin(s, (m) => agent.receive(m))
-    this.init.log.debug({ session: s.k, candidates: candidates.length }, 'matching session started')
-    this.nextRound(c, 1)
+    // The round the clock is in first (round 1 when on time), then what came before the session began
+    // here: an accept made before the first tick would count its wait from round 0 and lapse at once.
+    this.tickRound(c, 1)
+    this.init.transport.releaseHeld()
+    // Peers whose clocks or timers run a little ahead begin the next session before this one ends here.
+    this.init.transport.expect(sessionNumbered(this.schedule, s.k + 1))
+    const lateMs = this.now() - s.startMs
+    this.init.log.debug(
+      { session: s.k, candidates: candidates.length, lateMs, inputs },
+      'matching session started',
+    )
   }
 
   /**
@@ -242,13 +311,17 @@ export class MatchingDriver {
       return
     }
     this.at(roundStartMs(this.schedule, c.session, round), () => {
-      if (this.current !== c) return
-      const byClock = Math.floor((this.now() - c.session.startMs) / this.schedule.roundMs) + 1
-      const r = Math.min(this.schedule.rounds, Math.max(round, byClock))
-      c.agent.tick(r)
-      c.report.rounds = r
-      this.nextRound(c, r + 1)
+      if (this.current === c) this.tickRound(c, round)
     })
+  }
+
+  /** Ticks `round`, or the later round the clock is in, and plans the next. */
+  private tickRound(c: Running, round: number): void {
+    const byClock = Math.floor((this.now() - c.session.startMs) / this.schedule.roundMs) + 1
+    const r = Math.min(this.schedule.rounds, Math.max(round, byClock))
+    c.agent.tick(r)
+    c.report.rounds = r
+    this.nextRound(c, r + 1)
   }
 
   private refresh(c: Running): void {
@@ -314,12 +387,20 @@ export class MatchingDriver {
   private candidatesOf(judge: PartnerJudge): {
     candidates: MatchCandidate[]
     evaluate: (peer: string) => MatchCandidate | null
+    inputs: SessionInputs
   } {
     const self = this.init.self
     const now = this.now()
     const own = this.init.ownAdvert()
     const byVm = new Map<string, Advert>()
-    for (const a of this.init.market.list()) if (a.expiresAtMs > now) byVm.set(a.vm, a)
+    const viewed = this.init.market.list()
+    for (const a of viewed) if (a.expiresAtMs > now) byVm.set(a.vm, a)
+    const inputs: SessionInputs = {
+      viewed: viewed.length,
+      fresh: byVm.size,
+      ownSeq: own === undefined ? null : own.sequence.toString(),
+      peers: [],
+    }
     if (own !== undefined) byVm.set(self, own)
     const adverts = [...byVm.values()].sort((x, y) => (x.vm < y.vm ? -1 : x.vm > y.vm ? 1 : 0))
     const index = new Map(adverts.map((a, i) => [a.vm, i]))
@@ -333,26 +414,28 @@ export class MatchingDriver {
     const table = new MarketTable(sides, this.init.diskBytes, DEFAULT_UTILITY_MODEL, DEFAULT_MARKET_POLICY)
     const publicTop = table.rankAll(limits.reach).public
     const me = index.get(self)
-    const ranking: MatchCandidate[] = []
-    for (const a of adverts) {
-      if (a.vm === self) continue
-      const p = judge(a)
-      if (p !== null) ranking.push({ peer: a.vm, welfareMicros: p.welfareMicros, terms: p.terms })
-    }
-    ranking.sort((x, y) => y.welfareMicros - x.welfareMicros || (x.peer < y.peer ? -1 : 1))
     const ranksMe = (peer: string): boolean => {
       const j = index.get(peer)
       return me !== undefined && j !== undefined && publicTop.has(j, me)
     }
+    const ranking: MatchCandidate[] = []
+    for (const a of adverts) {
+      if (a.vm === self) continue
+      const p = judge(a)
+      inputs.peers.push({ peer: a.vm, verdict: p.pursued ? 'pursued' : p.why, ranksMe: ranksMe(a.vm) })
+      if (p.pursued) ranking.push({ peer: a.vm, welfareMicros: p.welfareMicros, terms: p.terms })
+    }
+    ranking.sort((x, y) => y.welfareMicros - x.welfareMicros || (x.peer < y.peer ? -1 : 1))
     const ownTop = new Map(ranking.slice(0, limits.reach).map((c) => [c.peer, c]))
     return {
       candidates: ownCandidates(ranking, ranksMe, limits),
+      inputs,
       evaluate: (peer) => {
         if (!ownTop.has(peer)) return null
         // Judged again now: the agent may have committed since the session began.
         const advert = this.init.market.get(peer)
         const p = advert === undefined ? null : judge(advert)
-        return p === null ? null : { peer, welfareMicros: p.welfareMicros, terms: p.terms }
+        return p?.pursued ? { peer, welfareMicros: p.welfareMicros, terms: p.terms } : null
       },
     }
   }

@@ -66,10 +66,12 @@ export const MatchingConfigSchema = z
     /**
      * Off (the default): the agent picks its own best candidate each
      * interval and offers to it (pairwise greedy). On: the matching picks the
-     * partner. Off by default until the matching pairs agents reliably: on a
-     * loaded machine some of six agents in one process list no candidate in
-     * any session, and an agent whose host starves it ticks its rounds
-     * seconds behind the clock and misses its partner's sessions.
+     * partner. Every agent of a class turns it on together (they share its
+     * schedule). Off by default while its record on real deployments is
+     * short; its known failure (agents that exchanged four batches of
+     * messages could no longer reach each other: the receiving side left its
+     * streams half-open, libp2p-match-transport.ts) is fixed, and agents a
+     * little out of step take each other's messages (matching-driver.ts).
      */
     enabled: z.boolean().default(false),
     /** One round, ms. */

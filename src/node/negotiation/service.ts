@@ -71,7 +71,7 @@ import {
   type SelfState,
   sameTerms,
 } from '../market/decision.js'
-import type { MatchingSessionReport } from '../market/matching-driver.js'
+import type { MatchingSessionReport, PartnerJudge } from '../market/matching-driver.js'
 import type { ProbeRecord } from '../market/reputation.js'
 import { advertisedLink, DEFAULT_UTILITY_MODEL, type UtilityModel } from '../market/utility.js'
 import type { BandwidthSink } from '../probe/bandwidth-sink.js'
@@ -348,15 +348,16 @@ export class NegotiationService {
    * estimated verdict, verification, and this agent free), else null. Null
    * while this agent has no advert of its own.
    */
-  async judge(): Promise<((advert: Advert) => { welfareMicros: number; terms: PairTerms } | null) | null> {
+  async judge(): Promise<PartnerJudge | null> {
     const self = await this.selfState()
     if (self === null) return null
     return (advert) => {
       const now = this.now()
-      if (advert.vm === this.self || advert.expiresAtMs <= now) return null
+      if (advert.vm === this.self) return { pursued: false, why: 'not pursued: this agent itself' }
+      if (advert.expiresAtMs <= now) return { pursued: false, why: 'not pursued: its advert expired' }
       const e = this.evaluateOne(self, advert, now)
-      if (!e.report.pursued || e.pair === null) return null
-      return { welfareMicros: e.pair.welfareMicros, terms: e.pair.terms }
+      if (!e.report.pursued || e.pair === null) return { pursued: false, why: e.report.why }
+      return { pursued: true, welfareMicros: e.pair.welfareMicros, terms: e.pair.terms }
     }
   }
 

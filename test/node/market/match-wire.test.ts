@@ -68,6 +68,40 @@ t.test('a matching message round-trips', async (t) => {
   t.same(v.message, propose)
 })
 
+t.test(
+  "a message of the receiver's next session is taken early, flagged so; others stay stale",
+  async (t) => {
+    const NEXT = END + 30_000
+    const early = validateMatchMessage(encode(propose, NEXT), ctx({ nextSessionEndMs: NEXT }))
+    t.same(early.message, propose)
+    t.equal(early.early, true, 'flagged early: the receiver holds it until that session begins')
+    t.equal(
+      validateMatchMessage(encode(), ctx({ nextSessionEndMs: NEXT })).early,
+      false,
+      'the current one is not',
+    )
+    t.equal(
+      validateMatchMessage(encode(propose, NEXT), ctx({ sessionEndMs: null, nextSessionEndMs: NEXT })).early,
+      true,
+      'between sessions too',
+    )
+    t.match(
+      thrown(() => validateMatchMessage(encode(propose, NEXT + 30_000), ctx({ nextSessionEndMs: NEXT }))),
+      {
+        name: 'MatchWireError',
+        code: 'STALE_SESSION',
+      },
+    )
+    t.match(
+      thrown(() => validateMatchMessage(encode(propose, NEXT), ctx())),
+      {
+        name: 'MatchWireError',
+        code: 'STALE_SESSION',
+      },
+    )
+  },
+)
+
 t.test('refusals', async (t) => {
   t.match(
     thrown(() => validateMatchMessage(encode(), ctx({ remotePeer: C }))),

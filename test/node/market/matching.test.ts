@@ -9,6 +9,7 @@ import {
   messageBound,
   sessionRounds,
 } from '../../../src/node/market/matching.js'
+import type { MatchMessage } from '../../../src/node/market/matching-messages.js'
 import { maxWeightMatching } from '../../../src/node/market/optimum.js'
 import { agreements, buildMarket, type Market, sideArb } from './market-fixture.js'
 
@@ -256,3 +257,47 @@ t.test('messages are checked: replays, foreign and stale messages are dropped an
   t.equal(d['stale-round'], 1, 'a message from rounds long past')
   t.throws(() => a.tick(9), { name: 'MarketError', code: 'BAD_DRIVE' }, 'rounds only go forward')
 })
+
+t.test(
+  'an agent that begins late enters the round of the clock, then pairs on the messages held for it',
+  async (t) => {
+    const terms = { payer: null, priceMicros: 0n }
+    const agents = new Map<string, MatchingAgent>()
+    const begun = new Set<string>()
+    const wire: MatchMessage[] = []
+    const held: MatchMessage[] = []
+    const transport = { send: (m: MatchMessage) => void wire.push(m) }
+    // What the libp2p transport does: a message for an agent whose session has not begun is held.
+    const deliver = () => {
+      for (let m = wire.shift(); m !== undefined; m = wire.shift()) {
+        if (begun.has(m.to)) agents.get(m.to)!.receive(m)
+        else held.push(m)
+      }
+    }
+    const agent = (id: string, peer: string) =>
+      new MatchingAgent({
+        id,
+        candidates: [{ peer, welfareMicros: 10, terms }],
+        evaluator: { evaluate: () => null, accepts: () => true },
+        transport,
+        params: PARAMS,
+      })
+    const early = agent('a', 'b')
+    const late = agent('b', 'a')
+    agents.set('a', early).set('b', late)
+    begun.add('a')
+    early.tick(1)
+    deliver()
+    early.tick(2)
+    deliver()
+    t.equal(held.length, 1, "a's proposal waits for b's session")
+    // b begins two rounds late: the round the clock is in first, then what was held.
+    begun.add('b')
+    late.tick(3)
+    for (const m of held.splice(0)) late.receive(m)
+    early.tick(3)
+    deliver()
+    t.equal(early.result()?.partner, 'b')
+    t.equal(late.result()?.partner, 'a')
+  },
+)
