@@ -8,8 +8,9 @@ import type { Test } from 'tap'
 import { AnchorNode } from '../../src/anchor/anchor-node.js'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
-import type { InstanceClass } from '../../src/protocols/advert.js'
+import { type Advert, type InstanceClass, signAdvert } from '../../src/protocols/advert.js'
 import { advertTopic } from '../../src/protocols/constants.js'
+import type { Bytes } from '../../src/protocols/signing.js'
 import { createHost } from '../../src/runtime/libp2p-host.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { hostConfig } from '../../src/testnet/mesh.js'
@@ -78,4 +79,30 @@ export async function topicPeer(t: Test, agent: Agent) {
     'the raw peer sees the agent on the topic',
   )
   return { key, id: peerIdFromPrivateKey(key).toString(), host, pubsub, topic }
+}
+
+/**
+ * The raw peer (topicPeer) publishes `advert` under fresh sequences until
+ * `agent` holds it and every one published has arrived, so the offers it
+ * makes next can name the last; `advert.sequence` is then one past it.
+ */
+export async function publishUntilHeld(
+  t: Test,
+  agent: Agent,
+  r: Awaited<ReturnType<typeof topicPeer>>,
+  keys: { secretKey: Uint8Array; publicKey: Bytes },
+  advert: Advert,
+): Promise<void> {
+  t.ok(
+    await waitFor(async () => {
+      await r.pubsub.publish(
+        r.topic,
+        signAdvert({ ...advert, issuedAtMs: Date.now() }, keys.secretKey, keys.publicKey),
+      )
+      advert.sequence++
+      return agent.market.get(r.id) !== undefined
+    }, 60_000),
+    "the agent holds the raw peer's advert",
+  )
+  t.ok(await waitFor(() => agent.market.get(r.id)!.sequence === advert.sequence - 1n, 30_000))
 }

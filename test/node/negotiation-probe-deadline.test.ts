@@ -12,7 +12,7 @@ import t from 'tap'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import type { AgentProbeService } from '../../src/node/probe/index.js'
-import { type Advert, signAdvert } from '../../src/protocols/advert.js'
+import type { Advert } from '../../src/protocols/advert.js'
 import { PROBE_PROTOCOL } from '../../src/protocols/anchor-constants.js'
 import { NEGOTIATE_PROTOCOL } from '../../src/protocols/constants.js'
 import {
@@ -25,7 +25,7 @@ import type { Bytes } from '../../src/protocols/signing.js'
 import { delegate, keys } from '../protocols/agreement-fixtures.js'
 import { CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
 import { enrol, marketWorld } from './fixtures/market-world.js'
-import { log, topicPeer, waitFor } from './helpers.js'
+import { log, publishUntilHeld, topicPeer, waitFor } from './helpers.js'
 
 t.setTimeout(5 * 60_000)
 
@@ -84,18 +84,7 @@ t.test('an offerer whose probe never answers is refused before its wait ends', a
     issuedAtMs: Date.now(),
     expiresAtMs: Date.now() + 600_000,
   }
-  t.ok(
-    await waitFor(async () => {
-      await r.pubsub.publish(
-        r.topic,
-        signAdvert({ ...advert, issuedAtMs: Date.now() }, rKeys.secretKey, rKeys.publicKey),
-      )
-      advert.sequence++
-      return a.market.get(r.id) !== undefined
-    }, 60_000),
-    "the agent holds the raw peer's advert",
-  )
-  t.ok(await waitFor(() => a.market.get(r.id)!.sequence === advert.sequence - 1n, 30_000))
+  await publishUntilHeld(t, a, r, rKeys, advert)
 
   const aAdvertSeq = BigInt((await a.status()).advert!.sequence as string)
   const rAdvertSeq = a.market.get(r.id)!.sequence

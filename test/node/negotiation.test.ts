@@ -14,7 +14,7 @@ import t, { type Test } from 'tap'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import { ControlServer } from '../../src/node/control-server.js'
-import { type Advert, signAdvert } from '../../src/protocols/advert.js'
+import type { Advert } from '../../src/protocols/advert.js'
 import { validateAgreement } from '../../src/protocols/agreement.js'
 import { NEGOTIATE_PROTOCOL } from '../../src/protocols/constants.js'
 import { readDelegation } from '../../src/protocols/delegation.js'
@@ -35,7 +35,7 @@ import { vboom } from '../cli/helpers.js'
 import { delegate, keys } from '../protocols/agreement-fixtures.js'
 import { CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
 import { enrol, type MarketWorld, marketWorld } from './fixtures/market-world.js'
-import { log, topicPeer, waitFor } from './helpers.js'
+import { log, publishUntilHeld, topicPeer, waitFor } from './helpers.js'
 
 /** Several agents start libp2p, and probes run real benchmarks: the machine may be loaded. */
 t.setTimeout(10 * 60_000)
@@ -229,19 +229,7 @@ t.test(
       issuedAtMs: now,
       expiresAtMs: now + 600_000,
     }
-    t.ok(
-      await waitFor(async () => {
-        await r.pubsub.publish(
-          r.topic,
-          signAdvert({ ...advert, issuedAtMs: Date.now() }, rKeys.secretKey, rKeys.publicKey),
-        )
-        advert.sequence++
-        return a.market.get(r.id) !== undefined
-      }, 60_000),
-      "the agent holds the raw peer's advert",
-    )
-    // Every advert published has arrived: the offers name the last one.
-    t.ok(await waitFor(() => a.market.get(r.id)!.sequence === advert.sequence - 1n, 30_000))
+    await publishUntilHeld(t, a, r, rKeys, advert)
     let aAdvertSeq = 0n
     let rAdvertSeq = 0n
     let seq = 1

@@ -1,15 +1,17 @@
 /**
  * The probe protocol between two real libp2p nodes: an honest answer passes,
  * a replayed answer (old nonce) is rejected and costs reputation, forged or
- * misaddressed answers are rejected, unknown benchmarks are refused.
+ * misaddressed answers are rejected, unknown benchmarks are refused; a
+ * prober turned away while another probe runs keeps its allowance.
  */
 import '../../src/polyfill.js'
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
 import { Registry } from 'prom-client'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { signBenchmark } from '../../src/anchor/benchmarks/sign.js'
 import { STANDARD_SUITE } from '../../src/anchor/benchmarks/suite.js'
 import { compileWat } from '../../src/anchor/benchmarks/wat.js'
@@ -19,41 +21,55 @@ import { MAX_PROBE_RESPONSE_BYTES, PROBE_PROTOCOL } from '../../src/protocols/an
 import { encodeProbeRequest, validateProbeResponse } from '../../src/protocols/probe.js'
 import { handleRpc, rpcCall, unhandleRpc } from '../../src/protocols/rpc.js'
 import { createLogger } from '../../src/runtime/log.js'
-import { verifyBenchmark } from '../../src/runtime/sandbox/index.js'
+import { type VerifiedBenchmark, verifyBenchmark } from '../../src/runtime/sandbox/index.js'
 import { keys } from '../anchor/helpers.js'
 import { clientNode } from '../anchor/net-helpers.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
+/** A CPU benchmark of the standard suite signed by `anchor`, with its own name and iteration count. */
+async function cpuBench(anchor: ReturnType<typeof keys>, name: string, iterations: number) {
+  const cpu = STANDARD_SUITE.find((b) => b.source === 'cpu')!
+  const module = await compileWat(await readFile(join(ROOT, 'benchmarks', 'cpu.wat'), 'utf8'))
+  const manifest = { ...cpu.manifest, name, parameters: [{ name: 'iterations', value: iterations }] }
+  return verifyBenchmark(signBenchmark(module, manifest, anchor.secretKey), module, anchor.publicKey)
+}
+
+/** A started probe server on `node`, signing with its libp2p key's raw secret as the agent does. */
+async function startServer(
+  t: Test,
+  node: Libp2p,
+  key: PrivateKey,
+  anchor: ReturnType<typeof keys>,
+  bench: VerifiedBenchmark,
+  metrics: Registry,
+  rate: { burst: number; perSecond: number },
+): Promise<ProbeServer> {
+  const server = new ProbeServer({
+    node,
+    key: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
+    anchorKey: anchor.publicKey,
+    benchmarks: [bench],
+    diskDir: t.testdir(),
+    log: createLogger('silent'),
+    metrics,
+    rate,
+  })
+  await server.start()
+  return server
+}
+
 t.test('probe: honest answer passes, replayed answer rejected', async (t) => {
   // An anchor key and a short CPU benchmark it signed (10M iterations: ~30 ms).
   const anchor = keys()
-  const cpu = STANDARD_SUITE.find((b) => b.source === 'cpu')!
-  const module = await compileWat(await readFile(join(ROOT, 'benchmarks', 'cpu.wat'), 'utf8'))
-  const manifest = {
-    ...cpu.manifest,
-    name: 'test/cpu-short',
-    parameters: [{ name: 'iterations', value: 10_000_000 }],
-  }
-  const bench = verifyBenchmark(signBenchmark(module, manifest, anchor.secretKey), module, anchor.publicKey)
+  const bench = await cpuBench(anchor, 'test/cpu-short', 10_000_000)
 
   const bPrivate = await generateKeyPair('Ed25519')
   const metrics = new Registry()
   const a = await clientNode()
   const b = await clientNode(bPrivate)
   t.teardown(() => Promise.all([a.stop(), b.stop()]))
-  const server = new ProbeServer({
-    node: b,
-    // The probed side signs with its VM key: the raw secret of its libp2p Ed25519 key, as the agent does.
-    key: { secretKey: bPrivate.raw.subarray(0, 32), publicKey: bPrivate.publicKey.raw },
-    anchorKey: anchor.publicKey,
-    benchmarks: [bench],
-    diskDir: t.testdir(),
-    log: createLogger('silent'),
-    metrics,
-    rate: { burst: 5, perSecond: 0.001 },
-  })
-  await server.start()
+  const server = await startServer(t, b, bPrivate, anchor, bench, metrics, { burst: 5, perSecond: 0.001 })
 
   const reputation = new Reputation()
   // One wait before asking a peer that said "not now" again, short for the test.
@@ -138,30 +154,13 @@ t.test(
   async (t) => {
     // A CPU benchmark of ~0.5-2 s here (300M iterations), so the second prober arrives while it runs.
     const anchor = keys()
-    const cpu = STANDARD_SUITE.find((b) => b.source === 'cpu')!
-    const module = await compileWat(await readFile(join(ROOT, 'benchmarks', 'cpu.wat'), 'utf8'))
-    const manifest = {
-      ...cpu.manifest,
-      name: 'test/cpu-long',
-      parameters: [{ name: 'iterations', value: 300_000_000 }],
-    }
-    const bench = verifyBenchmark(signBenchmark(module, manifest, anchor.secretKey), module, anchor.publicKey)
+    const bench = await cpuBench(anchor, 'test/cpu-long', 300_000_000)
     const bPrivate = await generateKeyPair('Ed25519')
     const metrics = new Registry()
     const [first, second, b] = await Promise.all([clientNode(), clientNode(), clientNode(bPrivate)])
     t.teardown(() => Promise.all([first.stop(), second.stop(), b.stop()]))
-    const server = new ProbeServer({
-      node: b,
-      key: { secretKey: bPrivate.raw.subarray(0, 32), publicKey: bPrivate.publicKey.raw },
-      anchorKey: anchor.publicKey,
-      benchmarks: [bench],
-      diskDir: t.testdir(),
-      log: createLogger('silent'),
-      metrics,
-      // one probe per prober: a refusal that spent it would leave the second prober rate limited
-      rate: { burst: 1, perSecond: 0.001 },
-    })
-    await server.start()
+    // one probe per prober: a refusal that spent it would leave the second prober rate limited
+    await startServer(t, b, bPrivate, anchor, bench, metrics, { burst: 1, perSecond: 0.001 })
     const target = b.getMultiaddrs()
     const reputation = new Reputation()
     const waits = Array.from({ length: 40 }, () => 250)
