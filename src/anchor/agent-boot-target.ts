@@ -103,8 +103,7 @@ export class AgentBootTargets {
   /** An image dialled in: it names its session; the anchor proves itself and hands the channel over. */
   private async onImage(ch: FramedChannel): Promise<void> {
     const first = await ch.receive({ timeoutMs: BOOT_CALL_TIMEOUT_MS })
-    // The image closed its side before its hello: close ours too, so the stream leaves the connection's limit.
-    if (first === null) return ch.close()
+    if (first === null) return
     const hello = decodeSessionFrame(first.subarray()) as { t?: unknown; session?: unknown }
     const p = typeof hello?.session === 'string' ? this.pending.get(hello.session) : undefined
     if (hello?.t !== 'hello' || p === undefined || typeof hello.session !== 'string') {

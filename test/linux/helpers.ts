@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path'
 import type { Test } from 'tap'
 import { RESERVE_BOOT_LABEL, RESERVE_STATE_LABEL, STATE_FILES } from '../../src/linux/constants.js'
 import { withPartition } from '../../src/linux/disk/mbr.js'
+import type { BootParams } from '../../src/node/lifecycle/index.js'
+import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 
 export const MiB = 2 ** 20
 export const SECTOR = 512
@@ -137,4 +139,25 @@ export function fakeModule(info: string[]): Buffer {
   section(1, 1, modinfoOff, modinfo.length)
   section(2, 10, shstrOff, shstrtab.length)
   return Buffer.concat([ehdr, modinfo, shstrtab, sh])
+}
+
+/** Boot parameters of a pending swap (side a), as an agent stores them when it leaves. */
+export function pendingSwapParams(): BootParams {
+  const a = generateSecretKey()
+  return {
+    version: 1,
+    phase: 'stateless',
+    swap: {
+      swapId: new Uint8Array(randomBytes(32)),
+      role: 'a',
+      swapKeys: { a: publicKeyOf(a), b: publicKeyOf(generateSecretKey()) },
+      agreement: new Uint8Array(0),
+    },
+    swapSecretKey: a,
+    peerAddrs: ['/ip4/10.0.0.2/tcp/4300'],
+    anchor: { publicKey: publicKeyOf(generateSecretKey()), addrs: ['/ip4/10.0.2.2/tcp/4100/p2p/12D3KooW'] },
+    network: { listen: ['/ip4/0.0.0.0/tcp/4300'], announce: [] },
+    tuning: {},
+    leftAtMs: 1,
+  }
 }

@@ -8,7 +8,6 @@
  * real libp2p node on loopback.
  */
 import '../../src/polyfill.js'
-import { randomBytes } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -19,33 +18,12 @@ import { realMachine } from '../../src/linux/machine/actions.js'
 import { LinuxPlatform } from '../../src/linux/platform.js'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
-import { type BootParams, LifecycleError, LifecycleErrorCode } from '../../src/node/lifecycle/index.js'
+import { LifecycleError, LifecycleErrorCode } from '../../src/node/lifecycle/index.js'
 import type { LeaveHooks } from '../../src/node/platform/platform.js'
-import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 import { createLogger } from '../../src/runtime/log.js'
-import type { RemoteSession, VerificationImage } from '../../src/runtime/platform.js'
 import { CLS } from '../node/fixtures/market-sides.js'
-import { fakeStateDir, fakeSys, fakeVboomDisk, tempDir } from './helpers.js'
-
-function params(): BootParams {
-  const a = generateSecretKey()
-  return {
-    version: 1,
-    phase: 'stateless',
-    swap: {
-      swapId: new Uint8Array(randomBytes(32)),
-      role: 'a',
-      swapKeys: { a: publicKeyOf(a), b: publicKeyOf(generateSecretKey()) },
-      agreement: new Uint8Array(0),
-    },
-    swapSecretKey: a,
-    peerAddrs: ['/ip4/10.0.0.2/tcp/4300'],
-    anchor: { publicKey: publicKeyOf(generateSecretKey()), addrs: ['/ip4/10.0.2.2/tcp/4100/p2p/12D3KooW'] },
-    network: { listen: ['/ip4/0.0.0.0/tcp/4300'], announce: [] },
-    tuning: {},
-    leftAtMs: 1,
-  }
-}
+import { RecordingPlatform } from '../node/fixtures/recording-platform.js'
+import { fakeStateDir, fakeSys, fakeVboomDisk, pendingSwapParams, tempDir } from './helpers.js'
 
 /** A running-mode platform on a fake disk whose record holds a pending swap; the machine's kexec recorded. */
 async function runningPlatform(t: Test, o: { disabled?: boolean }) {
@@ -55,7 +33,7 @@ async function runningPlatform(t: Test, o: { disabled?: boolean }) {
   const sysRoot = await fakeSys(dir, { uuid: '0b3f9c1e-5d2a-4f7e-9a61-2c8d4e6f1a20' })
   // the record is written as the stateless side writes it (no network capture from the test host)
   const writer = await LinuxPlatform.open({ mode: 'stateless', disk: d.path, stateDir, sysRoot })
-  await writer.storeBootParams(params())
+  await writer.storeBootParams(pendingSwapParams())
   const calls: string[] = []
   const machine: MachineActions = {
     ...realMachine,
@@ -105,37 +83,21 @@ t.test('a machine that cannot kexec is refused before the agent is quieted', asy
   t.same(calls, ['probe'], 'the agent was never quieted')
 })
 
-/** A platform whose leave quiets the agent, then fails as a refused kexec load does (or refuses before). */
-class FailingLeavePlatform {
-  readonly kind = 'linux' as const
-  readonly location = 'dmi-uuid:leave-quiet-test'
+/**
+ * A platform whose leave quiets the agent, then fails as a refused kexec load
+ * does (or refuses before); the rest is the agent tests' recording platform.
+ */
+class FailingLeavePlatform extends RecordingPlatform {
   /** Whether the agent's libp2p node ran when the platform would have loaded the image. */
   readonly nodeRunningAtLoad: boolean[] = []
   constructor(
-    private readonly hostDir: string,
+    hostDir: string,
     private readonly refuseBeforeQuiet: boolean,
     private readonly agent: () => Agent,
-  ) {}
-  get diskPath(): string {
-    return join(this.hostDir, 'disk.img')
+  ) {
+    super('dmi-uuid:leave-quiet-test', hostDir)
   }
-  get swapStateDir(): string {
-    return join(this.hostDir, 'swap-state')
-  }
-  get diskDir(): string {
-    return join(this.hostDir, 'scratch')
-  }
-  async storeBootParams(): Promise<void> {}
-  async loadBootParams(): Promise<BootParams | null> {
-    return null
-  }
-  async rebootNormal(): Promise<never> {
-    throw new Error('not in this test')
-  }
-  async bootRemote(_image: VerificationImage): Promise<RemoteSession> {
-    throw new Error('not in this test')
-  }
-  async rebootStateless(hooks: LeaveHooks = {}): Promise<never> {
+  override async rebootStateless(hooks: LeaveHooks = {}): Promise<never> {
     if (this.refuseBeforeQuiet)
       throw new KexecUnavailableError(KexecUnavailableCode.NOT_ROOT, 'kexec needs root; nothing was changed')
     await hooks.quiet?.()

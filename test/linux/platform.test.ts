@@ -1,10 +1,3 @@
-/**
- * LinuxPlatform as the lifecycle uses it: the lifecycle's boot parameters
- * stored in the reserve's record and read back checked, the swap's view of
- * the disk, and the stateless side's reboot that writes the final boot area
- * (the machine's reboot is replaced: it records instead of rebooting).
- */
-import { randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -14,31 +7,19 @@ import { realMachine } from '../../src/linux/machine/actions.js'
 import { LinuxPlatform } from '../../src/linux/platform.js'
 import { redirectBoot } from '../../src/linux/reserve/boot-area.js'
 import { findReserve } from '../../src/linux/reserve/layout.js'
-import { type BootParams, BootParamsError } from '../../src/node/lifecycle/index.js'
-import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
-import { FAKE_MBR_CODE, fakeStateDir, fakeSys, fakeVboomDisk, SECTOR, tempDir } from './helpers.js'
+import { BootParamsError } from '../../src/node/lifecycle/index.js'
+import { generateSecretKey } from '../../src/protocols/signing.js'
+import {
+  FAKE_MBR_CODE,
+  fakeStateDir,
+  fakeSys,
+  fakeVboomDisk,
+  pendingSwapParams,
+  SECTOR,
+  tempDir,
+} from './helpers.js'
 
 const REBOOTED = 'the machine rebooted'
-
-function params(): BootParams {
-  const a = generateSecretKey()
-  return {
-    version: 1,
-    phase: 'stateless',
-    swap: {
-      swapId: new Uint8Array(randomBytes(32)),
-      role: 'a',
-      swapKeys: { a: publicKeyOf(a), b: publicKeyOf(generateSecretKey()) },
-      agreement: new Uint8Array(0),
-    },
-    swapSecretKey: a,
-    peerAddrs: ['/ip4/10.0.0.2/tcp/4300'],
-    anchor: { publicKey: publicKeyOf(generateSecretKey()), addrs: ['/ip4/10.0.2.2/tcp/4100/p2p/12D3KooW'] },
-    network: { listen: ['/ip4/0.0.0.0/tcp/4300'], announce: [] },
-    tuning: {},
-    leftAtMs: 1,
-  }
-}
 
 async function setup(t: Test) {
   const dir = await tempDir(t)
@@ -61,7 +42,7 @@ async function setup(t: Test) {
 t.test("the lifecycle's boot parameters round-trip through the reserve's record", async (t) => {
   const { stateDir, platform } = await setup(t)
   t.equal(await platform.loadBootParams(), null, 'none before')
-  const p = params()
+  const p = pendingSwapParams()
   await platform.storeBootParams(p)
   t.same(await platform.loadBootParams(), p, 'read back as stored')
   const raw = JSON.parse(await readFile(join(stateDir, STATE_FILES.record), 'utf8'))
@@ -77,7 +58,7 @@ t.test("the lifecycle's boot parameters round-trip through the reserve's record"
 
 t.test('parameters that break a rule are refused as the lifecycle refuses them', async (t) => {
   const { stateDir, platform } = await setup(t)
-  await platform.storeBootParams(params())
+  await platform.storeBootParams(pendingSwapParams())
   const path = join(stateDir, STATE_FILES.record)
   const raw = JSON.parse(await readFile(path, 'utf8'))
   raw.params.swapSecretKey = Buffer.from(generateSecretKey()).toString('hex')
@@ -91,7 +72,7 @@ t.test(
     const { d, stateDir, platform, reboots } = await setup(t)
     const layout = await findReserve(d.path, d.diskBytes, d.bootArea.subarray(0, SECTOR))
     await redirectBoot({ devicePath: d.path, stateDir, layout, mbrCode: FAKE_MBR_CODE })
-    const p = params()
+    const p = pendingSwapParams()
     await platform.storeBootParams(p)
 
     const disk = await platform.openSwapDisk({ writable: false })

@@ -10,10 +10,18 @@ import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import { type Advert, type InstanceClass, signAdvert } from '../../src/protocols/advert.js'
 import { advertTopic } from '../../src/protocols/constants.js'
+import {
+  type NegotiationMessage,
+  newNegotiationNonce,
+  signNegotiationMessage,
+} from '../../src/protocols/negotiation.js'
 import type { Bytes } from '../../src/protocols/signing.js'
+import { generateSecretKey, publicKeyOf } from '../../src/protocols/signing.js'
 import { createHost } from '../../src/runtime/libp2p-host.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { hostConfig } from '../../src/testnet/mesh.js'
+import { delegate, keys as ownerKeys } from '../protocols/agreement-fixtures.js'
+import { CLS, CPU_RICH } from './fixtures/market-sides.js'
 
 export const log = createLogger((process.env.VBOOM_TEST_LOG as 'debug') ?? 'silent')
 
@@ -105,4 +113,59 @@ export async function publishUntilHeld(
     "the agent holds the raw peer's advert",
   )
   t.ok(await waitFor(() => agent.market.get(r.id)!.sequence === advert.sequence - 1n, 30_000))
+}
+
+/**
+ * An offer signed by a raw peer under `delegation`: mutual gain, no price, a
+ * fresh swap key, valid for a minute; `over` replaces any field (a test's
+ * forged, replayed or expired variant).
+ */
+export function rawOffer(
+  m: { from: string; to: string; seq: number; fromAdvertSeq: bigint; toAdvertSeq: bigint },
+  delegation: Uint8Array,
+  keys: { secretKey: Uint8Array; publicKey: Bytes },
+  over: Partial<NegotiationMessage> = {},
+): Uint8Array {
+  return signNegotiationMessage(
+    {
+      ...m,
+      round: 0,
+      phase: 0,
+      nonce: newNegotiationNonce(),
+      issuedAtMs: Date.now(),
+      expiresAtMs: Date.now() + 60_000,
+      kind: 'offer',
+      terms: { payer: null, priceMicros: 0n },
+      swapKey: publicKeyOf(generateSecretKey()),
+      statedGainMicros: 1_000n,
+      ...over,
+    } as NegotiationMessage,
+    { signed: delegation, full: true },
+    keys,
+  )
+}
+
+/**
+ * A raw libp2p peer acting as a CPU-rich agent of the market sides' class
+ * (topicPeer): its signing keys, its owner's delegation and the advert it
+ * will publish (publishUntilHeld), wanting disk as a disk-rich agent offers.
+ */
+export async function rawCpuRichPeer(t: Test, agent: Agent) {
+  const r = await topicPeer(t, agent)
+  const keys = { secretKey: r.key.raw.subarray(0, 32), publicKey: r.key.publicKey.raw as Bytes }
+  const delegation = delegate(ownerKeys(), keys.publicKey)
+  const now = Date.now()
+  const advert: Advert = {
+    vm: r.id,
+    instanceClass: CLS,
+    location: 'host-r',
+    profile: CPU_RICH,
+    needs: { diskWrite: 0.9 },
+    askMicros: 0n,
+    attestations: [],
+    sequence: 1n,
+    issuedAtMs: now,
+    expiresAtMs: now + 600_000,
+  }
+  return { r, keys, delegation, advert }
 }

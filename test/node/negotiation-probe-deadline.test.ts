@@ -12,20 +12,13 @@ import t from 'tap'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import type { AgentProbeService } from '../../src/node/probe/index.js'
-import type { Advert } from '../../src/protocols/advert.js'
 import { PROBE_PROTOCOL } from '../../src/protocols/anchor-constants.js'
 import { NEGOTIATE_PROTOCOL } from '../../src/protocols/constants.js'
-import {
-  newNegotiationNonce,
-  signNegotiationMessage,
-  validateNegotiationMessage,
-} from '../../src/protocols/negotiation.js'
+import { validateNegotiationMessage } from '../../src/protocols/negotiation.js'
 import { handleRpc, rpcCall } from '../../src/protocols/rpc.js'
-import type { Bytes } from '../../src/protocols/signing.js'
-import { delegate, keys } from '../protocols/agreement-fixtures.js'
-import { CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
+import { CLS, DISK_RICH } from './fixtures/market-sides.js'
 import { enrol, marketWorld } from './fixtures/market-world.js'
-import { log, publishUntilHeld, topicPeer, waitFor } from './helpers.js'
+import { log, publishUntilHeld, rawCpuRichPeer, rawOffer, waitFor } from './helpers.js'
 
 t.setTimeout(5 * 60_000)
 
@@ -61,7 +54,7 @@ t.test('an offerer whose probe never answers is refused before its wait ends', a
   )
 
   // A raw peer acting as an agent whose probe server takes every probe and never answers.
-  const r = await topicPeer(t, a)
+  const { r, keys: rKeys, delegation, advert } = await rawCpuRichPeer(t, a)
   const hung: (() => void)[] = []
   await handleRpc(r.host, PROBE_PROTOCOL, () => new Promise<Uint8Array>((_, no) => hung.push(() => no())), {
     maxRequestBytes: 4096,
@@ -70,42 +63,13 @@ t.test('an offerer whose probe never answers is refused before its wait ends', a
   t.teardown(() => {
     for (const h of hung) h()
   })
-  const rKeys = { secretKey: r.key.raw.subarray(0, 32), publicKey: r.key.publicKey.raw as Bytes }
-  const delegation = delegate(keys(), rKeys.publicKey)
-  const advert: Advert = {
-    vm: r.id,
-    instanceClass: CLS,
-    location: 'host-r',
-    profile: CPU_RICH,
-    needs: { diskWrite: 0.9 },
-    askMicros: 0n,
-    attestations: [],
-    sequence: 1n,
-    issuedAtMs: Date.now(),
-    expiresAtMs: Date.now() + 600_000,
-  }
   await publishUntilHeld(t, a, r, rKeys, advert)
 
   const aAdvertSeq = BigInt((await a.status()).advert!.sequence as string)
   const rAdvertSeq = a.market.get(r.id)!.sequence
-  const offer = signNegotiationMessage(
-    {
-      from: r.id,
-      to: a.peerId.toString(),
-      round: 0,
-      seq: 1,
-      phase: 0,
-      fromAdvertSeq: rAdvertSeq,
-      toAdvertSeq: aAdvertSeq,
-      nonce: newNegotiationNonce(),
-      issuedAtMs: Date.now(),
-      expiresAtMs: Date.now() + 60_000,
-      kind: 'offer',
-      terms: { payer: null, priceMicros: 0n },
-      swapKey: keys().publicKey,
-      statedGainMicros: 1_000n,
-    },
-    { signed: delegation, full: true },
+  const offer = rawOffer(
+    { from: r.id, to: a.peerId.toString(), seq: 1, fromAdvertSeq: rAdvertSeq, toAdvertSeq: aAdvertSeq },
+    delegation,
     rKeys,
   )
   // The offerer waits as long as the agent's own deadline; the answer must come within it.

@@ -14,28 +14,22 @@ import t, { type Test } from 'tap'
 import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import { ControlServer } from '../../src/node/control-server.js'
-import type { Advert } from '../../src/protocols/advert.js'
 import { validateAgreement } from '../../src/protocols/agreement.js'
 import { NEGOTIATE_PROTOCOL } from '../../src/protocols/constants.js'
 import { readDelegation } from '../../src/protocols/delegation.js'
 import { buildSignedAction } from '../../src/protocols/ledger-action.js'
-import {
-  type NegotiationMessage,
-  newNegotiationNonce,
-  signNegotiationMessage,
-  validateNegotiationMessage,
-} from '../../src/protocols/negotiation.js'
+import { type NegotiationMessage, validateNegotiationMessage } from '../../src/protocols/negotiation.js'
 import {
   NegotiationMessage as NegotiationMessagePb,
   SignedNegotiationMessage,
 } from '../../src/protocols/proto/negotiation.js'
 import { rpcCall } from '../../src/protocols/rpc.js'
-import { type Bytes, SignatureDomain, sign } from '../../src/protocols/signing.js'
+import { SignatureDomain, sign } from '../../src/protocols/signing.js'
 import { vboom } from '../cli/helpers.js'
 import { delegate, keys } from '../protocols/agreement-fixtures.js'
 import { CLS, CPU_RICH, DISK_RICH } from './fixtures/market-sides.js'
 import { enrol, type MarketWorld, marketWorld } from './fixtures/market-world.js'
-import { log, publishUntilHeld, topicPeer, waitFor } from './helpers.js'
+import { log, publishUntilHeld, rawCpuRichPeer, rawOffer, waitFor } from './helpers.js'
 
 /** Several agents start libp2p, and probes run real benchmarks: the machine may be loaded. */
 t.setTimeout(10 * 60_000)
@@ -212,48 +206,23 @@ t.test(
       negotiationTimeoutMs: TIMEOUT_MS,
     })
     // A raw libp2p peer acting as an agent: its own advert, its owner's delegation, messages it signs itself.
-    const r = await topicPeer(t, a)
-    const rKeys = { secretKey: r.key.raw.subarray(0, 32), publicKey: r.key.publicKey.raw as Bytes }
-    const owner = keys()
-    const delegation = delegate(owner, rKeys.publicKey)
-    const now = Date.now()
-    const advert: Advert = {
-      vm: r.id,
-      instanceClass: CLS,
-      location: 'host-r',
-      profile: CPU_RICH,
-      needs: { diskWrite: 0.9 },
-      askMicros: 0n,
-      attestations: [],
-      sequence: 1n,
-      issuedAtMs: now,
-      expiresAtMs: now + 600_000,
-    }
+    const { r, keys: rKeys, delegation, advert } = await rawCpuRichPeer(t, a)
     await publishUntilHeld(t, a, r, rKeys, advert)
     let aAdvertSeq = 0n
     let rAdvertSeq = 0n
     let seq = 1
     const offer = (over: Partial<NegotiationMessage> = {}, under: Uint8Array = delegation): Uint8Array =>
-      signNegotiationMessage(
+      rawOffer(
         {
           from: r.id,
           to: a.peerId.toString(),
-          round: 0,
           seq: seq++,
-          phase: 0,
           fromAdvertSeq: rAdvertSeq,
           toAdvertSeq: aAdvertSeq,
-          nonce: newNegotiationNonce(),
-          issuedAtMs: Date.now(),
-          expiresAtMs: Date.now() + 60_000,
-          kind: 'offer',
-          terms: { payer: null, priceMicros: 0n },
-          swapKey: keys().publicKey,
-          statedGainMicros: 1_000n,
-          ...over,
-        } as NegotiationMessage,
-        { signed: under, full: true },
+        },
+        under,
         rKeys,
+        over,
       )
     const send = (bytes: Uint8Array) =>
       rpcCall(r.host, peerIdFromString(a.peerId.toString()), NEGOTIATE_PROTOCOL, bytes, {

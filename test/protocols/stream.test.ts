@@ -102,6 +102,27 @@ t.test('frames arrive whole and in order; the end of the stream is null', async 
   t.equal(rx.bytesReceived, ch.bytesSent, 'both sides count the same bytes')
 })
 
+t.test('a handler that returns without closing still ends the stream on its side', async (t) => {
+  const { a, b } = await pair(t)
+  await handle(
+    b,
+    PROTOCOL,
+    async (ch) => {
+      await ch.receive()
+    },
+    { maxFrameBytes: 1024 },
+  )
+  t.teardown(() => unhandle(b, PROTOCOL))
+  const ch = await open(a, b.getMultiaddrs(), PROTOCOL, {
+    signal: AbortSignal.timeout(10_000),
+    maxFrameBytes: 1024,
+  })
+  await ch.send(Uint8Array.of(1))
+  await ch.close()
+  // Left half-open, the stream would count against the protocol's limit until the connection ends.
+  t.equal(await ch.receive({ timeoutMs: 5_000 }), null, 'the dialler sees the end, not a deadline')
+})
+
 t.test('a slow reader holds the sender: bounded memory on both sides, the send waits', async (t) => {
   const { a, b } = await pair(t)
   const maxBufferedBytes = 2 * MiB

@@ -10,8 +10,7 @@
  * awaited by the matching, whose deadlines recover from what is lost.
  *
  * Receiving: each inbound stream carries up to MAX_FRAMES_PER_STREAM frames
- * and is closed from our side once the sender's side ends (a half-closed
- * stream left open counts against the connection's MATCH_STREAMS),
+ * (the stream layer's handle() closes our side once the sender's ends),
  * each at most MAX_NEGOTIATION_MESSAGE_BYTES (a longer one fails the stream
  * before its body is kept, counted as oversized). Every frame is validated
  * (validateMatchMessage: signature, delegation, adverts, sender = the
@@ -273,13 +272,8 @@ export class Libp2pMatchTransport implements MatchTransport {
     const remote = ch.remotePeer.toString()
     for (let i = 0; i < MAX_FRAMES_PER_STREAM; i++) {
       const frame = await ch.receive()
-      if (frame === null) {
-        // Our side closes too: a stream the sender half-closed stays open until we do, and counts
-        // against MATCH_STREAMS on the connection; after four batches every later one was reset
-        // (STREAM_CLOSED at the sender) and two agents could no longer reach each other at all.
-        await ch.close({ timeoutMs: this.init.sendTimeoutMs })
-        return
-      }
+      // The sender's side ended: handle() closes ours.
+      if (frame === null) return
       this.deliver(frame.subarray(), remote)
     }
     // More frames than a pump sends at once: the rest are not read.
@@ -289,7 +283,6 @@ export class Libp2pMatchTransport implements MatchTransport {
   /** Validates one frame from `remote` and hands it to the session; refusals are counted, never thrown. */
   deliver(frame: Uint8Array, remote: string): void {
     const session = this.session
-    const receiver = this.receiver
     const next = this.next
     let message: MatchMessage
     let early: boolean
@@ -328,7 +321,6 @@ export class Libp2pMatchTransport implements MatchTransport {
       this.held.push(message)
       return
     }
-    if (receiver === null) return
     this.hand(message)
   }
 

@@ -1,7 +1,8 @@
 /**
  * Inbound: a protocol handler that hands each stream over as a framed
- * channel. A failure of the handler resets the stream and is reported, never
- * thrown into libp2p.
+ * channel. When the handler returns, our side of the stream is closed; a
+ * failure of the handler resets the stream and is reported, never thrown
+ * into libp2p.
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { VBoomError } from '../errors.js'
@@ -35,6 +36,10 @@ export async function handle(
       const ch = new FramedChannel(stream, connection.remotePeer, { label: protocol, ...opts })
       try {
         await onChannel(ch)
+        // The handler is done with the channel: our side closes (a no-op if it did), since a stream
+        // the peer half-closed stays open until we do and counts against the connection's stream
+        // limit for the protocol; left open, a few exchanges exhaust it and every later stream is reset.
+        await ch.close()
         if (ch.error !== null) opts.onError?.(ch.error)
       } catch (err) {
         const e = err instanceof Error ? err : new VBoomError('HANDLER_FAILED', String(err))
