@@ -78,7 +78,7 @@ export class AdvertGossip {
       // Rule: attestations carried are the trusted anchor's, about this VM and location, and agree with the claims.
       if (this.opts.attestations !== undefined && advert.attestations.length > 0)
         checkAdvertAttestations(advert, { ...this.opts.attestations, nowMs: now })
-      market.upsert(advert)
+      market.upsert(advert, now)
       log.debug({ vm: advert.vm, sequence: advert.sequence.toString() }, 'advert accepted')
       metrics.accepted.inc()
       metrics.marketSize.set(market.size)

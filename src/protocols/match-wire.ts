@@ -93,6 +93,8 @@ export interface MatchValidationContext {
   ownAdvertSeqs: readonly bigint[]
   /** The sender's advert sequence in our market view; undefined when it has none in our class. */
   peerAdvertSeq: bigint | undefined
+  /** The sender's advert the one in our view replaced during the session, still accepted. */
+  peerReplacedAdvertSeq?: bigint
   /** The end of our current session, ms since the epoch; null between sessions. */
   sessionEndMs: number | null
   /**
@@ -135,6 +137,7 @@ export function validateMatchMessage(data: Uint8Array, ctx: MatchValidationConte
     self: ctx.self,
     ownAdvertSeqs: ctx.ownAdvertSeqs,
     peerAdvertSeq: ctx.peerAdvertSeq,
+    peerReplacedAdvertSeq: ctx.peerReplacedAdvertSeq,
   })
   const m = v.message
   // Rule: the signer is the peer at the other end of the stream.

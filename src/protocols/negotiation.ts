@@ -592,6 +592,12 @@ export interface NegotiationValidationContext {
   ownAdvertSeqs: readonly bigint[]
   /** Sequence of the sender's advert in our market view; undefined when we have none. */
   peerAdvertSeq: bigint | undefined
+  /**
+   * The sender's advert that the one in our view replaced, when the caller
+   * still accepts messages bound to it (one the sender republished while its
+   * messages were on the way); absent: only the advert in our view is.
+   */
+  peerReplacedAdvertSeq?: bigint
   /** Highest sequence number accepted from the sender so far, if any. */
   lastSeq?: number
   /** Whether the sender's nonce (hex) was seen before; the caller keeps nonces until their messages expire. */
@@ -681,7 +687,7 @@ export function validateNegotiationMessage(
   const fromAdvertSeq = pb.fromAdvertSequence
   if (ctx.peerAdvertSeq === undefined || fromAdvertSeq > ctx.peerAdvertSeq)
     ignoreN(N.ADVERT_NOT_SEEN, `we have not seen the sender's advert ${fromAdvertSeq}`)
-  if (fromAdvertSeq < ctx.peerAdvertSeq!)
+  if (fromAdvertSeq < ctx.peerAdvertSeq! && fromAdvertSeq !== ctx.peerReplacedAdvertSeq)
     ignoreN(N.STALE_ADVERT, `the sender's advert ${fromAdvertSeq} is older than ${ctx.peerAdvertSeq}`)
   // Rule: no replay: the sequence number moves on, and the nonce is new.
   const round = safe(pb.round, 'round')

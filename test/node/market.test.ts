@@ -35,6 +35,19 @@ t.test(
   },
 )
 
+t.test('market remembers the advert each VM replaced last, and when', async (t) => {
+  const m = new MarketView()
+  m.upsert(ad('a', 1n, 9000), 100)
+  t.equal(m.replacedSequenceSince('a', 0), undefined, 'a first advert replaced nothing')
+  m.upsert(ad('a', 2n, 9000), 500)
+  t.equal(m.replacedSequenceSince('a', 400), 1n, 'replaced at 500, asked since 400')
+  t.equal(m.replacedSequenceSince('a', 500), 1n, 'the bound is inclusive')
+  t.equal(m.replacedSequenceSince('a', 501), undefined, 'replaced before the bound')
+  m.upsert(ad('a', 3n, 9000), 800)
+  t.equal(m.replacedSequenceSince('a', 0), 2n, 'only the last replaced advert is kept')
+  t.equal(m.replacedSequenceSince('b', 0), undefined, 'a VM never seen')
+})
+
 t.test('rate limiter: a burst, then the sustained rate, per peer', async (t) => {
   const r = new RateLimiter(3, 1)
   const took = [0, 0, 0, 0].map(() => r.take('p', 0))

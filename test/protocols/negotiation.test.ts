@@ -266,6 +266,19 @@ t.test('forged, altered, replayed, misdirected and expired messages are refused'
     { code: 'STALE_ADVERT' },
     "a sender's superseded advert",
   )
+  // The advert the sender replaced while its message was on the way, when the caller still takes it.
+  const justReplaced = send(message(offer, { fromAdvertSeq: ADVERT_A - 1n }))
+  t.equal(
+    validateNegotiationMessage(justReplaced, ctx({ peerReplacedAdvertSeq: ADVERT_A - 1n })).message.fromAdvertSeq,
+    ADVERT_A - 1n,
+    "a message bound to the sender's just-replaced advert passes where the caller accepts it",
+  )
+  refused(
+    send(message(offer, { fromAdvertSeq: ADVERT_A - 2n })),
+    { code: 'STALE_ADVERT' },
+    "an advert older than the sender's just-replaced one",
+    ctx({ peerReplacedAdvertSeq: ADVERT_A - 1n }),
+  )
   refused(
     good,
     { code: 'ADVERT_NOT_SEEN' },

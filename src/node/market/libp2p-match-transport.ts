@@ -38,6 +38,7 @@ import { VBoomError } from '../../protocols/errors.js'
 import { encodeMatchMessage, validateMatchMessage } from '../../protocols/match-wire.js'
 import { handle, open, StreamError, StreamErrorCode, unhandle } from '../../protocols/stream/index.js'
 import type { Logger } from '../../runtime/log.js'
+import type { MarketView } from './market-view.js'
 import type { MatchSession } from './matching-clock.js'
 import type { MatchMessage, MatchTransport } from './matching-messages.js'
 
@@ -74,7 +75,7 @@ export interface Libp2pMatchTransportInit {
   /** The owner's SignedDelegation for the agent key, sent with every message. */
   delegation: Uint8Array
   /** The class market view: the sender's advert binds its messages, and only its agents are heard. */
-  market: { get(vm: string): Advert | undefined }
+  market: Pick<MarketView, 'get' | 'replacedSequenceSince'>
   ownAdvert: () => Advert | undefined
   /** The sequences of this agent's adverts published since a time, oldest first. */
   ownAdvertSequencesSince: (sinceMs: number) => bigint[]
@@ -290,6 +291,8 @@ export class Libp2pMatchTransport implements MatchTransport {
       // Between sessions every message is of another session (STALE_SESSION), once it passes the
       // rest, unless it is of the next one. Our adverts a sender may name: those in force at the
       // session's start (published within one advert lifetime before it), and the current one.
+      // The sender's: the one in our view, and the one it replaced since that same bound (a
+      // sender that republished while its messages were queued).
       const current = this.init.ownAdvert()
       const lifetimeMs = current === undefined ? 0 : current.expiresAtMs - current.issuedAtMs
       const startMs = Math.min(session?.startMs ?? this.now(), next?.startMs ?? this.now())
@@ -301,6 +304,7 @@ export class Libp2pMatchTransport implements MatchTransport {
         remotePeer: remote,
         ownAdvertSeqs: own,
         peerAdvertSeq: this.init.market.get(remote)?.sequence,
+        peerReplacedAdvertSeq: this.init.market.replacedSequenceSince(remote, startMs - lifetimeMs),
         sessionEndMs: session?.endMs ?? null,
         nextSessionEndMs: next?.endMs ?? null,
       })

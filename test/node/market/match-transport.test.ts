@@ -3,8 +3,10 @@
  * messages than a connection allows concurrent matching streams all arrive
  * (each inbound stream is closed from the receiving side too; left
  * half-open, they filled the connection's limit after four batches and
- * every later message was reset), and a message of the session the
- * receiver expects next is held and handed over when that session begins.
+ * every later message was reset), a message of the session the
+ * receiver expects next is held and handed over when that session begins,
+ * and a message bound to the sender's advert replaced while it was on the
+ * way is taken, where one bound to an older advert is refused.
  */
 import '../../../src/polyfill.js'
 import { generateKeyPair } from '@libp2p/crypto/keys'
@@ -12,6 +14,7 @@ import type { Ed25519PrivateKey, Libp2p } from '@libp2p/interface'
 import { Registry } from 'prom-client'
 import t, { type Test } from 'tap'
 import { Libp2pMatchTransport } from '../../../src/node/market/libp2p-match-transport.js'
+import { MarketView } from '../../../src/node/market/market-view.js'
 import type { MatchSession } from '../../../src/node/market/matching-clock.js'
 import type { MatchMessage } from '../../../src/node/market/matching-messages.js'
 import type { Advert } from '../../../src/protocols/advert.js'
@@ -27,7 +30,7 @@ interface Side {
   got: MatchMessage[]
 }
 
-async function side(t: Test, market: Map<string, Advert>): Promise<Side> {
+async function side(t: Test, market: MarketView): Promise<Side> {
   const key = (await generateKeyPair('Ed25519')) as Ed25519PrivateKey
   const node = await createNode({ privateKey: key, listen: ['/ip4/127.0.0.1/tcp/0'], traffic: 'market' })
   t.teardown(() => node.stop())
@@ -35,12 +38,12 @@ async function side(t: Test, market: Map<string, Advert>): Promise<Side> {
   const now = Date.now()
   // Only the fields the transport binds messages to: the advert's VM, sequence and lifetime.
   const advert = { vm, sequence: BigInt(now), issuedAtMs: now, expiresAtMs: now + 90_000 } as Advert
-  market.set(vm, advert)
+  market.upsert(advert, now)
   const transport = new Libp2pMatchTransport({
     node,
     agent: { secretKey: key.raw.subarray(0, 32), publicKey: key.publicKey.raw },
     delegation: delegate(keys(), key.publicKey.raw),
-    market: { get: (peer) => market.get(peer) },
+    market,
     ownAdvert: () => advert,
     ownAdvertSequencesSince: () => [advert.sequence],
     sendTimeoutMs: 5_000,
@@ -66,7 +69,7 @@ const propose = (from: string, to: string, seq: number): MatchMessage => ({
 t.test(
   'more batches than the stream limit all arrive; the next session’s messages wait for it',
   async (t) => {
-    const market = new Map<string, Advert>()
+    const market = new MarketView()
     const a = await side(t, market)
     const b = await side(t, market)
     await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
@@ -108,5 +111,37 @@ t.test(
       'handed over once its session has begun',
     )
     t.same((await b.transport.counts()).refused, {}, 'nothing refused')
+  },
+)
+
+t.test(
+  "a message bound to the sender's just-replaced advert is taken; an older one is refused",
+  async (t) => {
+    const market = new MarketView()
+    const a = await side(t, market)
+    const b = await side(t, market)
+    await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
+    const now = Date.now()
+    const session: MatchSession = { k: 1, startMs: now - 1_000, endMs: now + 60_000 }
+    b.transport.begin(session, (m) => b.got.push(m))
+    a.transport.begin(session, () => {})
+
+    // A republished: B's view holds A's next advert, while A's message still names the one before.
+    const republished = (n: bigint): Advert => ({ ...a.advert, sequence: a.advert.sequence + n })
+    market.upsert(republished(1n), Date.now())
+    a.transport.send(propose(a.vm, b.vm, 1))
+    t.ok(await waitFor(() => b.got.length === 1, 20_000), 'taken: bound to the advert just replaced')
+
+    // Republished twice: the message names an advert two behind.
+    market.upsert(republished(2n), Date.now())
+    a.transport.send(propose(a.vm, b.vm, 2))
+    t.ok(
+      await waitFor(
+        async () => (await b.transport.counts()).refused['NegotiationError.STALE_ADVERT'] === 1,
+        20_000,
+      ),
+      'refused and counted: bound to an advert older than the one replaced',
+    )
+    t.equal(b.got.length, 1, 'not handed to the session')
   },
 )
