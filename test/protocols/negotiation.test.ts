@@ -269,7 +269,8 @@ t.test('forged, altered, replayed, misdirected and expired messages are refused'
   // The advert the sender replaced while its message was on the way, when the caller still takes it.
   const justReplaced = send(message(offer, { fromAdvertSeq: ADVERT_A - 1n }))
   t.equal(
-    validateNegotiationMessage(justReplaced, ctx({ peerReplacedAdvertSeq: ADVERT_A - 1n })).message.fromAdvertSeq,
+    validateNegotiationMessage(justReplaced, ctx({ peerReplacedAdvertSeq: ADVERT_A - 1n })).message
+      .fromAdvertSeq,
     ADVERT_A - 1n,
     "a message bound to the sender's just-replaced advert passes where the caller accepts it",
   )

@@ -23,7 +23,13 @@ import {
 import { type LiveView, startLiveView, type ViewFormat } from '../view/index.js'
 import { agentAgreements, agentDataDir } from './agent-control.js'
 import { TestnetRunError, TestnetRunErrorCode } from './errors.js'
-import { type Expectation, expectedSwaps, type PairVerdict, type SwapCandidate } from './expected-swaps.js'
+import {
+  type Expectation,
+  type ExpectedSwap,
+  expectedSwaps,
+  type PairVerdict,
+  type SwapCandidate,
+} from './expected-swaps.js'
 import { type MarketCheck, type MarketCheckResult, marketChecks } from './market-checks.js'
 import {
   type DiskCheck,
@@ -125,7 +131,7 @@ export interface RunOnceOutcome {
   placement: Record<string, string | null>
   /** The market's rule over the adverts before the first agreement (or at the end): its verdict per pair. */
   verdicts: PairVerdict[]
-  /** The pairs that rule expected to swap, by VM name. */
+  /** The pairs that rule expected to swap at any look up to the first agreement (or the end), by VM name. */
   expected: [string, string][]
   notes: string[]
   ended: RunEnd
@@ -368,8 +374,13 @@ async function runOnce(
     const deadline = obs.startedAt + o.durationS * 1000
     let ended: RunEnd = 'duration'
     let expectation: Expectation = { swaps: [], verdicts: [] }
-    // the rule's verdict before the agents' first agreement: what the run holds their agreements to
+    // the rule's verdicts before the agents' first agreement, and every pair it expected up to it:
+    // what the run holds their agreements to. Agents can agree between two looks, on adverts the
+    // run sees only at its next one (they still describe the locations before the swap), so that
+    // look counts too.
     let verdictBefore: Expectation | null = null
+    const expectedUpTo = new Map<string, ExpectedSwap>()
+    let lookedAfterAgreement = false
     let lastAgents = 0
     let lastExpected = ''
     let stillSince: number | null = null
@@ -390,6 +401,10 @@ async function runOnce(
           Date.now(),
         )
         if (obs.swaps.length === 0) verdictBefore = expectation
+        if (!lookedAfterAgreement) {
+          lookedAfterAgreement = obs.swaps.length > 0
+          for (const x of expectation.swaps) expectedUpTo.set([x.a.vm, x.b.vm].sort().join('+'), x)
+        }
         const pairs = expectedPairs(expectation).map(pairText).join(', ')
         if (pairs !== lastExpected) {
           lastExpected = pairs
@@ -458,7 +473,11 @@ async function runOnce(
       await view.stop()
       view = null
     }
-    return await finish(world, obs, run, ended, verdictBefore ?? expectation, o.print)
+    const rule: Expectation = {
+      swaps: expectedUpTo.size > 0 ? [...expectedUpTo.values()] : expectation.swaps,
+      verdicts: (verdictBefore ?? expectation).verdicts,
+    }
+    return await finish(world, obs, run, ended, rule, o.print)
   } finally {
     if (view !== null) await view.stop().catch(() => undefined)
     await world.close()
@@ -695,7 +714,7 @@ async function finish(
         : [
             expected.length === 0
               ? `by the market's rule over the adverts (before the first agreement), no pair gains: ${rule.verdicts.map((v) => `${v.vms.join('/')} ${v.why}`).join(', ') || 'no adverts with profiles yet'}`
-              : `by the market's rule over the adverts (before the first agreement), ${expected.map(pairText).join(', ')} would gain; the agents agreed ${agreed.map(pairText).join(', ') || 'nothing'}${expected.every((p) => agreed.some((q) => samePair(p, q))) ? '' : ' (NOT what the rule expects)'}`,
+              : `by the market's rule over the adverts (up to the first agreement), ${expected.map(pairText).join(', ')} would gain; the agents agreed ${agreed.map(pairText).join(', ') || 'nothing'}${agreed.length > 0 && agreed.every((q) => expected.some((p) => samePair(p, q))) ? '' : ' (NOT what the rule expects)'}`,
           ]),
       ...(scenarioRun.placement === 'vboom' && obs.swaps.length === 0
         ? [
