@@ -351,8 +351,14 @@ export class Agent {
                 void leaves?.leaveFor(stored, cause)
               },
               swapSettled: async (swapId) => (await lifecycle.settled(swapId)) !== null,
+              pairedBy: (partner) => {
+                const s = matching?.driver.lastPairedSession()
+                return s?.partner === partner ? `matching session ${s.session}` : undefined
+              },
             })
-      const matching =
+      // read by the negotiation's pairedBy once the matching exists
+      let matching: { transport: Libp2pMatchTransport; driver: MatchingDriver } | null = null
+      matching =
         negotiation === null || delegation === null || !config.market.matching.enabled
           ? null
           : matchingFor(negotiation, {
@@ -645,7 +651,8 @@ export class Agent {
   async marketReport(): Promise<MarketReport | null> {
     const r = (await this.negotiation?.report()) ?? null
     if (r === null || this.matching === null) return r
-    return { ...r, matching: this.matching.driver.lastSession() }
+    const driver = this.matching.driver
+    return { ...r, matching: driver.lastSession(), matchingPaired: driver.lastPairedSession() }
   }
 
   /** The agreements this agent reached, oldest first, with their states. */

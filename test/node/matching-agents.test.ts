@@ -248,6 +248,12 @@ t.test('an agent that crashes mid-session stalls no one', async (t) => {
   // With disk-1 gone, disk-2's best partner is cpu-1 (the heavier edge), else cpu-2.
   const [agreement] = await disk2.agreements()
   t.ok([id(cpu1), id(cpu2)].includes(agreement?.partner ?? ''), 'with a live agent of the other kind')
+  t.match(agreement?.chosenBy, /^matching session \d+$/, 'kept with the matching session that paired them')
+  t.equal(
+    (await disk2.marketReport())?.matchingPaired?.partner,
+    agreement?.partner,
+    "the agent's market report names the matching's last pairing",
+  )
   // cpu-1's partner is gone: it is free again and runs later sessions.
   t.ok(
     await waitFor(() => runsOf(cpu1).some((r) => r.report.session > session), 120_000),

@@ -68,6 +68,13 @@ t.test(
       `the market's rule over the adverts expected this pair (expected: ${expected.join(', ') || 'none'})`,
     )
 
+    // the agents' decentralized matching paired them: each kept, with the agreement, the session that did
+    t.same(
+      s.chosenBy.map((c) => c.replace(/session \d+$/, 'session N')).sort(),
+      ['cpu-1: matching session N', 'dfsio-1: matching session N'],
+      `both agents' matching chose the partner (${s.chosenBy.join(', ')})`,
+    )
+
     // the agreement is the agents': their keys signed it under their owners' delegations, both hold it
     const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
     const vmA = world!.vms.get(s.a.vm)!

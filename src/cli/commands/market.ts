@@ -55,6 +55,10 @@ export function formatMarket(r: MarketReport | null): string {
       .join(' ')}`,
   )
   if (r.matching !== undefined) lines.push(`matching    ${formatSession(r.matching)}`)
+  // the last pairing, when a later session has run since
+  const paired = r.matchingPaired
+  if (paired != null && paired.session !== r.matching?.session)
+    lines.push(`last paired ${formatSession(paired)}`)
   lines.push(`candidates  ${r.candidates.length} (utilities in micro-credits over the horizon)`)
   lines.push(
     ...table(

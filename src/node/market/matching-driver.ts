@@ -196,6 +196,17 @@ export class MatchingDriver {
     return this.last === null ? null : { ...this.last }
   }
 
+  /** The last of the kept sessions that paired this agent with a partner, or null. */
+  lastPairedSession(): MatchingSessionReport | null {
+    const c = this.current
+    if (c !== null) this.refresh(c)
+    for (let i = this.runs.length - 1; i >= 0; i--) {
+      const r = this.runs[i]!.report
+      if (r.partner !== null) return { ...r }
+    }
+    return null
+  }
+
   /** The last sessions this agent took part in, oldest first, with their candidates. */
   sessionRuns(): SessionRun[] {
     const c = this.current

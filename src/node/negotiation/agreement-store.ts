@@ -49,6 +49,8 @@ export interface StoredAgreement {
   signed: string
   /** This side's swap secret key, hex. */
   swapSecretKey: string
+  /** How this agent chose the partner, when its matching did: "matching session <k>". */
+  chosenBy?: string
   /** Unix ms this agent learned the swap was resolved at the anchor without it (it is no longer held). */
   resolvedAtMs?: number
 }

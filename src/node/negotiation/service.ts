@@ -142,6 +142,8 @@ export interface NegotiationServiceInit {
   onAgreed?: (stored: StoredAgreement, cause: 'agreed' | 'adopted') => void
   /** Whether the VM's history shows swap `swapId` ended: its agreement is no longer held. */
   swapSettled?: (swapId: string) => Promise<boolean>
+  /** How this agent's matching chose `partner` ("matching session <k>"), kept with the agreement; undefined when it did not. */
+  pairedBy?: (partner: string) => string | undefined
 }
 
 /** A candidate partner as `vboom market` shows it. */
@@ -170,6 +172,8 @@ export interface MarketReport {
   counters: { outcomes: Record<string, number>; refused: Record<string, number> }
   /** The matching's session under way or last (the agent adds it; absent with the matching off). */
   matching?: MatchingSessionReport | null
+  /** The matching's last session that paired this agent (the agent adds it; absent with the matching off). */
+  matchingPaired?: MatchingSessionReport | null
 }
 
 /** What this side offered or signed in a negotiation in progress. */
@@ -1007,6 +1011,8 @@ export class NegotiationService {
       signed: hex(t.signed),
       swapSecretKey: hex(swapSecretKey),
     }
+    const chosenBy = this.init.pairedBy?.(partner)
+    if (chosenBy !== undefined) stored.chosenBy = chosenBy
     await this.init.agreements.put(stored)
     this.commitment.agree(partner, swapId, t.expiresAtMs)
     return stored

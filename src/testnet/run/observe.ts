@@ -60,6 +60,8 @@ export interface ObservedSwap {
   reason: string | null
   /** The VMs whose agents hold the agreement in their own stores (read at the end of the run). */
   heldBy: string[]
+  /** How each side's agent chose its partner, "<vm>: matching session <k>" (read with heldBy). */
+  chosenBy: string[]
 }
 
 /** A VM's advert as the market reads it (from its agent's status). */
@@ -97,6 +99,7 @@ export function swapToJson(x: ObservedSwap): Record<string, unknown> {
     payment: x.payment === null ? null : { ...x.payment, amountMicros: x.payment.amountMicros.toString() },
     signers: x.signers,
     heldBy: x.heldBy,
+    chosenBy: x.chosenBy,
     agreement: Buffer.from(x.agreement).toString('hex'),
   }
 }
@@ -135,6 +138,7 @@ export function applyLedgerEntry(swaps: ObservedSwap[], e: LedgerEntryJson, name
       payment: null,
       reason: null,
       heldBy: [],
+      chosenBy: [],
     }
     swaps.push(x)
     return `testnet: ${vmA} (${x.a.host}) and ${vmB} (${x.b.host}) agreed to swap, registered by their agents at entry #${e.seq}: ${termsText(x)}; stated gains ${t.a.statedGainMicros} and ${t.b.statedGainMicros} micro-credits over the horizon`

@@ -548,6 +548,8 @@ async function finish(
   }
   // which agents hold each agreement in their own stores: the agreements are theirs
   const held = new Map<string, string[]>()
+  // and how each chose its partner ("<vm>: matching session <k>")
+  const chosen = new Map<string, string[]>()
   const traders = new Set(obs.swaps.flatMap((x) => [x.a.vm, x.b.vm]))
   const readBy = Date.now() + AGREEMENTS_WAIT_MS
   for (const vm of traders) {
@@ -560,9 +562,16 @@ async function finish(
       await sleep(POLL_MS)
       list = await agentAgreements(agentDataDir(root))
     }
-    for (const a of list ?? []) held.set(a.swapId, [...(held.get(a.swapId) ?? []), vm])
+    for (const a of list ?? []) {
+      held.set(a.swapId, [...(held.get(a.swapId) ?? []), vm])
+      if (a.chosenBy !== undefined)
+        chosen.set(a.swapId, [...(chosen.get(a.swapId) ?? []), `${vm}: ${a.chosenBy}`])
+    }
   }
-  for (const x of obs.swaps) x.heldBy = held.get(x.id) ?? []
+  for (const x of obs.swaps) {
+    x.heldBy = held.get(x.id) ?? []
+    x.chosenBy = chosen.get(x.id) ?? []
+  }
   let market: MarketCheckResult | null = null
   if (world.scenario.marketChecks === true) {
     // the swapped VMs' agents answer by now: their markets and counters as they stand at the end
@@ -691,7 +700,7 @@ async function finish(
     notes: [
       ...obs.swaps.map(
         (x) =>
-          `${x.a.vm} (${x.a.host}) and ${x.b.vm} (${x.b.host}) agreed: ${termsText(x)}; registered by their agents at ledger entry #${x.agreedSeq}, held by ${x.heldBy.join(' and ') || 'no agent that answered at the end'}`,
+          `${x.a.vm} (${x.a.host}) and ${x.b.vm} (${x.b.host}) agreed: ${termsText(x)}; registered by their agents at ledger entry #${x.agreedSeq}, held by ${x.heldBy.join(' and ') || 'no agent that answered at the end'}${x.chosenBy.length > 0 ? `; partners chosen by ${x.chosenBy.join(', ')}` : ''}`,
       ),
       ...idle.map(
         (x) =>

@@ -70,19 +70,18 @@ const RUN_PROFILER = {
  */
 const RUN_NET_BW: ResourceStat = { median: 1000, spread: 10, samples: 30, windowMs: 86_400_000 }
 /**
- * The matching in a run: off, each agent offering to its own best candidate
- * every market interval instead. The matching's rounds are on the wall
- * clock and need every agent to tick its rounds on time; a run's agents
- * share their host's CPU quota and throttled disk with their workloads, and
- * on the default scenario's slow-disk host (a DFSIO writer saturating a
- * 12 MB/s disk) the agent ran its sessions 15 s and more behind the clock,
- * so it never met its partner in a session and the two never paired.
- * Pairwise offers need no rounds. A scenario VM may turn the matching on
- * (ScenarioVm.market); the settings below are then a run's: 8 pairing
- * rounds and 2 improvement cycles of 1 s, a 14-s session every 15 s.
+ * The matching in a run: on, the agents pick their partners by the
+ * decentralized matching, in sessions on the wall clock. A run's agents
+ * share their host's CPU quota and throttled disk with their workloads (the
+ * default scenario's slow-disk agent beside a DFSIO writer saturating a
+ * 12 MB/s disk), so they tick late: a late agent enters a session at the
+ * clock's round, and messages a little early or bound to an advert just
+ * replaced are taken (matching-driver.ts, libp2p-match-transport.ts). A
+ * run's settings: 8 pairing rounds and 2 improvement cycles of 1 s, a 14-s
+ * session every 15 s (the fewest market intervals of 5 s that hold one).
  */
 const RUN_MATCHING = {
-  enabled: false,
+  enabled: true,
   roundMs: 1_000,
   pairingRounds: 8,
   improvementCycles: 2,
