@@ -55,6 +55,16 @@ async function side(t: Test, market: MarketView): Promise<Side> {
   return { node, vm, advert, transport, got: [] }
 }
 
+/** Two sides sharing one market view, a able to dial b, and a session under way. */
+async function pair(t: Test): Promise<{ market: MarketView; a: Side; b: Side; session: MatchSession }> {
+  const market = new MarketView()
+  const a = await side(t, market)
+  const b = await side(t, market)
+  await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
+  const now = Date.now()
+  return { market, a, b, session: { k: 1, startMs: now - 1_000, endMs: now + 60_000 } }
+}
+
 const propose = (from: string, to: string, seq: number): MatchMessage => ({
   from,
   to,
@@ -69,12 +79,7 @@ const propose = (from: string, to: string, seq: number): MatchMessage => ({
 t.test(
   'more batches than the stream limit all arrive; the next session’s messages wait for it',
   async (t) => {
-    const market = new MarketView()
-    const a = await side(t, market)
-    const b = await side(t, market)
-    await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
-    const now = Date.now()
-    const session: MatchSession = { k: 1, startMs: now - 1_000, endMs: now + 60_000 }
+    const { a, b, session } = await pair(t)
     const next: MatchSession = { k: 2, startMs: session.endMs, endMs: session.endMs + 61_000 }
     a.transport.begin(session, (m) => a.got.push(m))
     b.transport.begin(session, (m) => b.got.push(m))
@@ -117,12 +122,7 @@ t.test(
 t.test(
   "a message bound to the sender's just-replaced advert is taken; an older one is refused",
   async (t) => {
-    const market = new MarketView()
-    const a = await side(t, market)
-    const b = await side(t, market)
-    await a.node.peerStore.merge(b.node.peerId, { multiaddrs: b.node.getMultiaddrs() })
-    const now = Date.now()
-    const session: MatchSession = { k: 1, startMs: now - 1_000, endMs: now + 60_000 }
+    const { market, a, b, session } = await pair(t)
     b.transport.begin(session, (m) => b.got.push(m))
     a.transport.begin(session, () => {})
 
