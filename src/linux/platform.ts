@@ -389,8 +389,10 @@ export class LinuxPlatform implements Platform {
    * jumps. The boot area is not redirected: a reset during verification
    * boots the VM again, and the image reboots into the VM when it is done.
    * `image.entry` is the directory of the signed image. Never resolves.
+   * Quiets the agent (`hooks.quiet`) as a leave does: after the image and
+   * kexec checks (a refusal changes nothing), before the load.
    */
-  async bootRemote(image: VerificationImage): Promise<RemoteSession> {
+  async bootRemote(image: VerificationImage, hooks: LeaveHooks = {}): Promise<RemoteSession> {
     const anchorKey = this.init.anchorKey
     if (anchorKey === undefined)
       throw new BootImageError(
@@ -400,6 +402,7 @@ export class LinuxPlatform implements Platform {
     const { files, signed } = await readSignedImageDir(image.entry)
     verifyBootImage(files, signed, { anchorKey, purpose: 'verification' })
     const { tool, capability } = await this.kexecReady()
+    await hooks.quiet?.()
     const runDir = this.init.runDir ?? '/run/vboom'
     await mkdir(runDir, { recursive: true, mode: 0o700 })
     const dir = await mkdtemp(join(runDir, 'verification-'))

@@ -545,6 +545,22 @@ export class Agent {
     )
   }
 
+  /**
+   * For booting the anchor's verification image in place of this VM (Linux:
+   * a kexec, like a leave): `quiet` stops the agent's services as for a
+   * leave, `wake` starts them again when the boot failed and the VM stays up
+   * (nothing when it was not quieted).
+   */
+  verificationBootHooks(): { quiet: () => Promise<void>; wake: () => Promise<void> } {
+    return {
+      quiet: () => this.quietForLeave(),
+      wake: async () => {
+        if (this.quiet === null) return
+        await this.wakeAfterFailedLeave()
+      },
+    }
+  }
+
   /** After a failed leave: starts again what quietForLeave stopped. */
   private async wakeAfterFailedLeave(): Promise<void> {
     const lease = this.quiet
@@ -552,7 +568,7 @@ export class Agent {
     this.quiet = null
     lease.release()
     await this.startNetwork()
-    this.log.info('the leave failed: the agent runs its network and market again')
+    this.log.info('the leave (or the verification boot) failed: the agent runs its network and market again')
   }
 
   /**

@@ -8,9 +8,11 @@
  * real libp2p node on loopback.
  */
 import '../../src/polyfill.js'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
+import { signImageDir } from '../../src/linux/boot-image/sign-dir.js'
+import { SIGNED_IMAGE_FILES } from '../../src/linux/boot-image/signature.js'
 import { KexecUnavailableCode, KexecUnavailableError } from '../../src/linux/errors.js'
 import { loadFailure } from '../../src/linux/kexec/loader.js'
 import type { MachineActions } from '../../src/linux/machine/actions.js'
@@ -20,13 +22,14 @@ import { Agent } from '../../src/node/agent.js'
 import { parseAgentConfig } from '../../src/node/config.js'
 import { LifecycleError, LifecycleErrorCode } from '../../src/node/lifecycle/index.js'
 import type { LeaveHooks } from '../../src/node/platform/platform.js'
+import { generateSigningKeyPair } from '../../src/protocols/signing.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { CLS } from '../node/fixtures/market-sides.js'
 import { RecordingPlatform } from '../node/fixtures/recording-platform.js'
 import { fakeStateDir, fakeSys, fakeVboomDisk, pendingSwapParams, tempDir } from './helpers.js'
 
 /** A running-mode platform on a fake disk whose record holds a pending swap; the machine's kexec recorded. */
-async function runningPlatform(t: Test, o: { disabled?: boolean }) {
+async function runningPlatform(t: Test, o: { disabled?: boolean; anchorKey?: Uint8Array }) {
   const dir = await tempDir(t)
   const d = await fakeVboomDisk(dir)
   const stateDir = await fakeStateDir(dir)
@@ -55,13 +58,31 @@ async function runningPlatform(t: Test, o: { disabled?: boolean }) {
       throw new Error('the machine rebooted')
     },
   }
-  const platform = await LinuxPlatform.open({ mode: 'running', disk: d.path, stateDir, sysRoot, machine })
+  const platform = await LinuxPlatform.open({
+    mode: 'running',
+    disk: d.path,
+    stateDir,
+    sysRoot,
+    machine,
+    runDir: join(dir, 'run'),
+    ...(o.anchorKey === undefined ? {} : { anchorKey: o.anchorKey }),
+  })
   const hooks: LeaveHooks = {
     quiet: async () => {
       calls.push('quiet')
     },
   }
-  return { d, platform, calls, hooks }
+  return { dir, d, platform, calls, hooks }
+}
+
+/** A verification image in `dir`, signed by `secretKey` for an hour. */
+async function signedImage(dir: string, secretKey: Uint8Array): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, SIGNED_IMAGE_FILES.kernel), 'kernel bytes')
+  await writeFile(join(dir, SIGNED_IMAGE_FILES.initramfs), 'initramfs bytes')
+  await writeFile(join(dir, SIGNED_IMAGE_FILES.cmdline), 'console=ttyS0\n')
+  await signImageDir(dir, { secretKey, purpose: 'verification', notAfter: Date.now() + 3_600_000 })
+  return dir
 }
 
 t.test('the platform quiets the agent after the kexec checks and before the load', async (t) => {
@@ -82,6 +103,29 @@ t.test('a machine that cannot kexec is refused before the agent is quieted', asy
   )
   t.same(calls, ['probe'], 'the agent was never quieted')
 })
+
+t.test(
+  'the verification boot quiets the agent after the image and kexec checks, before the load',
+  async (t) => {
+    const anchor = generateSigningKeyPair()
+    const { dir, platform, calls, hooks } = await runningPlatform(t, { anchorKey: anchor.publicKey })
+    const good = await signedImage(join(dir, 'image'), anchor.secretKey)
+    await t.rejects(
+      platform.bootRemote({ entry: good }, hooks),
+      { code: KexecUnavailableCode.LOAD_FAILED },
+      "a refused load is the platform's typed error",
+    )
+    t.same(calls, ['probe', 'quiet', 'load'], 'checked, quieted, then loaded')
+    calls.length = 0
+    const foreign = await signedImage(join(dir, 'foreign'), generateSigningKeyPair().secretKey)
+    await t.rejects(
+      platform.bootRemote({ entry: foreign }, hooks),
+      { code: 'WRONG_SIGNER' },
+      'a foreign image',
+    )
+    t.same(calls, [], 'refused before kexec was probed or the agent quieted')
+  },
+)
 
 /**
  * A platform whose leave quiets the agent, then fails as a refused kexec load
@@ -145,6 +189,18 @@ t.test('a leave that fails after the quiet brings the agent back and says what t
   const other = await agentOn(t, false, 'other-vm')
   await other.agent.host.dial(agent.host.getMultiaddrs()[0]!)
   t.ok(other.agent.host.getConnections(agent.peerId).length > 0, 'another node connects to it')
+})
+
+t.test('the verification boot hooks stop the agent, and wake it when the boot failed', async (t) => {
+  const { agent } = await agentOn(t, false)
+  const hooks = agent.verificationBootHooks()
+  await hooks.wake()
+  t.equal(agent.host.status, 'started', 'waking an agent never quieted changes nothing')
+  await hooks.quiet()
+  t.equal(agent.host.status, 'stopped', 'quiet: the libp2p node is stopped')
+  await hooks.wake()
+  t.equal(agent.host.status, 'started', 'woken: it runs again')
+  t.ok(agent.host.getMultiaddrs().length > 0, 'listening')
 })
 
 t.test('a refusal before the quiet is the platform’s error, the agent untouched', async (t) => {

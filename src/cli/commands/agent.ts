@@ -74,6 +74,7 @@ export function registerAgent(program: Command): void {
               anchorAddrs: config.bootstrap,
               imageDir: flags.verificationImage,
               captureNetwork: async () => (await import('../../linux/net/capture.js')).captureNetwork(),
+              agent: agent.verificationBootHooks(),
               log: componentLogger(log, 'vboom:linux:verification'),
             })
           : null

@@ -14,6 +14,7 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Libp2p } from '@libp2p/interface'
+import type { LeaveHooks } from '../../node/platform/platform.js'
 import { VBoomError } from '../../protocols/errors.js'
 import { handleRpc, unhandleRpc } from '../../protocols/rpc.js'
 import {
@@ -42,7 +43,8 @@ export interface VerifiableMachine {
   readonly location: string
   /** The reserve's state filesystem, mounted. */
   readonly stateDir: string
-  bootRemote(image: VerificationImage): Promise<unknown>
+  /** Boots the image; `hooks.quiet` before the heavy part (LinuxPlatform: the kexec load). */
+  bootRemote(image: VerificationImage, hooks?: LeaveHooks): Promise<unknown>
 }
 
 export interface VerificationServiceInit {
@@ -56,6 +58,12 @@ export interface VerificationServiceInit {
   /** The running system's network configuration, for the image to restore. */
   captureNetwork: () => Promise<NetworkConfig>
   log: Logger
+  /**
+   * The running agent beside the service: quieted before the image loads (its
+   * CPU and memory go to the boot) and woken when the boot failed and the VM
+   * stays up. Absent: nothing is quieted.
+   */
+  agent?: { quiet: () => Promise<void>; wake: () => Promise<void> }
   /** Each request's outcome: `booting`, or the refusal's code (metrics). */
   onOutcome?: (outcome: string) => void
   now?: () => number
@@ -136,10 +144,16 @@ export class VerificationService {
 
   private boot(): void {
     const { init } = this
-    init.machine.bootRemote({ entry: init.imageDir }).catch(async (err: Error & { code?: string }) => {
+    const hooks = init.agent === undefined ? {} : { quiet: init.agent.quiet }
+    init.machine.bootRemote({ entry: init.imageDir }, hooks).catch(async (err: Error & { code?: string }) => {
       // the image did not start: the VM keeps running and the anchor's wait times out
       init.log.error({ code: err.code, err: err.message }, 'booting the verification image failed')
       await rm(join(init.machine.stateDir, SESSION_FILE), { force: true }).catch(() => undefined)
+      await init.agent
+        ?.wake()
+        .catch((wakeErr: unknown) =>
+          init.log.error({ err: wakeErr }, 'the agent did not start its services again; restart it'),
+        )
       this.busy = false
     })
   }
