@@ -351,14 +351,13 @@ export class Agent {
                 void leaves?.leaveFor(stored, cause)
               },
               swapSettled: async (swapId) => (await lifecycle.settled(swapId)) !== null,
-              pairedBy: (partner) => {
+              pairedBy: (partner): string | undefined => {
                 const s = matching?.driver.lastPairedSession()
                 return s?.partner === partner ? `matching session ${s.session}` : undefined
               },
             })
-      // read by the negotiation's pairedBy once the matching exists
-      let matching: { transport: Libp2pMatchTransport; driver: MatchingDriver } | null = null
-      matching =
+      // read by the negotiation's pairedBy, which runs only after both exist
+      const matching =
         negotiation === null || delegation === null || !config.market.matching.enabled
           ? null
           : matchingFor(negotiation, {
@@ -554,10 +553,7 @@ export class Agent {
   verificationBootHooks(): { quiet: () => Promise<void>; wake: () => Promise<void> } {
     return {
       quiet: () => this.quietForLeave(),
-      wake: async () => {
-        if (this.quiet === null) return
-        await this.wakeAfterFailedLeave()
-      },
+      wake: () => this.wakeAfterFailedLeave(),
     }
   }
 

@@ -4,6 +4,8 @@ import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Test } from 'tap'
+import { signImageDir } from '../../src/linux/boot-image/sign-dir.js'
+import { SIGNED_IMAGE_FILES } from '../../src/linux/boot-image/signature.js'
 import { RESERVE_BOOT_LABEL, RESERVE_STATE_LABEL, STATE_FILES } from '../../src/linux/constants.js'
 import { withPartition } from '../../src/linux/disk/mbr.js'
 import type { BootParams } from '../../src/node/lifecycle/index.js'
@@ -160,4 +162,14 @@ export function pendingSwapParams(): BootParams {
     tuning: {},
     leftAtMs: 1,
   }
+}
+
+/** A verification image in `dir` (made if missing), signed by `secretKey` for an hour; returns `dir`. */
+export async function signedVerificationImage(dir: string, secretKey: Uint8Array): Promise<string> {
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, SIGNED_IMAGE_FILES.kernel), 'kernel bytes')
+  await writeFile(join(dir, SIGNED_IMAGE_FILES.initramfs), 'initramfs bytes')
+  await writeFile(join(dir, SIGNED_IMAGE_FILES.cmdline), 'console=ttyS0 panic=30\n')
+  await signImageDir(dir, { secretKey, purpose: 'verification', notAfter: Date.now() + 3_600_000 })
+  return dir
 }

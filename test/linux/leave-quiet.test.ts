@@ -26,7 +26,14 @@ import { generateSigningKeyPair } from '../../src/protocols/signing.js'
 import { createLogger } from '../../src/runtime/log.js'
 import { CLS } from '../node/fixtures/market-sides.js'
 import { RecordingPlatform } from '../node/fixtures/recording-platform.js'
-import { fakeStateDir, fakeSys, fakeVboomDisk, pendingSwapParams, tempDir } from './helpers.js'
+import {
+  fakeStateDir,
+  fakeSys,
+  fakeVboomDisk,
+  pendingSwapParams,
+  signedVerificationImage,
+  tempDir,
+} from './helpers.js'
 
 /** A running-mode platform on a fake disk whose record holds a pending swap; the machine's kexec recorded. */
 async function runningPlatform(t: Test, o: { disabled?: boolean; anchorKey?: Uint8Array }) {
@@ -75,16 +82,6 @@ async function runningPlatform(t: Test, o: { disabled?: boolean; anchorKey?: Uin
   return { dir, d, platform, calls, hooks }
 }
 
-/** A verification image in `dir`, signed by `secretKey` for an hour. */
-async function signedImage(dir: string, secretKey: Uint8Array): Promise<string> {
-  await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, SIGNED_IMAGE_FILES.kernel), 'kernel bytes')
-  await writeFile(join(dir, SIGNED_IMAGE_FILES.initramfs), 'initramfs bytes')
-  await writeFile(join(dir, SIGNED_IMAGE_FILES.cmdline), 'console=ttyS0\n')
-  await signImageDir(dir, { secretKey, purpose: 'verification', notAfter: Date.now() + 3_600_000 })
-  return dir
-}
-
 t.test('the platform quiets the agent after the kexec checks and before the load', async (t) => {
   const { d, platform, calls, hooks } = await runningPlatform(t, {})
   const err = await platform.rebootStateless(hooks).catch((e: unknown) => e)
@@ -109,7 +106,7 @@ t.test(
   async (t) => {
     const anchor = generateSigningKeyPair()
     const { dir, platform, calls, hooks } = await runningPlatform(t, { anchorKey: anchor.publicKey })
-    const good = await signedImage(join(dir, 'image'), anchor.secretKey)
+    const good = await signedVerificationImage(join(dir, 'image'), anchor.secretKey)
     await t.rejects(
       platform.bootRemote({ entry: good }, hooks),
       { code: KexecUnavailableCode.LOAD_FAILED },
@@ -117,7 +114,7 @@ t.test(
     )
     t.same(calls, ['probe', 'quiet', 'load'], 'checked, quieted, then loaded')
     calls.length = 0
-    const foreign = await signedImage(join(dir, 'foreign'), generateSigningKeyPair().secretKey)
+    const foreign = await signedVerificationImage(join(dir, 'foreign'), generateSigningKeyPair().secretKey)
     await t.rejects(
       platform.bootRemote({ entry: foreign }, hooks),
       { code: 'WRONG_SIGNER' },

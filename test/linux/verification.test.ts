@@ -32,7 +32,7 @@ import {
 import { createNode } from '../../src/runtime/libp2p-host.js'
 import { createLogger } from '../../src/runtime/log.js'
 import type { VerificationImage } from '../../src/runtime/platform.js'
-import { tempDir } from './helpers.js'
+import { signedVerificationImage, tempDir } from './helpers.js'
 
 const log = createLogger('silent')
 const anchor = generateSigningKeyPair()
@@ -104,20 +104,12 @@ function libp2pKeyOf(pair: { secretKey: Uint8Array; publicKey: Uint8Array }) {
   return privateKeyFromRaw(raw)
 }
 
-async function signedImage(dir: string, secretKey: Uint8Array): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  await writeFile(join(dir, SIGNED_IMAGE_FILES.kernel), 'kernel bytes')
-  await writeFile(join(dir, SIGNED_IMAGE_FILES.initramfs), 'initramfs bytes')
-  await writeFile(join(dir, SIGNED_IMAGE_FILES.cmdline), 'console=ttyS0 panic=30\n')
-  await signImageDir(dir, { secretKey, purpose: 'verification', notAfter: Date.now() + 3_600_000 })
-}
-
 t.test('the anchor verifies a VM through its agent, which boots the signed image', async (t) => {
   const dir = await tempDir(t)
   const stateDir = join(dir, 'reserve')
   const imageDir = join(dir, 'image')
   await mkdir(stateDir)
-  await signedImage(imageDir, anchor.secretKey)
+  await signedVerificationImage(imageDir, anchor.secretKey)
   const vmKeys = generateSigningKeyPair()
   const nodes: Libp2p[] = []
   t.teardown(async () => {
@@ -260,7 +252,7 @@ t.test('the anchor verifies a VM through its agent, which boots the signed image
     'the agent refuses a tampered image',
   )
   // an image signed by another key
-  await signedImage(imageDir, generateSecretKey())
+  await signedVerificationImage(imageDir, generateSecretKey())
   await t.rejects(
     target!.bootRemote({ entry: '/ignored' }),
     { code: 'HOST_REFUSED', message: /WRONG_SIGNER/ },
